@@ -1,0 +1,86 @@
+package ffnbench.math;
+
+import dev.ludovic.netlib.blas.BLAS;
+
+/**
+ * Matrix products on row-major float32 matrices, done by BLAS {@code sgemm}.
+ *
+ * <p>BLAS is column-major; a row-major matrix is the column-major view of its transpose, so
+ * {@code C = A·B} (row-major) is computed as {@code Cᵀ = Bᵀ·Aᵀ} (column-major) with the operands
+ * swapped and no copies.
+ *
+ * <p>The implementation is whatever {@code dev.ludovic.netlib} finds, as in Spark MLlib: native
+ * OpenBLAS through JNI when the system has it ({@code libopenblas0-pthread} on Debian), else a pure
+ * Java fallback. {@link #implementation()} says which one runs.
+ */
+public final class Gemm {
+    private static final BLAS BLAS_IMPL = BLAS.getInstance();
+    private static final boolean NATIVE = BLAS_IMPL instanceof dev.ludovic.netlib.blas.NativeBLAS;
+    /**
+     * netlib 3.0.3's Java backends test {@code m*n*k < 100*100*100} in {@code int}; when the product
+     * overflows they take an unblocked path ~25x slower. Calls are split into row chunks below this.
+     */
+    private static final long JAVA_FALLBACK_MAX_MNK = Integer.MAX_VALUE;
+
+    private Gemm() {}
+
+    /** The BLAS class in use, e.g. {@code JNIBLAS} (native OpenBLAS) or {@code VectorBLAS}. */
+    public static String implementation() {
+        return BLAS_IMPL.getClass().getSimpleName();
+    }
+
+    /** True when the native (JNI) BLAS is in use. */
+    public static boolean isNative() {
+        return NATIVE;
+    }
+
+    /** {@code C[m×n] = A[m×k]·B[k×n]}, dense row-major, overwriting C. */
+    public static void matmul(float[] a, float[] b, float[] c, int m, int k, int n) {
+        gemm(false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+    }
+
+    /**
+     * Row-major {@code C = alpha·A·op(B) + beta·C} on sub-matrices of larger arrays.
+     *
+     * @param transposeB false: B is {@code [k×n]}; true: B is stored {@code [n×k]} and used transposed
+     * @param lda row stride of A ({@code [m×k]}), ldb row stride of B as stored, ldc row stride of C
+     */
+    public static void gemm(boolean transposeB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda,
+                            float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int rowsPerCall = m;
+        if (!NATIVE) {
+            long perRow = (long) n * Math.max(k, 1);
+            rowsPerCall = (int) Math.max(1, Math.min(m, (JAVA_FALLBACK_MAX_MNK - 1) / perRow));
+        }
+        String opB = transposeB ? "T" : "N";
+        for (int row = 0; row < m; row += rowsPerCall) {
+            int rows = Math.min(rowsPerCall, m - row);
+            BLAS_IMPL.sgemm(opB, "N", n, rows, k, alpha,
+                    b, bOff, ldb,
+                    a, aOff + row * lda, lda,
+                    beta, c, cOff + row * ldc, ldc);
+        }
+    }
+
+    /** Copies {@code bias[n]} into every row of {@code c[m×n]} (then a GEMM with beta=1 adds onto it). */
+    public static void broadcastRows(float[] bias, float[] c, int m, int n) {
+        for (int row = 0; row < m; row++) {
+            System.arraycopy(bias, 0, c, row * n, n);
+        }
+    }
+
+    /** {@code C[m×n] = A[m×k]·W[k×n] + bias} (bias may be null). */
+    public static void linear(float[] a, int m, int k, float[] w, float[] bias, int n, float[] c) {
+        if (bias == null) {
+            gemm(false, m, n, k, 1f, a, 0, k, w, 0, n, 0f, c, 0, n);
+        } else {
+            broadcastRows(bias, c, m, n);
+            gemm(false, m, n, k, 1f, a, 0, k, w, 0, n, 1f, c, 0, n);
+        }
+    }
+}

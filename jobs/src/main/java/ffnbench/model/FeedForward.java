@@ -1,0 +1,116 @@
+package ffnbench.model;
+
+import ffnbench.math.Activation;
+import ffnbench.math.Gemm;
+
+/**
+ * The FFN (MLP) sublayer, in three steps that every variant shares:
+ * <ol>
+ *   <li>input projection {@code P = x·W_in + b_in} ({@code [tokens × inputWidth]}): one GEMM;</li>
+ *   <li>{@link #activate}: the element-wise part turning P into the hidden {@code H [tokens × d_ff]};</li>
+ *   <li>output projection {@code y = H·W_out + b_out}: one GEMM.</li>
+ * </ol>
+ * Keeping step 1 separate lets a parallel block fuse it with the attention's input projection into
+ * a single GEMM. Weights are stored {@code [in × out]} (row-major), so {@code y = x·W}.
+ */
+public abstract class FeedForward {
+    protected final int dModel;
+    protected final int dFf;
+    protected final Activation activation;
+    private final float[] inputWeight;   // [dModel × inputWidth]
+    private final float[] inputBias;     // [inputWidth] or null
+    private final float[] outputWeight;  // [dFf × dModel]
+    private final float[] outputBias;    // [dModel] or null
+
+    protected FeedForward(int dModel, int dFf, Activation activation,
+                          float[] inputWeight, float[] inputBias, float[] outputWeight, float[] outputBias) {
+        this.dModel = dModel;
+        this.dFf = dFf;
+        this.activation = activation;
+        this.inputWeight = inputWeight;
+        this.inputBias = inputBias;
+        this.outputWeight = outputWeight;
+        this.outputBias = outputBias;
+        requireLength("mlp.in.weight", inputWeight, (long) dModel * inputWidth());
+        if (inputBias != null) requireLength("mlp.in.bias", inputBias, inputWidth());
+        requireLength("mlp.out.weight", outputWeight, (long) dFf * dModel);
+        if (outputBias != null) requireLength("mlp.out.bias", outputBias, dModel);
+    }
+
+    /** Builds the FFN of a variant from its canonical weights (see {@link LayerWeights}). */
+    public static FeedForward create(FfnVariant variant, int dModel, int dFf,
+                                     float[] inputWeight, float[] inputBias, float[] outputWeight, float[] outputBias) {
+        return variant.gated()
+                ? new GatedFfn(dModel, dFf, variant.activation(), inputWeight, inputBias, outputWeight, outputBias)
+                : new StandardFfn(dModel, dFf, variant.activation(), inputWeight, inputBias, outputWeight, outputBias);
+    }
+
+    static void requireLength(String tensor, float[] a, long expected) {
+        if (a == null || a.length != expected) {
+            throw new IllegalArgumentException("tensor " + tensor + " has " + (a == null ? "no" : a.length)
+                    + " values, expected " + expected);
+        }
+    }
+
+    /** Width of the input projection: d_ff, or 2·d_ff for gated FFNs (gate and up side by side). */
+    public abstract int inputWidth();
+
+    /**
+     * Element-wise step: reads {@code P} ({@code tokens} rows of stride {@code projStride} starting at
+     * {@code projOffset}; may be modified) and writes the hidden {@code H [tokens × d_ff]}.
+     */
+    public abstract void activate(float[] proj, int projOffset, int projStride, int tokens, float[] hidden,
+                                  SiteRecorder sites);
+
+    public int dModel() {
+        return dModel;
+    }
+
+    public int dFf() {
+        return dFf;
+    }
+
+    public Activation activation() {
+        return activation;
+    }
+
+    public float[] inputWeight() {
+        return inputWeight;
+    }
+
+    public float[] inputBias() {
+        return inputBias;
+    }
+
+    /** The sublayer alone, no norm, no residual: {@code y[tokens × d] = FFN(x)}. */
+    public float[] forward(float[] x, int tokens, SiteRecorder sites) {
+        float[] proj = new float[tokens * inputWidth()];
+        Gemm.linear(x, tokens, dModel, inputWeight, inputBias, inputWidth(), proj);
+        float[] hidden = new float[tokens * dFf];
+        activate(proj, 0, inputWidth(), tokens, hidden, sites);
+        float[] out = new float[tokens * dModel];
+        project(hidden, tokens, out, sites);
+        return out;
+    }
+
+    /** Output projection {@code out = H·W_out + b_out}, recorded as {@link Site#FFN_OUT}. */
+    public void project(float[] hidden, int tokens, float[] out, SiteRecorder sites) {
+        Gemm.linear(hidden, tokens, dFf, outputWeight, outputBias, dModel, out);
+        if (sites.wants(Site.FFN_OUT)) sites.record(Site.FFN_OUT, out, 0, tokens, dModel, dModel);
+    }
+
+    /** FLOPs per token: 2·d·inputWidth + element-wise + 2·d_ff·d (+ biases). */
+    public long flopsPerToken() {
+        long gemms = 2L * dModel * inputWidth() + 2L * dFf * dModel;
+        long biases = (inputBias != null ? inputWidth() : 0) + (outputBias != null ? dModel : 0);
+        return gemms + biases + elementwiseFlopsPerToken();
+    }
+
+    protected abstract long elementwiseFlopsPerToken();
+
+    /** Number of parameters. */
+    public long parameters() {
+        return inputWeight.length + outputWeight.length
+                + (inputBias == null ? 0 : inputBias.length) + (outputBias == null ? 0 : outputBias.length);
+    }
+}

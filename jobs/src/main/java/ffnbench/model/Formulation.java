@@ -1,0 +1,25 @@
+package ffnbench.model;
+
+import java.util.Locale;
+
+/** How a block combines attention and MLP. */
+public enum Formulation {
+    /** {@code y = x + MLP(LN(x + Attn(LN(x))))} (pre-LN), or BERT's post-LN form: the model's own. */
+    SERIAL,
+    /** {@code y = x + Attn(LN(x)) + MLP(LN(x))}, one shared norm, input projections fused into one GEMM (GPT-J, PaLM). */
+    PARALLEL,
+    /** {@code y = x + Attn(LN₁(x)) + MLP(LN₂(x))}: the layer's two norms on the same input (GPT-NeoX). */
+    PARALLEL_TWO_NORMS;
+
+    /** Name as written on command lines and in configs: serial, parallel, parallel-two-norms. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static Formulation parse(String id) {
+        for (Formulation f : values()) {
+            if (f.id().equals(id.trim().toLowerCase(Locale.ROOT))) return f;
+        }
+        throw new IllegalArgumentException("unknown formulation '" + id + "': use serial, parallel or parallel-two-norms");
+    }
+}

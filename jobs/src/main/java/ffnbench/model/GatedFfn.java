@@ -1,0 +1,46 @@
+package ffnbench.model;
+
+import ffnbench.math.Activation;
+
+/**
+ * Gated FFN (Shazeer 2020): {@code y = (g(x·W_gate) ⊙ (x·W_up))·W_down}. The activation g goes on
+ * the <b>gate</b> projection, as in HF {@code LlamaMLP}: {@code down(act(gate(x)) * up(x))}.
+ *
+ * <p>{@code W_in} holds {@code [W_gate | W_up]} side by side ({@code [d × 2·d_ff]}), so both come
+ * out of one GEMM: columns {@code [0, d_ff)} are the gate, {@code [d_ff, 2·d_ff)} the up projection.
+ */
+public final class GatedFfn extends FeedForward {
+
+    public GatedFfn(int dModel, int dFf, Activation gateActivation,
+                    float[] gateUpWeight, float[] gateUpBias, float[] downWeight, float[] downBias) {
+        super(dModel, dFf, gateActivation, gateUpWeight, gateUpBias, downWeight, downBias);
+    }
+
+    @Override
+    public int inputWidth() {
+        return 2 * dFf;
+    }
+
+    @Override
+    public void activate(float[] proj, int projOffset, int projStride, int tokens, float[] hidden,
+                         SiteRecorder sites) {
+        if (sites.wants(Site.FFN_PREACT)) sites.record(Site.FFN_PREACT, proj, projOffset, tokens, dFf, projStride);
+        if (sites.wants(Site.FFN_UP)) sites.record(Site.FFN_UP, proj, projOffset + dFf, tokens, dFf, projStride);
+        for (int t = 0; t < tokens; t++) {
+            int gate = projOffset + t * projStride;
+            int up = gate + dFf;
+            int h = t * dFf;
+            System.arraycopy(proj, gate, hidden, h, dFf);
+            activation.applyInPlace(hidden, h, dFf);
+            for (int i = 0; i < dFf; i++) {
+                hidden[h + i] *= proj[up + i];
+            }
+        }
+        if (sites.wants(Site.FFN_ACT)) sites.record(Site.FFN_ACT, hidden, 0, tokens, dFf, dFf);
+    }
+
+    @Override
+    protected long elementwiseFlopsPerToken() {
+        return (long) (activation.flopsPerElement() + 1) * dFf;
+    }
+}

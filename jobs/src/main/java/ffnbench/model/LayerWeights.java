@@ -1,0 +1,75 @@
+package ffnbench.model;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The weights of one layer under canonical names, every matrix stored {@code [in × out]} row-major
+ * ({@code y = x·W}). Loaders translate checkpoint layouts into these names:
+ * <pre>
+ * attn_norm.weight [d]      attn_norm.bias [d]      (LayerNorm only)
+ * attn.qkv.weight  [d × (heads + 2·kv_heads)·head_dim]   columns: Q heads, K heads, V heads
+ * attn.qkv.bias    [(heads + 2·kv_heads)·head_dim]        (attn_bias)
+ * attn.out.weight  [heads·head_dim × d]   attn.out.bias [d]
+ * mlp_norm.weight  [d]      mlp_norm.bias [d]
+ * mlp.in.weight    [d × d_ff] or, gated, [d × 2·d_ff] = [W_gate | W_up]
+ * mlp.in.bias      [d_ff or 2·d_ff]                       (mlp_bias)
+ * mlp.out.weight   [d_ff × d]   mlp.out.bias [d]
+ * </pre>
+ */
+public final class LayerWeights {
+    private final Map<String, float[]> tensors;
+
+    public LayerWeights(Map<String, float[]> tensors) {
+        this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+    }
+
+    /** The tensors a layer of this config needs, with their shapes, in a fixed order. */
+    public static Map<String, int[]> expectedShapes(ModelConfig c) {
+        Map<String, int[]> s = new LinkedHashMap<>();
+        int d = c.dModel();
+        boolean layerNorm = c.norm() == NormType.LAYERNORM;
+        s.put("attn_norm.weight", new int[] {d});
+        if (layerNorm) s.put("attn_norm.bias", new int[] {d});
+        s.put("attn.qkv.weight", new int[] {d, c.qkvWidth()});
+        if (c.attnBias()) s.put("attn.qkv.bias", new int[] {c.qkvWidth()});
+        s.put("attn.out.weight", new int[] {c.heads() * c.headDim(), d});
+        if (c.attnBias()) s.put("attn.out.bias", new int[] {d});
+        s.put("mlp_norm.weight", new int[] {d});
+        if (layerNorm) s.put("mlp_norm.bias", new int[] {d});
+        s.put("mlp.in.weight", new int[] {d, c.ffnInputWidth()});
+        if (c.mlpBias()) s.put("mlp.in.bias", new int[] {c.ffnInputWidth()});
+        s.put("mlp.out.weight", new int[] {c.dFf(), d});
+        if (c.mlpBias()) s.put("mlp.out.bias", new int[] {d});
+        return s;
+    }
+
+    /** Checks that every expected tensor is present with the right size; the error names the tensor. */
+    public LayerWeights validate(ModelConfig c) {
+        for (Map.Entry<String, int[]> e : expectedShapes(c).entrySet()) {
+            float[] t = tensors.get(e.getKey());
+            long expected = 1;
+            for (int dim : e.getValue()) expected *= dim;
+            if (t == null) {
+                throw new IllegalArgumentException("missing tensor " + e.getKey() + " (shape "
+                        + Arrays.toString(e.getValue()) + ") for a " + c.arch() + " layer");
+            }
+            if (t.length != expected) {
+                throw new IllegalArgumentException("tensor " + e.getKey() + " has " + t.length + " values, expected shape "
+                        + Arrays.toString(e.getValue()) + " = " + expected);
+            }
+        }
+        return this;
+    }
+
+    /** The tensor, or null if absent (e.g. biases of a bias-free model). */
+    public float[] get(String name) {
+        return tensors.get(name);
+    }
+
+    public Map<String, float[]> tensors() {
+        return tensors;
+    }
+}

