@@ -1,0 +1,99 @@
+package ffnbench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ffnbench.Reference;
+import ffnbench.io.Npy;
+import ffnbench.model.Formulation;
+import ffnbench.model.ModelConfig;
+import ffnbench.model.SiteRecorder;
+import ffnbench.model.TransformerLayer;
+import ffnbench.weights.SeededInit;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ForwardCommandTest {
+    static final Path REF = Path.of(System.getProperty("ffnbench.repo", "."), "data/reference/minilm-layer0");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void minilmMlpReproducesTheGoldenOutput() throws Exception {
+        Path out = dir.resolve("y.npy");
+        Path sites = dir.resolve("sites");
+        int code = Main.run("forward", "--model", "minilm", "--layer", "0", "--part", "mlp",
+                "--input", REF.resolve("ffn_in.npy").toString(), "--output", out.toString(), "--sites", sites.toString());
+        assertEquals(0, code);
+        Npy.Array y = Npy.read(out);
+        assertArrayEquals(new long[] {39, 384}, y.shape());
+        assertTrue(Reference.maxAbsDiff(y.data(), Npy.read(REF.resolve("ffn_out.npy")).data()) <= 1e-4);
+        assertTrue(Reference.maxAbsDiff(Npy.read(sites.resolve("ffn_preact.npy")).data(),
+                Npy.read(REF.resolve("ffn_preact.npy")).data()) <= 1e-4);
+    }
+
+    @Test
+    void presetBlockOverSequencesMatchesTheLibrary() throws Exception {
+        ModelConfig c = ModelConfig.preset("llama").with(Map.of("d_model", "64", "heads", "4", "d_ff", "96", "kv_heads", "2"));
+        float[] x = Reference.gaussian(3 * 7 * 64, 1, 3);
+        Path in = dir.resolve("x.npy");
+        Npy.write(in, new long[] {3, 7, 64}, x);
+        Path out = dir.resolve("y.npy");
+        int code = Main.run("forward", "--model", "preset:llama", "--seed", "5", "--set", "d_model=64", "--set", "heads=4",
+                "--set", "d_ff=96", "--set", "kv_heads=2", "--part", "block", "--formulation", "parallel",
+                "--input", in.toString(), "--output", out.toString(), "--sites", dir.resolve("s").toString());
+        assertEquals(0, code);
+        float[] y = Npy.read(out).data();
+        TransformerLayer layer = new TransformerLayer(c, SeededInit.layer(c, 5, 0));
+        for (int s = 0; s < 3; s++) {   // each sequence is attended separately
+            float[] seq = java.util.Arrays.copyOfRange(x, s * 7 * 64, (s + 1) * 7 * 64);
+            float[] expected = layer.forward(seq, 7, Formulation.PARALLEL, SiteRecorder.NONE);
+            assertArrayEquals(expected, java.util.Arrays.copyOfRange(y, s * 7 * 64, (s + 1) * 7 * 64));
+        }
+        assertArrayEquals(new long[] {3, 7, 96}, Npy.read(dir.resolve("s/ffn_act.npy")).shape());
+    }
+
+    @Test
+    void badInputsGiveClearErrors() throws Exception {
+        Path in = dir.resolve("x.npy");
+        Npy.write(in, new long[] {5, 100}, new float[500]);
+        String err = runExpectingFailure("forward", "--model", "minilm", "--input", in.toString(), "--output", dir.resolve("y.npy").toString());
+        assertTrue(err.contains("384") && err.contains("[5, 100]"), err);
+        assertFalse(Files.exists(dir.resolve("y.npy")), "nothing written on failure");
+
+        err = runExpectingFailure("forward", "--model", "minilm", "--formulation", "parralel", "--input", in.toString(),
+                "--output", dir.resolve("y.npy").toString());
+        assertTrue(err.contains("parralel") && err.contains("parallel-two-norms"), err);
+
+        float[] nan = new float[384];
+        nan[7] = Float.NaN;
+        Npy.write(in, new long[] {1, 384}, nan);
+        err = runExpectingFailure("forward", "--model", "minilm", "--input", in.toString(), "--output", dir.resolve("y.npy").toString());
+        assertTrue(err.contains("NaN"), err);
+
+        err = runExpectingFailure("forward", "--model", "/no/such/dir", "--input", in.toString(), "--output", dir.resolve("y.npy").toString());
+        assertTrue(err.contains("/no/such/dir"), err);
+    }
+
+    private static String runExpectingFailure(String... args) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true));
+        int code;
+        try {
+            code = Main.run(args);
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(2, code, buf.toString());
+        return buf.toString();
+    }
+}
