@@ -9,7 +9,7 @@ import java.util.Locale;
  * {@code relu, gelu (exact, x·Φ(x)), gelu_tanh (also gelu_new, gelu_pytorch_tanh), silu (also swish),
  * swish:<β>, sigmoid, tanh, quick_gelu, identity (also linear)}.
  */
-public final class Activation {
+public final class Activation implements java.io.Serializable {
 
     /** The kinds of activation; {@code SWISH} carries its β in {@link #beta()}. */
     public enum Kind { IDENTITY, RELU, GELU, GELU_TANH, SILU, SWISH, SIGMOID, TANH, QUICK_GELU }

@@ -84,12 +84,21 @@ public abstract class FeedForward {
 
     /** The sublayer alone, no norm, no residual: {@code y[tokens × d] = FFN(x)}. */
     public float[] forward(float[] x, int tokens, SiteRecorder sites) {
+        return forward(x, tokens, sites, new StageTimes());
+    }
+
+    /** As {@link #forward(float[], int, SiteRecorder)}, adding the time of each stage to {@code times}. */
+    public float[] forward(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+        long t = times.now();
         float[] proj = new float[tokens * inputWidth()];
         Gemm.linear(x, tokens, dModel, inputWeight, inputBias, inputWidth(), proj);
+        t = times.lap(StageTimes.Stage.FFN_GEMM, t);
         float[] hidden = new float[tokens * dFf];
         activate(proj, 0, inputWidth(), tokens, hidden, sites);
+        t = times.lap(StageTimes.Stage.ACTIVATION, t);
         float[] out = new float[tokens * dModel];
         project(hidden, tokens, out, sites);
+        times.lap(StageTimes.Stage.FFN_GEMM, t);
         return out;
     }
 

@@ -9,7 +9,7 @@ import java.util.Locale;
  * or gated {@code W_down·(g(W_gate·x) ⊙ W_up·x)}: {@code glu} (σ), {@code reglu}, {@code geglu},
  * {@code swiglu}, {@code bilinear} (no activation).
  */
-public record FfnVariant(String name, boolean gated, Activation activation) {
+public record FfnVariant(String name, boolean gated, Activation activation) implements java.io.Serializable {
 
     public static final String NAMES = "relu, gelu, gelu_tanh, silu, swish:<beta>, sigmoid, tanh, quick_gelu, "
             + "glu, reglu, geglu, swiglu, bilinear";

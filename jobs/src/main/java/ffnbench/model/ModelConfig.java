@@ -27,7 +27,7 @@ import java.util.Map;
 public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int dFf, FfnVariant ffn,
                           NormType norm, double normEps, NormPlacement placement,
                           boolean attnBias, boolean mlpBias, boolean causal,
-                          double ropeTheta, double rotaryFraction, int layers) {
+                          double ropeTheta, double rotaryFraction, int layers) implements java.io.Serializable {
 
     public static final String PRESETS = "bert, gpt2, llama, neox, minilm";
 

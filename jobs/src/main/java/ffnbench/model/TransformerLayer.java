@@ -86,87 +86,112 @@ public final class TransformerLayer {
         return ffn.forward(x, tokens, sites);
     }
 
+    /** As {@link #mlp(float[], int, SiteRecorder)}, adding each stage's time to {@code times}. */
+    public float[] mlp(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+        return ffn.forward(x, tokens, sites, times);
+    }
+
     /** Runs the whole block over one sequence of {@code tokens} tokens; returns {@code y[tokens × d]}. */
     public float[] forward(float[] x, int tokens, Formulation formulation, SiteRecorder sites) {
+        return forward(x, tokens, formulation, sites, new StageTimes());
+    }
+
+    /** As {@link #forward(float[], int, Formulation, SiteRecorder)}, adding each stage's time to {@code times}. */
+    public float[] forward(float[] x, int tokens, Formulation formulation, SiteRecorder sites, StageTimes times) {
         int d = config.dModel();
         if (x.length != tokens * d) {
             throw new IllegalArgumentException("input has " + x.length + " values, expected " + tokens + " tokens × d_model " + d);
         }
         float[] y = switch (formulation) {
-            case SERIAL -> config.placement() == NormPlacement.PRE ? serialPreNorm(x, tokens, sites) : serialPostNorm(x, tokens, sites);
-            case PARALLEL -> parallelShared(x, tokens, sites);
-            case PARALLEL_TWO_NORMS -> parallelTwoNorms(x, tokens, sites);
+            case SERIAL -> config.placement() == NormPlacement.PRE ? serialPreNorm(x, tokens, sites, times) : serialPostNorm(x, tokens, sites, times);
+            case PARALLEL -> parallelShared(x, tokens, sites, times);
+            case PARALLEL_TWO_NORMS -> parallelTwoNorms(x, tokens, sites, times);
         };
         if (sites.wants(Site.BLOCK_OUT)) sites.record(Site.BLOCK_OUT, y, 0, tokens, d, d);
         return y;
     }
 
-    private float[] serialPreNorm(float[] x, int tokens, SiteRecorder sites) {
-        int d = config.dModel();
-        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites);
-        float[] h = attention.forward(n1, tokens, sites);
-        addInPlace(h, x);
-        float[] n2 = normalise(norm2, Site.MLP_NORM, h, tokens, sites);
-        float[] y = ffn.forward(n2, tokens, sites);
-        addInPlace(y, h);
+    private float[] serialPreNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times);
+        float[] h = attend(n1, tokens, sites, times);
+        addInPlace(h, x, times);
+        float[] n2 = normalise(norm2, Site.MLP_NORM, h, tokens, sites, times);
+        float[] y = ffn.forward(n2, tokens, sites, times);
+        addInPlace(y, h, times);
         return y;
     }
 
-    private float[] serialPostNorm(float[] x, int tokens, SiteRecorder sites) {
-        float[] a = attention.forward(x, tokens, sites);
-        addInPlace(a, x);
-        float[] h = normalise(norm1, Site.ATTN_NORM, a, tokens, sites);
-        float[] m = ffn.forward(h, tokens, sites);
-        addInPlace(m, h);
-        return normalise(norm2, Site.MLP_NORM, m, tokens, sites);
+    private float[] serialPostNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+        float[] a = attend(x, tokens, sites, times);
+        addInPlace(a, x, times);
+        float[] h = normalise(norm1, Site.ATTN_NORM, a, tokens, sites, times);
+        float[] m = ffn.forward(h, tokens, sites, times);
+        addInPlace(m, h, times);
+        return normalise(norm2, Site.MLP_NORM, m, tokens, sites, times);
     }
 
-    private float[] parallelShared(float[] x, int tokens, SiteRecorder sites) {
+    private float[] parallelShared(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
         int d = config.dModel();
         boolean pre = config.placement() == NormPlacement.PRE;
-        float[] in = pre ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites) : x;
+        float[] in = pre ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times) : x;
 
         // One GEMM for both input projections: [QKV | P] = in · [W_qkv | W_in] + [b_qkv | b_in].
+        long t = times.now();
         float[] fused = new float[tokens * fusedWidth];
         Gemm.linear(in, tokens, d, fusedWeight, fusedBias, fusedWidth, fused);
+        t = times.lap(StageTimes.Stage.FUSED_GEMM, t);
 
         float[] context = new float[tokens * attention.heads() * attention.headDim()];
         attention.attend(fused, 0, fusedWidth, tokens, context);
         float[] y = new float[tokens * d];
         attention.project(context, tokens, y, sites);
+        t = times.lap(StageTimes.Stage.ATTENTION, t);
 
         float[] hidden = new float[tokens * ffn.dFf()];
         ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, hidden, sites);
+        t = times.lap(StageTimes.Stage.ACTIVATION, t);
         float[] m = new float[tokens * d];
         ffn.project(hidden, tokens, m, sites);
+        times.lap(StageTimes.Stage.FFN_GEMM, t);
 
-        addInPlace(y, m);
-        addInPlace(y, x);
-        return pre ? y : normalise(norm1, Site.ATTN_NORM, y, tokens, sites);
+        addInPlace(y, m, times);
+        addInPlace(y, x, times);
+        return pre ? y : normalise(norm1, Site.ATTN_NORM, y, tokens, sites, times);
     }
 
-    private float[] parallelTwoNorms(float[] x, int tokens, SiteRecorder sites) {
+    private float[] parallelTwoNorms(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
         if (config.placement() != NormPlacement.PRE) {
             throw new IllegalArgumentException("parallel-two-norms needs pre-LN placement: it applies the layer's two norms "
                     + "to the block input (GPT-NeoX), which a post-LN model does not have; use serial or parallel");
         }
-        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites);
-        float[] n2 = normalise(norm2, Site.MLP_NORM, x, tokens, sites);
-        float[] y = attention.forward(n1, tokens, sites);
-        addInPlace(y, ffn.forward(n2, tokens, sites));
-        addInPlace(y, x);
+        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times);
+        float[] n2 = normalise(norm2, Site.MLP_NORM, x, tokens, sites, times);
+        float[] y = attend(n1, tokens, sites, times);
+        addInPlace(y, ffn.forward(n2, tokens, sites, times), times);
+        addInPlace(y, x, times);
         return y;
     }
 
-    private float[] normalise(Norm norm, Site site, float[] x, int tokens, SiteRecorder sites) {
+    private float[] attend(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+        long t = times.now();
+        float[] y = attention.forward(x, tokens, sites);
+        times.lap(StageTimes.Stage.ATTENTION, t);
+        return y;
+    }
+
+    private float[] normalise(Norm norm, Site site, float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+        long t = times.now();
         float[] out = new float[x.length];
         norm.apply(x, out, tokens);
+        times.lap(StageTimes.Stage.NORM, t);
         if (sites.wants(site)) sites.record(site, out, 0, tokens, config.dModel(), config.dModel());
         return out;
     }
 
-    private static void addInPlace(float[] acc, float[] b) {
+    private static void addInPlace(float[] acc, float[] b, StageTimes times) {
+        long t = times.now();
         for (int i = 0; i < acc.length; i++) acc[i] += b[i];
+        times.lap(StageTimes.Stage.RESIDUAL, t);
     }
 
     /**

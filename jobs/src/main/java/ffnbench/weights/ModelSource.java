@@ -24,14 +24,41 @@ public final class ModelSource {
 
     private ModelSource() {}
 
+    /** The config alone (cheap for presets; loads the config file of a checkpoint). */
+    public static ModelConfig config(String model, Map<String, String> overrides) throws IOException {
+        String m = model.trim();
+        Map<String, String> shapeOverrides = new java.util.LinkedHashMap<>(overrides);
+        String placement = shapeOverrides.remove("placement");
+        Map<String, String> placementOnly = placement == null ? Map.of() : Map.of("placement", placement);
+        if (m.toLowerCase(Locale.ROOT).startsWith("preset:")) {
+            return ModelConfig.preset(m.substring("preset:".length())).with(overrides);
+        }
+        if (!shapeOverrides.isEmpty()) {
+            throw new IllegalArgumentException("model " + m + " has fixed weights: its shape cannot be overridden (" + shapeOverrides.keySet()
+                    + "); use variants only with preset:<name> models");
+        }
+        if (m.equalsIgnoreCase(MiniLm.NAME)) return MiniLm.config().with(placementOnly);
+        Path dir = Path.of(m);
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("model '" + model + "' is neither minilm, preset:<" + ModelConfig.PRESETS
+                    + "> nor a checkpoint directory");
+        }
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        return HfCheckpoint.mapConfig(json).with(placementOnly);
+    }
+
     public static Layer load(String model, int layer, long seed, Map<String, String> overrides) throws IOException {
         String m = model.trim();
+        // Real weights fix the shape; only where the norms sit may change (a formulation study).
+        Map<String, String> shapeOverrides = new java.util.LinkedHashMap<>(overrides);
+        String placement = shapeOverrides.remove("placement");
+        Map<String, String> placementOnly = placement == null ? Map.of() : Map.of("placement", placement);
         if (m.equalsIgnoreCase(MiniLm.NAME)) {
-            if (!overrides.isEmpty()) {
+            if (!shapeOverrides.isEmpty()) {
                 throw new IllegalArgumentException("the real minilm weights fix the model's shape; drop the overrides "
-                        + overrides.keySet() + " or use preset:minilm for seeded weights of a changed shape");
+                        + shapeOverrides.keySet() + " or use preset:minilm for seeded weights of a changed shape");
             }
-            return new Layer(m, layer, MiniLm.config(), MiniLm.layer(layer));
+            return new Layer(m, layer, MiniLm.config().with(placementOnly), MiniLm.layer(layer));
         }
         if (m.toLowerCase(Locale.ROOT).startsWith("preset:")) {
             ModelConfig c = ModelConfig.preset(m.substring("preset:".length())).with(overrides);
@@ -45,11 +72,11 @@ public final class ModelSource {
             throw new IllegalArgumentException("model '" + model + "' is neither minilm, preset:<" + ModelConfig.PRESETS
                     + "> nor a checkpoint directory");
         }
-        if (!overrides.isEmpty()) {
-            throw new IllegalArgumentException("a checkpoint fixes the model's shape; drop the overrides " + overrides.keySet());
+        if (!shapeOverrides.isEmpty()) {
+            throw new IllegalArgumentException("a checkpoint fixes the model's shape; drop the overrides " + shapeOverrides.keySet());
         }
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
-            return new Layer(m, layer, ckpt.config(), ckpt.layer(layer));
+            return new Layer(m, layer, ckpt.config().with(placementOnly), ckpt.layer(layer));
         }
     }
 }

@@ -1,0 +1,306 @@
+package ffnbench.bench;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import ffnbench.data.TokenGenerator;
+import ffnbench.model.FfnVariant;
+import ffnbench.model.Formulation;
+import ffnbench.model.NormPlacement;
+import ffnbench.model.Site;
+import ffnbench.stats.StatsConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The bench config: one JSON file (comments allowed), documented field by field in
+ * {@code conf/README.md}. This class is the one place where it is parsed and validated; every
+ * error names the field and what it accepts. Command-line overrides ({@code --set a.b=v}) are
+ * applied to the JSON tree before validation.
+ */
+public record BenchConfig(String name, String output, Data data, int shards, List<ModelEntry> models,
+                          int warmup, int measured, boolean statsEnabled, Set<String> sites, StatsConfig stats,
+                          boolean failOnNonFinite, int failFirstAttemptOfPartition) {
+
+    /** Input tokens: a Parquet path, or generated with these settings (d_model from each model). */
+    public record Data(String input, long sequences, int seqLen, TokenGenerator.Distribution distribution, long seed) { }
+
+    /** One model and the cases to run on it. */
+    public record ModelEntry(String name, String source, long seed, Map<String, String> set, List<Integer> layers,
+                             List<String> variants, List<Formulation> formulations, List<NormPlacement> placements,
+                             int ffnMultiple) { }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
+
+    public static BenchConfig load(Path file, Map<String, String> overrides) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("config file " + file + " does not exist");
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + e.getMessage());
+        }
+        return parse(root, overrides);
+    }
+
+    public static BenchConfig parse(JsonNode root, Map<String, String> overrides) {
+        if (root == null || !root.isObject()) throw new IllegalArgumentException("config: the top level must be a JSON object");
+        ObjectNode tree = ((ObjectNode) root).deepCopy();
+        overrides.forEach((path, value) -> set(tree, path, value));
+        return new Reader(tree, "").config();
+    }
+
+    /** Applies one {@code a.b.c=value} override; the value is JSON if it parses as JSON, else a string. */
+    static void set(ObjectNode tree, String path, String value) {
+        String[] parts = path.split("\\.");
+        ObjectNode node = tree;
+        for (int i = 0; i < parts.length - 1; i++) {
+            String p = parts[i];
+            if (p.matches("\\d+") && node.has("models")) {
+                throw new IllegalArgumentException("override " + path + ": write models.<index>.field as models.N.field");
+            }
+            JsonNode next = node.get(p);
+            if (next != null && next.isArray() && i + 1 < parts.length - 1 && parts[i + 1].matches("\\d+")) {
+                int idx = Integer.parseInt(parts[++i]);
+                if (idx >= next.size()) throw new IllegalArgumentException("override " + path + ": " + p + " has " + next.size() + " entries");
+                node = (ObjectNode) next.get(idx);
+                continue;
+            }
+            if (next == null || next.isNull()) next = node.putObject(p);
+            if (!next.isObject()) throw new IllegalArgumentException("override " + path + ": " + p + " is not an object");
+            node = (ObjectNode) next;
+        }
+        JsonNode v;
+        try {
+            v = JSON.readTree(value);
+            if (v == null || v.isMissingNode()) v = JsonNodeFactory.instance.textNode(value);
+        } catch (IOException e) {
+            v = JsonNodeFactory.instance.textNode(value);
+        }
+        node.set(parts[parts.length - 1], v);
+    }
+
+    /** Reads fields of one object, rejecting unknown ones. */
+    private static final class Reader {
+        private final JsonNode node;
+        private final String prefix;
+
+        Reader(JsonNode node, String prefix) {
+            this.node = node;
+            this.prefix = prefix;
+        }
+
+        void allow(String... fields) {
+            Set<String> ok = Set.of(fields);
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!ok.contains(f)) {
+                    throw new IllegalArgumentException("config: unknown field " + prefix + f + "; allowed here: " + String.join(", ", fields));
+                }
+            }
+        }
+
+        String path(String f) {
+            return prefix + f;
+        }
+
+        JsonNode get(String f) {
+            JsonNode v = node.get(f);
+            return v == null || v.isNull() ? null : v;
+        }
+
+        String text(String f, String def) {
+            JsonNode v = get(f);
+            if (v == null) return def;
+            if (!v.isTextual()) throw new IllegalArgumentException("config: " + path(f) + " must be a string, got " + v);
+            return v.asText();
+        }
+
+        long integer(String f, long def, long min, long max) {
+            JsonNode v = get(f);
+            if (v == null) return def;
+            if (!v.canConvertToLong() || !v.isIntegralNumber()) {
+                throw new IllegalArgumentException("config: " + path(f) + " must be an integer, got " + v);
+            }
+            long x = v.asLong();
+            if (x < min || x > max) throw new IllegalArgumentException("config: " + path(f) + " must be in " + min + ".." + max + ", got " + x);
+            return x;
+        }
+
+        double number(String f, double def) {
+            JsonNode v = get(f);
+            if (v == null) return def;
+            if (!v.isNumber()) throw new IllegalArgumentException("config: " + path(f) + " must be a number, got " + v);
+            return v.asDouble();
+        }
+
+        boolean bool(String f, boolean def) {
+            JsonNode v = get(f);
+            if (v == null) return def;
+            if (!v.isBoolean()) throw new IllegalArgumentException("config: " + path(f) + " must be true or false, got " + v);
+            return v.asBoolean();
+        }
+
+        List<String> strings(String f, List<String> def) {
+            JsonNode v = get(f);
+            if (v == null) return def;
+            List<String> out = new ArrayList<>();
+            if (v.isTextual()) {
+                for (String s : v.asText().split(",")) if (!s.isBlank()) out.add(s.trim());
+            } else if (v.isArray()) {
+                for (JsonNode e : v) out.add(e.asText());
+            } else {
+                throw new IllegalArgumentException("config: " + path(f) + " must be a list, got " + v);
+            }
+            if (out.isEmpty()) throw new IllegalArgumentException("config: " + path(f) + " must not be empty");
+            return out;
+        }
+
+        Reader object(String f) {
+            JsonNode v = get(f);
+            if (v == null) return new Reader(JsonNodeFactory.instance.objectNode(), path(f) + ".");
+            if (!v.isObject()) throw new IllegalArgumentException("config: " + path(f) + " must be an object, got " + v);
+            return new Reader(v, path(f) + ".");
+        }
+
+        BenchConfig config() {
+            allow("name", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite", "fault");
+            String name = text("name", "bench");
+            if (!name.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("config: name must use letters, digits, '.', '_' or '-', got '" + name + "'");
+            }
+            Reader d = object("data");
+            d.allow("input", "sequences", "seq_len", "distribution", "seed");
+            Data data = new Data(d.text("input", null), d.integer("sequences", 64, 1, Integer.MAX_VALUE),
+                    (int) d.integer("seq_len", 128, 1, 1 << 20),
+                    parse(d.path("distribution"), () -> TokenGenerator.Distribution.parse(d.text("distribution", "llm"))),
+                    d.integer("seed", 7, Long.MIN_VALUE, Long.MAX_VALUE));
+            int shards = (int) integer("shards", 2, 1, 100000);
+
+            JsonNode modelsNode = get("models");
+            if (modelsNode == null || !modelsNode.isArray() || modelsNode.isEmpty()) {
+                throw new IllegalArgumentException("config: models must be a non-empty list of {name, source, ...}");
+            }
+            List<ModelEntry> models = new ArrayList<>();
+            for (int i = 0; i < modelsNode.size(); i++) {
+                models.add(model(new Reader(modelsNode.get(i), path("models") + "." + i + ".")));
+            }
+            if (models.stream().map(ModelEntry::name).distinct().count() != models.size()) {
+                throw new IllegalArgumentException("config: models[].name must be unique");
+            }
+
+            Reader it = object("iterations");
+            it.allow("warmup", "measured");
+            int warmup = (int) it.integer("warmup", 1, 0, 1000);
+            int measured = (int) it.integer("measured", 3, 1, 10000);
+
+            Reader s = object("stats");
+            s.allow("enabled", "sites", "near_zero_eps", "outlier_threshold", "histogram_range", "histogram_bins",
+                    "top_k", "quantile_sample", "kll_k");
+            StatsConfig def = StatsConfig.DEFAULT;
+            StatsConfig stats = parse(s.path("*"), () -> new StatsConfig(s.number("near_zero_eps", def.nearZeroEps()),
+                    s.number("outlier_threshold", def.outlierThreshold()), s.number("histogram_range", def.histogramRange()),
+                    (int) s.integer("histogram_bins", def.histogramBins(), 1, 10000), (int) s.integer("top_k", def.topK(), 1, 100000),
+                    (int) s.integer("quantile_sample", def.quantileSample(), 1, Integer.MAX_VALUE),
+                    (int) s.integer("kll_k", def.kllK(), 8, 65535)));
+            List<String> siteNames = s.strings("sites", List.of("all"));
+            Set<String> sites = new java.util.LinkedHashSet<>();
+            for (String site : siteNames) {
+                if (site.equals("all")) {
+                    sites.add("input");
+                    for (Site x : Site.values()) sites.add(x.id());
+                } else if (site.equals("input")) {
+                    sites.add(site);
+                } else {
+                    sites.add(parse(s.path("sites"), () -> Site.parse(site)).id());
+                }
+            }
+            String onNonFinite = text("on_nonfinite", "skip");
+            if (!onNonFinite.equals("skip") && !onNonFinite.equals("fail")) {
+                throw new IllegalArgumentException("config: on_nonfinite must be skip (count and skip such sequences) or fail, got '"
+                        + onNonFinite + "'");
+            }
+            Reader fault = object("fault");
+            fault.allow("fail_first_attempt_of_partition");
+            int failPartition = (int) fault.integer("fail_first_attempt_of_partition", -1, -1, Integer.MAX_VALUE);
+            return new BenchConfig(name, text("output", "runs"), data, shards, models, warmup, measured,
+                    s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), failPartition);
+        }
+
+        ModelEntry model(Reader m) {
+            m.allow("name", "source", "seed", "set", "layers", "variants", "formulations", "placements", "ffn_multiple");
+            String source = m.text("source", null);
+            if (source == null) throw new IllegalArgumentException("config: " + m.path("source") + " is required (minilm, preset:<name> or a checkpoint directory)");
+            String name = m.text("name", source.replaceAll("[^A-Za-z0-9._-]", "-"));
+            if (!name.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("config: " + m.path("name") + " must use letters, digits, '.', '_' or '-'");
+            }
+            Map<String, String> set = new LinkedHashMap<>();
+            JsonNode setNode = m.get("set");
+            if (setNode != null) {
+                if (!setNode.isObject()) throw new IllegalArgumentException("config: " + m.path("set") + " must be an object of model fields");
+                setNode.fields().forEachRemaining(e -> set.put(e.getKey(), e.getValue().asText()));
+            }
+            List<Integer> layers = new ArrayList<>();
+            for (String l : m.strings("layers", List.of("0"))) {
+                try {
+                    layers.add(Integer.parseInt(l));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("config: " + m.path("layers") + " must list layer indices, got '" + l + "'");
+                }
+            }
+            List<String> variants = m.strings("variants", List.of("model"));
+            for (String v : variants) {
+                if (!v.equals("model")) parse(m.path("variants"), () -> FfnVariant.parse(v));
+            }
+            List<Formulation> formulations = new ArrayList<>();
+            for (String f : m.strings("formulations", List.of("serial", "parallel"))) {
+                formulations.add(parse(m.path("formulations"), () -> Formulation.parse(f)));
+            }
+            List<NormPlacement> placements = new ArrayList<>();
+            for (String p : m.strings("placements", List.of("model"))) {
+                if (!p.equals("model")) placements.add(parse(m.path("placements"), () -> NormPlacement.parse(p)));
+            }
+            return new ModelEntry(name, source, m.integer("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE), set, layers,
+                    variants, formulations, placements, (int) m.integer("ffn_multiple", 64, 1, 1 << 16));
+        }
+
+        private static <T> T parse(String field, java.util.function.Supplier<T> s) {
+            try {
+                return s.get();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("config: " + field + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The config as it was resolved (for the run summary). */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("output", output);
+        m.put("data", data);
+        m.put("shards", shards);
+        m.put("models", models);
+        m.put("iterations", Map.of("warmup", warmup, "measured", measured));
+        m.put("stats_enabled", statsEnabled);
+        m.put("sites", sites);
+        m.put("stats", stats);
+        m.put("on_nonfinite", failOnNonFinite ? "fail" : "skip");
+        return m;
+    }
+
+    static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+}

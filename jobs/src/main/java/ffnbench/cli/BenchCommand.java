@@ -1,0 +1,44 @@
+package ffnbench.cli;
+
+import ffnbench.bench.BenchConfig;
+import ffnbench.math.Gemm;
+import ffnbench.spark.BenchJob;
+import ffnbench.spark.Sessions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: the benchmark job. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Run the benchmark: token batches through every configured case (model × FFN variant × formulation),",
+            "activation statistics merged across executors, timings; results under <output>/<run-id>/."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--config", defaultValue = "conf/default.json",
+            description = "Bench config (JSON with comments; fields in conf/README.md) (default: ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "FIELD=VALUE",
+            description = "Override a config field, e.g. --set data.sequences=16 --set iterations.measured=5 --set models.0.set.d_model=1024.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Mixin
+    SparkOptions sparkOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        BenchConfig cfg = BenchConfig.load(config, overrides);
+        SparkSession spark = Sessions.getOrCreate("ffnbench bench " + cfg.name(), sparkOptions.master);
+        System.err.printf("ffnbench bench: config %s, Spark %s (%s), BLAS %s%n", config, spark.version(),
+                spark.sparkContext().master(), Gemm.implementation());
+        BenchJob.Run run = new BenchJob(spark, cfg, System.err).run();
+        System.out.println(Files.readString(run.dir().resolve("summary.md")));
+        System.out.println("Results: " + run.dir() + " (summary.md, summary.json, timings.parquet, stats.parquet)");
+        return 0;
+    }
+}

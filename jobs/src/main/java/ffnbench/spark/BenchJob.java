@@ -1,0 +1,202 @@
+package ffnbench.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udaf;
+
+import ffnbench.bench.BenchCase;
+import ffnbench.bench.BenchConfig;
+import ffnbench.bench.IterationResult;
+import ffnbench.data.TokenBatches;
+import ffnbench.model.StageTimes;
+import ffnbench.stats.CaseStats;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.spark.SparkException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The {@code bench} job: token batches → every case's layers as a Spark SQL function → statistics
+ * merged by a Spark aggregation → a run directory. Each case iteration is one Spark action in its
+ * own job group, so its wall time and task metrics are its own.
+ */
+public final class BenchJob {
+
+    /** What a finished run produced. */
+    public record Run(String id, Path dir, List<IterationResult> iterations, Map<String, CaseStats> stats,
+                      Map<String, TokenBatches.Shape> inputs) { }
+
+    private final SparkSession spark;
+    private final BenchConfig config;
+    private final PrintStream progress;
+
+    public BenchJob(SparkSession spark, BenchConfig config, PrintStream progress) {
+        this.spark = spark;
+        this.config = config;
+        this.progress = progress;
+    }
+
+    public Run run() throws IOException, InterruptedException {
+        List<BenchCase> cases = BenchCase.expand(config);   // validates every case before any work
+        String runId = config.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+        Path runs = Path.of(config.output()).toAbsolutePath();
+        Path work = runs.resolve("." + runId + ".incomplete");
+        Path done = runs.resolve(runId);
+        Files.createDirectories(work);
+        TaskMetricsListener listener = new TaskMetricsListener();
+        spark.sparkContext().addSparkListener(listener);
+        try {
+            Map<Integer, String> inputByDim = prepareInputs(cases, work);
+            Map<String, TokenBatches.Shape> shapes = new LinkedHashMap<>();
+            for (Map.Entry<Integer, String> e : inputByDim.entrySet()) {
+                TokenBatches.Shape s = TokenBatches.shape(TokenBatches.read(spark, e.getValue()), e.getValue());
+                if (s.dModel() != e.getKey()) {
+                    throw new IllegalArgumentException("input " + e.getValue() + " has d_model " + s.dModel()
+                            + " but the configured models need d_model " + e.getKey());
+                }
+                shapes.put(e.getValue(), s);
+            }
+            List<IterationResult> iterations = new ArrayList<>();
+            Map<String, CaseStats> stats = new LinkedHashMap<>();
+            long started = System.nanoTime();
+            for (int i = 0; i < cases.size(); i++) {
+                BenchCase c = cases.get(i);
+                String input = inputByDim.get(c.dModel());
+                progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
+                        shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, i, cases.size()));
+                runCase(c, input, runId, listener, iterations, stats);
+            }
+            RunWriter.write(spark, work, runId, config, cases, iterations, stats, shapes);
+            Files.move(work, done);
+            return new Run(runId, done, iterations, stats, shapes);
+        } catch (Exception e) {
+            deleteRecursively(work);
+            throw unwrap(e);
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
+    }
+
+    private static String eta(long startedNs, int done, int total) {
+        if (done == 0) return "";
+        double perCase = (System.nanoTime() - startedNs) / 1e9 / done;
+        return String.format(" — ETA %.0f s", perCase * (total - done));
+    }
+
+    /** The input path per d_model: the configured Parquet data, or data generated into the run directory. */
+    private Map<Integer, String> prepareInputs(List<BenchCase> cases, Path work) {
+        TreeSet<Integer> dims = new TreeSet<>();
+        for (BenchCase c : cases) dims.add(c.dModel());
+        Map<Integer, String> byDim = new LinkedHashMap<>();
+        BenchConfig.Data d = config.data();
+        if (d.input() != null) {
+            if (dims.size() > 1) {
+                throw new IllegalArgumentException("data.input is one dataset but the models need d_model " + dims
+                        + "; run them in separate configs, or drop data.input to generate one dataset per d_model");
+            }
+            TokenBatches.read(spark, d.input());   // schema check now, before any case runs
+            byDim.put(dims.first(), d.input());
+            return byDim;
+        }
+        for (int dim : dims) {
+            Path out = work.resolve("data").resolve("tokens-d" + dim + ".parquet");
+            progress.printf("generating %,d sequences × %d tokens × d_model %d (%s, seed %d) → %s%n",
+                    d.sequences(), d.seqLen(), dim, d.distribution().id(), d.seed(), out);
+            TokenBatches.generate(spark, d.sequences(), d.seqLen(), dim, d.distribution(), d.seed(), config.shards())
+                    .write().mode(SaveMode.ErrorIfExists).parquet(out.toString());
+            byDim.put(dim, out.toString());
+        }
+        return byDim;
+    }
+
+    private void runCase(BenchCase c, String input, String runId, TaskMetricsListener listener,
+                         List<IterationResult> iterations, Map<String, CaseStats> stats) throws InterruptedException {
+        Dataset<Row> tokens = TokenBatches.read(spark, input);
+        if (tokens.rdd().getNumPartitions() != config.shards()) tokens = tokens.repartition(config.shards());
+        // Project the function's result into one column first, so it is evaluated once per row.
+        Dataset<Row> results = tokens.select(SparkFunctions.block(c)
+                .apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"));
+        List<Column> aggs = new ArrayList<>();
+        aggs.add(sum("r.tokens"));
+        aggs.add(sum("r.skipped"));
+        aggs.add(sum("r.flops"));
+        for (StageTimes.Stage s : BlockFunction.STAGES) aggs.add(sum("r." + s.id() + "_ns"));
+        aggs.add(sum("r.total_ns"));
+        aggs.add(udaf(new StatsMerge(c.stats()), org.apache.spark.sql.Encoders.BINARY()).apply(col("r.partials")));
+        Dataset<Row> query = results.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
+
+        int total = config.warmup() + config.measured();
+        for (int it = 0; it < total; it++) {
+            boolean warm = it < config.warmup();
+            String group = runId + "/" + c.id() + "/" + it;
+            spark.sparkContext().setJobGroup(group, "ffnbench " + c.id() + (warm ? " warm-up " : " iteration ") + it, false);
+            long t0 = System.nanoTime();
+            Row r = query.first();
+            long wall = System.nanoTime() - t0;
+            spark.sparkContext().clearJobGroup();
+            TaskMetricsListener.GroupMetrics m = listener.await(group, 30_000);
+            int k = 0;
+            long tokensDone = r.isNullAt(k) ? 0 : r.getLong(k);
+            k++;
+            long skipped = r.isNullAt(k) ? 0 : r.getLong(k);
+            k++;
+            long flops = r.isNullAt(k) ? 0 : r.getLong(k);
+            k++;
+            long[] stageNs = new long[BlockFunction.STAGES.length];
+            for (int s = 0; s < stageNs.length; s++, k++) stageNs[s] = r.isNullAt(k) ? 0 : r.getLong(k);
+            long taskTotal = r.isNullAt(k) ? 0 : r.getLong(k);
+            k++;
+            byte[] partials = r.isNullAt(k) ? null : (byte[]) r.get(k);
+            if (tokensDone == 0) {
+                throw new IllegalArgumentException("case " + c.id() + " processed no tokens: every sequence was skipped ("
+                        + skipped + " contained NaN/Inf)");
+            }
+            if (warm) {
+                progress.printf("    warm-up %d/%d: %.2f s%n", it + 1, config.warmup(), wall / 1e9);
+                continue;
+            }
+            IterationResult res = new IterationResult(c, it - config.warmup(), wall, tokensDone, skipped, flops, stageNs,
+                    taskTotal, m.tasks, m.failedAttempts, m.retriedSuccesses, m.executorRunTimeMs, m.executorCpuTimeNs,
+                    m.gcTimeMs, m.executors.size());
+            iterations.add(res);
+            progress.printf("    iteration %d/%d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", res.iteration() + 1,
+                    config.measured(), wall / 1e9, res.tokensPerSecond(), res.gflops(),
+                    res.retried() ? " (tasks retried: " + m.failedAttempts + " failed attempts)" : "");
+            if (it == total - 1) stats.put(c.id(), CaseStats.fromBytes(partials, c.stats()));
+        }
+    }
+
+    /** Spark wraps executor exceptions; users should see the root cause's message (it names the problem). */
+    static RuntimeException unwrap(Exception e) {
+        Throwable t = e;
+        while ((t instanceof SparkException || t.getCause() instanceof IllegalArgumentException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof IllegalArgumentException iae) return iae;
+        if (e instanceof RuntimeException re) return re;
+        return new RuntimeException(e);
+    }
+
+    static void deleteRecursively(Path p) {
+        if (!Files.exists(p)) return;
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: the directory's name already says it is incomplete
+        }
+    }
+}

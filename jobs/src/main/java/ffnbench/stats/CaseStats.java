@@ -1,0 +1,97 @@
+package ffnbench.stats;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The statistics of one benchmark case: a {@link SiteStats} per (layer, site), plus counts of
+ * input rows skipped for non-finite values. Serialised to bytes as the per-row partial result of
+ * the Spark function and merged by a Spark aggregation.
+ */
+public final class CaseStats {
+    private final StatsConfig config;
+    private final Map<String, SiteStats> sites = new LinkedHashMap<>();
+    private long rowsSkipped;
+
+    public CaseStats(StatsConfig config) {
+        this.config = config;
+    }
+
+    /** Key of a (layer, site) pair, e.g. {@code 0/ffn_act}. */
+    public static String key(int layer, String site) {
+        return layer + "/" + site;
+    }
+
+    public SiteStats site(String key, int width, boolean perTokenRatio) {
+        return sites.computeIfAbsent(key, k -> new SiteStats(config, width, perTokenRatio));
+    }
+
+    public Map<String, SiteStats> sites() {
+        return sites;
+    }
+
+    public void skipRow() {
+        rowsSkipped++;
+    }
+
+    public long rowsSkipped() {
+        return rowsSkipped;
+    }
+
+    public StatsConfig config() {
+        return config;
+    }
+
+    public void merge(CaseStats o) {
+        rowsSkipped += o.rowsSkipped;
+        for (Map.Entry<String, SiteStats> e : o.sites.entrySet()) {
+            SiteStats mine = sites.get(e.getKey());
+            if (mine == null) {
+                SiteStats s = e.getValue();
+                mine = new SiteStats(config, s.width, s.perTokenRatio);
+                sites.put(e.getKey(), mine);
+            }
+            mine.merge(e.getValue());
+        }
+    }
+
+    public byte[] toBytes() {
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(buf);
+            out.writeLong(rowsSkipped);
+            out.writeInt(sites.size());
+            for (Map.Entry<String, SiteStats> e : sites.entrySet()) {
+                out.writeUTF(e.getKey());
+                e.getValue().write(out);
+            }
+            out.flush();
+            return buf.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static CaseStats fromBytes(byte[] bytes, StatsConfig config) {
+        CaseStats c = new CaseStats(config);
+        if (bytes == null || bytes.length == 0) return c;
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+            c.rowsSkipped = in.readLong();
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                String key = in.readUTF();
+                c.sites.put(key, SiteStats.read(in, config));
+            }
+            return c;
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt statistics partial: " + e.getMessage(), e);
+        }
+    }
+}
