@@ -42,6 +42,9 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
                 .add("partials", DataTypes.BinaryType, true);
     }
 
+    /** Calls in this JVM: a diagnostic (tests check that Spark evaluates the function once per row). */
+    public static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
+
     private final BenchCase benchCase;
 
     public BlockFunction(BenchCase benchCase) {
@@ -55,6 +58,7 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
     @Override
     public Row apply(Object seqIdObj, Object seqLenObj, Object dModelObj, float[] hidden) {
         long start = System.nanoTime();
+        CALLS.increment();
         long seqId = (Long) seqIdObj;
         int seqLen = (Integer) seqLenObj;
         int dModel = (Integer) dModelObj;

@@ -1,0 +1,269 @@
+package ffnbench.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ffnbench.bench.BenchConfig;
+import ffnbench.bench.IterationResult;
+import ffnbench.data.TokenBatches;
+import ffnbench.data.TokenGenerator;
+import ffnbench.stats.CaseStats;
+import ffnbench.stats.SiteStats;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bench job end to end on local Spark with tiny data. */
+class BenchJobTest {
+    static SparkSession spark;
+
+    @TempDir
+    static Path dir;
+    static String tokens;
+
+    static final String MODEL = "{\"name\": \"tiny\", \"source\": \"preset:llama\", \"seed\": 3,"
+            + " \"set\": {\"d_model\": 64, \"heads\": 4, \"kv_heads\": 2, \"d_ff\": 96}, \"layers\": [0, 1]";
+
+    @BeforeAll
+    static void data() {
+        spark = TestSpark.session();
+        tokens = dir.resolve("tokens.parquet").toString();
+        TokenBatches.generate(spark, 14, 16, 64, TokenGenerator.Distribution.LLM, 5, 3).write().parquet(tokens);
+    }
+
+    static BenchConfig config(String models, Map<String, String> overrides) throws Exception {
+        String json = "{\"name\": \"t\", \"output\": \"" + dir.resolve("runs") + "\", \"data\": {\"input\": \"" + tokens + "\"},"
+                + " \"shards\": 2, \"models\": [" + models + "], \"iterations\": {\"warmup\": 0, \"measured\": 2}}";
+        return BenchConfig.parse(new ObjectMapper().readTree(json), overrides);
+    }
+
+    static BenchJob.Run run(BenchConfig cfg) throws Exception {
+        return new BenchJob(spark, cfg, new PrintStream(new ByteArrayOutputStream())).run();
+    }
+
+    @Test
+    void endToEndWritesEveryStatisticWithExactCounts() throws Exception {
+        BenchConfig cfg = config(MODEL + ", \"variants\": [\"swiglu\", \"relu\"], \"formulations\": [\"serial\", \"parallel\", \"parallel-two-norms\"]}", Map.of());
+        long before = BlockFunction.CALLS.sum();
+        BenchJob.Run run = run(cfg);
+        // 6 cases × 2 iterations × 14 rows: the function ran exactly once per row and iteration
+        assertEquals(6 * 2 * 14, BlockFunction.CALLS.sum() - before, "the Spark function must run once per row");
+        assertTrue(Files.isRegularFile(run.dir().resolve("summary.json")));
+        assertTrue(Files.isRegularFile(run.dir().resolve("summary.md")));
+        assertEquals(12, run.iterations().size());
+        for (IterationResult r : run.iterations()) {
+            assertEquals(14 * 16, r.tokens());
+            assertTrue(r.flops() > 0 && r.wallNs() > 0 && r.tasks() >= 2);
+            assertFalse(r.retried());
+        }
+        for (Map.Entry<String, CaseStats> e : run.stats().entrySet()) {
+            // input + 8 sites per layer; a standard FFN has no ffn_up, the shared-norm parallel block no mlp_norm
+            int sites = 9 - (e.getKey().contains("relu") ? 1 : 0) - (e.getKey().endsWith(".parallel") ? 1 : 0);
+            assertEquals(2 * sites, e.getValue().sites().size(), e.getKey() + ": " + e.getValue().sites().keySet());
+        }
+        CaseStats relu = run.stats().get("tiny.relu.serial");
+        assertNotNull(relu);
+        for (Map.Entry<String, SiteStats> e : relu.sites().entrySet()) {
+            SiteStats s = e.getValue();
+            assertEquals(14L * 16, s.tokens(), e.getKey());
+            assertEquals(14L * 16 * s.width(), s.count() + s.nanCount() + s.infCount(), e.getKey());
+        }
+        // parquet tables: one row per case × iteration, one per case × layer × site, all columns filled
+        Dataset<Row> timings = spark.read().parquet(run.dir().resolve("timings.parquet").toString());
+        assertEquals(12, timings.count());
+        Dataset<Row> stats = spark.read().parquet(run.dir().resolve("stats.parquet").toString());
+        assertEquals(2 * (9 + 8 + 9 + 8 + 7 + 8), stats.count());
+        for (String column : new String[] {"mean", "variance", "skewness", "kurtosis", "p0_1", "p50", "p99_9", "histogram",
+                "dead_neurons", "mean_firing_rate", "top_channels", "channel_rms_kurtosis"}) {
+            assertEquals(0, stats.filter(functions.col(column).isNull()).count(), column);
+        }
+        String summary = Files.readString(run.dir().resolve("summary.json"));
+        assertTrue(summary.contains("\"blas\"") && summary.contains("\"spark_version\"") && summary.contains("speedup_over_serial"));
+    }
+
+    /** The ReLU exact-zero fraction equals an independent count on the collected FFN pre-activations. */
+    @Test
+    void reluZeroFractionMatchesIndependentComputation() throws Exception {
+        BenchConfig cfg = config(MODEL.replace("[0, 1]", "[0]") + ", \"variants\": [\"relu\"], \"formulations\": [\"serial\"]}", Map.of());
+        BenchJob.Run run = run(cfg);
+        SiteStats act = run.stats().get("tiny.relu.serial").sites().get("0/ffn_act");
+        SiteStats pre = run.stats().get("tiny.relu.serial").sites().get("0/ffn_preact");
+        // ReLU output is exactly zero where the pre-activation is ≤ 0
+        assertEquals(pre.negatives() + pre.zeros(), act.zeros());
+        // and directly from the collected tokens through the library
+        ffnbench.bench.BenchCase c = run.iterations().get(0).benchCase();
+        ffnbench.model.TransformerLayer layer = ffnbench.bench.LayerCache.get(c.source(), c.seed(), c.overrides(), 0);
+        long zeros = 0;
+        for (Row r : TokenBatches.read(spark, tokens).collectAsList()) {
+            List<Float> h = r.getList(3);
+            float[] x = new float[h.size()];
+            for (int i = 0; i < x.length; i++) x[i] = h.get(i);
+            ffnbench.model.SiteCapture cap = new ffnbench.model.SiteCapture(java.util.EnumSet.of(ffnbench.model.Site.FFN_ACT));
+            layer.forward(x, 16, ffnbench.model.Formulation.SERIAL, cap);
+            for (float v : cap.get(ffnbench.model.Site.FFN_ACT).data()) if (v == 0f) zeros++;
+        }
+        assertEquals(zeros, act.zeros());
+    }
+
+    @Test
+    void statisticsDoNotDependOnPartitioning() throws Exception {
+        Map<Integer, CaseStats> byShards = new HashMap<>();
+        for (int shards : new int[] {1, 3, 7}) {
+            BenchConfig cfg = config(MODEL + ", \"variants\": [\"swiglu\"], \"formulations\": [\"parallel\"]}",
+                    Map.of("shards", Integer.toString(shards)));
+            byShards.put(shards, run(cfg).stats().get("tiny.swiglu.parallel"));
+        }
+        CaseStats one = byShards.get(1);
+        for (int shards : new int[] {3, 7}) assertSameStats(one, byShards.get(shards));
+    }
+
+    @Test
+    void injectedTaskFailureIsRetriedAndMarked() throws Exception {
+        String m = MODEL + ", \"variants\": [\"swiglu\"], \"formulations\": [\"serial\"]}";
+        BenchJob.Run clean = run(config(m, Map.of()));
+        BenchJob.Run faulty = run(config(m, Map.of("fault.fail_first_attempt_of_partition", "1")));
+        assertTrue(faulty.iterations().stream().allMatch(IterationResult::retried));
+        assertFalse(clean.iterations().stream().anyMatch(IterationResult::retried));
+        assertSameStats(clean.stats().get("tiny.swiglu.serial"), faulty.stats().get("tiny.swiglu.serial"));
+        assertTrue(Files.readString(faulty.dir().resolve("summary.json")).contains("\"retried_tasks\" : true"));
+    }
+
+    static void assertSameStats(CaseStats a, CaseStats b) {
+        assertEquals(a.sites().keySet(), b.sites().keySet());
+        for (String key : a.sites().keySet()) {
+            SiteStats x = a.sites().get(key), y = b.sites().get(key);
+            assertEquals(x.count(), y.count(), key);
+            assertEquals(x.zeros(), y.zeros(), key);
+            assertEquals(x.nearZero(), y.nearZero(), key);
+            assertEquals(x.negatives(), y.negatives(), key);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(x.histogram(), y.histogram(), key);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(x.firing(), y.firing(), key);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(x.overThreshold(), y.overThreshold(), key);
+            assertEquals(x.min(), y.min(), key);
+            assertEquals(x.max(), y.max(), key);
+            assertRelative(x.moments().mean(), y.moments().mean(), key + " mean");
+            assertRelative(x.moments().variance(), y.moments().variance(), key + " variance");
+            assertRelative(x.moments().skewness(), y.moments().skewness(), key + " skewness");
+            assertRelative(x.moments().kurtosis(), y.moments().kurtosis(), key + " kurtosis");
+        }
+    }
+
+    static void assertRelative(double a, double b, String what) {
+        assertEquals(a, b, 1e-9 * Math.max(Math.abs(a), 1e-300), what);
+    }
+
+    // ---- bad inputs: clear errors, and no run directory left behind ---------------------------
+
+    private static String badRun(BenchConfig cfg) {
+        Path runs = dir.resolve("runs");
+        List<Path> before = listing(runs);
+        Exception e = assertThrows(Exception.class, () -> run(cfg));
+        assertEquals(before, listing(runs), "a failed run leaves no directory behind");
+        return e.getMessage();
+    }
+
+    private static List<Path> listing(Path p) {
+        if (!Files.isDirectory(p)) return List.of();
+        try (Stream<Path> s = Files.list(p)) {
+            return s.sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String writeRows(String name, List<Row> rows) {
+        String path = dir.resolve(name).toString();
+        spark.createDataFrame(rows, TokenBatches.SCHEMA).write().parquet(path);
+        return path;
+    }
+
+    private static String model(String extra) {
+        return MODEL + ", \"variants\": [\"swiglu\"], \"formulations\": [\"serial\"]" + extra + "}";
+    }
+
+    @Test
+    void missingColumnIsNamed() throws Exception {
+        String path = dir.resolve("renamed.parquet").toString();
+        TokenBatches.read(spark, tokens).withColumnRenamed("hidden", "hidden_states").write().parquet(path);
+        String msg = badRun(config(model(""), Map.of("data.input", "\"" + path + "\"")));
+        assertTrue(msg.contains("hidden") && msg.contains("hidden_states"), msg);
+    }
+
+    @Test
+    void dModelMismatchIsRefusedBeforeWork() throws Exception {
+        String msg = badRun(config(model("").replace("\"d_model\": 64", "\"d_model\": 128"), Map.of()));
+        assertTrue(msg.contains("d_model") && msg.contains("64") && msg.contains("128"), msg);
+    }
+
+    @Test
+    void raggedSequenceIsNamed() throws Exception {
+        List<Row> rows = new ArrayList<>();
+        rows.add(RowFactory.create(0L, 16, 64, new float[16 * 64]));
+        rows.add(RowFactory.create(1L, 16, 64, new float[16 * 64 - 3]));
+        String path = writeRows("ragged.parquet", rows);
+        String msg = badRun(config(model(""), Map.of("data.input", "\"" + path + "\"")));
+        assertTrue(msg.contains("ragged") && msg.contains("sequence 1"), msg);
+    }
+
+    @Test
+    void nonFiniteInputsAreCountedAndSkippedOrFail() throws Exception {
+        List<Row> rows = new ArrayList<>();
+        float[] good = TokenGenerator.class.isAnnotation() ? null : new TokenGenerator(1, 64, TokenGenerator.Distribution.GAUSSIAN).sequence(0, 16);
+        float[] bad = good.clone();
+        bad[5] = Float.NaN;
+        float[] inf = good.clone();
+        inf[9] = Float.NEGATIVE_INFINITY;
+        rows.add(RowFactory.create(0L, 16, 64, good));
+        rows.add(RowFactory.create(1L, 16, 64, bad));
+        rows.add(RowFactory.create(2L, 16, 64, inf));
+        String path = writeRows("nan.parquet", rows);
+        BenchJob.Run run = run(config(model(""), Map.of("data.input", "\"" + path + "\"")));
+        assertEquals(2, run.iterations().get(0).skippedSequences());
+        assertEquals(16, run.iterations().get(0).tokens());
+        assertEquals(2, run.stats().get("tiny.swiglu.serial").rowsSkipped());
+        String msg = badRun(config(model(""), Map.of("data.input", "\"" + path + "\"", "on_nonfinite", "fail")));
+        assertTrue(msg.contains("NaN") && msg.contains("sequence"), msg);
+    }
+
+    @Test
+    void emptyInputIsRefused() throws Exception {
+        String path = writeRows("empty.parquet", List.of());
+        String msg = badRun(config(model(""), Map.of("data.input", "\"" + path + "\"")));
+        assertTrue(msg.contains("no sequences"), msg);
+    }
+
+    @Test
+    void unknownVariantIsRefusedBeforeWork() throws Exception {
+        Exception e = assertThrows(IllegalArgumentException.class,
+                () -> config(MODEL + ", \"variants\": [\"swishglu\"]}", Map.of()));
+        assertTrue(e.getMessage().contains("variants") && e.getMessage().contains("swishglu") && e.getMessage().contains("swiglu"),
+                e.getMessage());
+    }
+
+    @Test
+    void unreadableParquetIsNamed() throws Exception {
+        Path junk = dir.resolve("junk.parquet");
+        Files.createDirectories(junk);
+        Files.writeString(junk.resolve("part-0.parquet"), "this is not parquet");
+        String msg = badRun(config(model(""), Map.of("data.input", "\"" + junk + "\"")));
+        assertTrue(msg.contains(junk.toString()), msg);
+    }
+}

@@ -1,0 +1,140 @@
+package ffnbench.stats;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ffnbench.Reference;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class SiteStatsTest {
+
+    @Test
+    void handDerivedSmallMatrix() {
+        // 2 tokens × 3 channels
+        float[] x = {0f, -2f, 7f,
+                     1f, 0.0001f, -7f};
+        SiteStats s = new SiteStats(StatsConfig.DEFAULT, 3, false);
+        s.add(x, 0, 2, 3);
+        assertEquals(6, s.count());
+        assertEquals(2, s.tokens());
+        assertEquals(1, s.zeros());
+        assertEquals(2, s.nearZero());          // 0 and 0.0001 (< 1e-3)
+        assertEquals(2, s.negatives());
+        assertEquals(-7f, s.min());
+        assertEquals(7f, s.max());
+        assertEquals(7f, s.maxAbs());
+        assertArrayEquals(new long[] {1, 1, 1}, s.firing());         // x > 0 per channel
+        assertArrayEquals(new long[] {0, 0, 2}, s.overThreshold());  // |x| ≥ 6
+        assertEquals(0, s.deadChannels());
+        double mean = (0 - 2 + 7 + 1 + 0.0001 - 7) / 6.0;
+        assertEquals(mean, s.moments().mean(), 1e-12);
+        assertArrayEquals(new int[] {2}, s.frequentOutlierChannels(0.06));
+        assertEquals(2, s.topChannels(1)[0]);
+    }
+
+    @Test
+    void momentsMatchDirectComputationAndMergeAnyway() {
+        float[] x = Reference.gaussian(64 * 50, 1, 3);
+        for (int i = 0; i < x.length; i++) x[i] = x[i] * x[i] * Math.signum(x[i]) + 0.5f; // skewed, heavy tailed
+        SiteStats whole = new SiteStats(StatsConfig.DEFAULT, 50, true);
+        whole.add(x, 0, 64, 50);
+        SiteStats parts = new SiteStats(StatsConfig.DEFAULT, 50, true);
+        for (int start = 0; start < 64; start += 7) {
+            SiteStats p = new SiteStats(StatsConfig.DEFAULT, 50, true);
+            p.add(x, start * 50, Math.min(7, 64 - start), 50);
+            parts.merge(p);
+        }
+        double n = x.length, mean = 0;
+        for (float v : x) mean += v;
+        mean /= n;
+        double m2 = 0, m3 = 0, m4 = 0;
+        for (float v : x) {
+            double c = v - mean;
+            m2 += c * c; m3 += c * c * c; m4 += c * c * c * c;
+        }
+        double skew = Math.sqrt(n) * m3 / Math.pow(m2, 1.5), kurt = n * m4 / (m2 * m2);
+        for (SiteStats s : new SiteStats[] {whole, parts}) {
+            assertEquals(mean, s.moments().mean(), 1e-12);
+            assertEquals(m2 / n, s.moments().variance(), 1e-9 * m2 / n);
+            assertEquals(skew, s.moments().skewness(), 1e-9 * Math.abs(skew));
+            assertEquals(kurt, s.moments().kurtosis(), 1e-9 * kurt);
+        }
+        assertArrayEquals(whole.histogram(), parts.histogram());
+        assertArrayEquals(whole.firing(), parts.firing());
+        assertEquals(whole.maxTokenRatio(), parts.maxTokenRatio());
+    }
+
+    @Test
+    void gaussianKurtosisIsThreeAndQuantilesAreRight() {
+        float[] x = Reference.gaussian(200_000, 2, 11);
+        SiteStats s = new SiteStats(new StatsConfig(1e-3, 6, 10, 80, 10, 1_000_000, 200), 1000, false);
+        s.add(x, 0, 200, 1000);
+        assertEquals(3.0, s.moments().kurtosis(), 0.05);
+        assertEquals(0.0, s.moments().skewness(), 0.02);
+        assertEquals(4.0, s.moments().variance(), 0.05);
+        float[] sorted = x.clone();
+        Arrays.sort(sorted);
+        // KLL with k=200: normalised rank error ≈ 1.3%
+        for (double q : new double[] {0.01, 0.5, 0.99}) {
+            float v = s.quantile(q);
+            int rank = Arrays.binarySearch(sorted, v);
+            rank = rank < 0 ? -rank - 1 : rank;
+            assertEquals(q, rank / (double) sorted.length, 0.02, "quantile " + q);
+        }
+    }
+
+    @Test
+    void massiveActivationRatioPerToken() {
+        // token 0: one value 500, the rest 1 → max/median = 500; token 1: all 1 → 1
+        int d = 9;
+        float[] x = new float[2 * d];
+        Arrays.fill(x, 1f);
+        x[3] = 500f;
+        SiteStats s = new SiteStats(StatsConfig.DEFAULT, d, true);
+        s.add(x, 0, 2, d);
+        assertEquals(500.0, s.maxTokenRatio(), 1e-9);
+        assertEquals(1, s.massiveTokens());
+        assertEquals(250.5, s.meanTokenRatio(), 1e-9);
+    }
+
+    @Test
+    void nonFiniteValuesAreCountedNotMixedIn() {
+        float[] x = {1f, Float.NaN, Float.POSITIVE_INFINITY, 3f};
+        SiteStats s = new SiteStats(StatsConfig.DEFAULT, 4, false);
+        s.add(x, 0, 1, 4);
+        assertEquals(1, s.nanCount());
+        assertEquals(1, s.infCount());
+        assertEquals(2, s.count());
+        assertEquals(2.0, s.moments().mean(), 0);
+    }
+
+    @Test
+    void serialisationRoundTrip() {
+        CaseStats c = new CaseStats(StatsConfig.DEFAULT);
+        float[] x = Reference.gaussian(10 * 20, 1, 4);
+        c.site(CaseStats.key(0, "ffn_act"), 20, false).add(x, 0, 10, 20);
+        c.site(CaseStats.key(1, "block_out"), 20, true).add(x, 0, 10, 20);
+        c.skipRow();
+        CaseStats back = CaseStats.fromBytes(c.toBytes(), StatsConfig.DEFAULT);
+        assertEquals(1, back.rowsSkipped());
+        assertEquals(c.sites().keySet(), back.sites().keySet());
+        SiteStats a = c.sites().get("1/block_out"), b = back.sites().get("1/block_out");
+        assertEquals(a.moments().kurtosis(), b.moments().kurtosis(), 0);
+        assertArrayEquals(a.histogram(), b.histogram());
+        assertEquals(a.quantile(0.5), b.quantile(0.5), 0);
+        assertEquals(a.maxTokenRatio(), b.maxTokenRatio(), 0);
+    }
+
+    @Test
+    void selectFindsTheMedian() {
+        float[] a = {5, 1, 4, 2, 3};
+        assertEquals(3f, Select.median(a.clone()));
+        float[] r = Reference.gaussian(1001, 1, 9);
+        float[] sorted = r.clone();
+        Arrays.sort(sorted);
+        assertEquals(sorted[500], Select.median(r));
+        assertTrue(Select.kth(new float[] {2, 2, 2, 1}, 0) == 1f);
+    }
+}
