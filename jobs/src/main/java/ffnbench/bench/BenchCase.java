@@ -22,7 +22,7 @@ import java.util.Set;
 public record BenchCase(String id, String model, String source, long seed, Map<String, String> overrides,
                         List<Integer> layers, String variant, Formulation formulation, NormPlacement placement,
                         ModelConfig config, boolean statsEnabled, Set<String> sites, StatsConfig stats,
-                        boolean failOnNonFinite, int failFirstAttemptOfPartition) implements Serializable {
+                        boolean failOnNonFinite, int failFirstAttemptOfPartition, String input) implements Serializable {
 
     /** Expands a config into its cases: models × variants × placements × formulations, with stable ids. */
     public static List<BenchCase> expand(BenchConfig cfg) throws IOException {
@@ -56,7 +56,8 @@ public record BenchCase(String id, String model, String source, long seed, Map<S
                                 + (m.placements().isEmpty() ? "" : "." + placement.id());
                         cases.add(new BenchCase(id, m.name(), m.source(), m.seed(), Map.copyOf(o), List.copyOf(m.layers()),
                                 c.ffn().name(), f, c.placement(), c, cfg.statsEnabled(), cfg.sites(), cfg.stats(),
-                                cfg.failOnNonFinite(), cfg.failFirstAttemptOfPartition()));
+                                cfg.failOnNonFinite(), cfg.failFirstAttemptOfPartition(),
+                                m.input() != null ? m.input() : cfg.data().input()));
                     }
                 }
             }

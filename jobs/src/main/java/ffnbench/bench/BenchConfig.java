@@ -38,7 +38,7 @@ public record BenchConfig(String name, String output, Data data, int shards, Lis
     /** One model and the cases to run on it. */
     public record ModelEntry(String name, String source, long seed, Map<String, String> set, List<Integer> layers,
                              List<String> variants, List<Formulation> formulations, List<NormPlacement> placements,
-                             int ffnMultiple) { }
+                             int ffnMultiple, String input) { }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
 
@@ -238,7 +238,7 @@ public record BenchConfig(String name, String output, Data data, int shards, Lis
         }
 
         ModelEntry model(Reader m) {
-            m.allow("name", "source", "seed", "set", "layers", "variants", "formulations", "placements", "ffn_multiple");
+            m.allow("name", "source", "seed", "set", "layers", "variants", "formulations", "placements", "ffn_multiple", "input");
             String source = m.text("source", null);
             if (source == null) throw new IllegalArgumentException("config: " + m.path("source") + " is required (minilm, preset:<name> or a checkpoint directory)");
             String name = m.text("name", source.replaceAll("[^A-Za-z0-9._-]", "-"));
@@ -272,7 +272,7 @@ public record BenchConfig(String name, String output, Data data, int shards, Lis
                 if (!p.equals("model")) placements.add(parse(m.path("placements"), () -> NormPlacement.parse(p)));
             }
             return new ModelEntry(name, source, m.integer("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE), set, layers,
-                    variants, formulations, placements, (int) m.integer("ffn_multiple", 64, 1, 1 << 16));
+                    variants, formulations, placements, (int) m.integer("ffn_multiple", 64, 1, 1 << 16), m.text("input", null));
         }
 
         private static <T> T parse(String field, java.util.function.Supplier<T> s) {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ffnbench", mixinStandardHelpOptions = true, version = "ffnbench 0.1.0",
         description = "Benchmark and analyse transformer FFN sublayers and blocks on Apache Spark.",
         subcommands = {GenerateCommand.class, BenchCommand.class, ForwardCommand.class,
-            NpyCommands.Import.class, NpyCommands.Export.class, CommandLine.HelpCommand.class})
+            NpyCommands.Import.class, NpyCommands.Export.class, NpyCommands.ImportText.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -58,4 +58,42 @@ public final class NpyCommands {
             return 0;
         }
     }
+
+    @Command(name = "import-text", mixinStandardHelpOptions = true,
+            description = {"Embed a text file's lines (one sequence each) with the built-in real MiniLM model and write",
+                "the hidden states entering a chosen layer as token batches (d_model 384)."})
+    public static final class ImportText implements Callable<Integer> {
+        @Option(names = "--input", required = true, description = "Text file, one sentence or passage per line.")
+        Path input;
+
+        @Option(names = "--output", required = true, description = "Output Parquet directory (must not exist).")
+        String output;
+
+        @Option(names = "--layer", defaultValue = "0",
+                description = "Hidden states entering this layer: 0 = embedding output, 6 = encoder output (default: ${DEFAULT-VALUE}).")
+        int layer;
+
+        @Option(names = "--max-tokens", defaultValue = "128",
+                description = "Truncate each line to this many tokens, [CLS] and [SEP] included (default: ${DEFAULT-VALUE}, at most 512).")
+        int maxTokens;
+
+        @Option(names = "--partitions", defaultValue = "2", description = "Output files (default: ${DEFAULT-VALUE}).")
+        int partitions;
+
+        @Mixin
+        SparkOptions sparkOptions;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!java.nio.file.Files.isRegularFile(input)) throw new IllegalArgumentException("--input " + input + " does not exist");
+            if (maxTokens < 2 || maxTokens > ffnbench.weights.MiniLm.MAX_POSITIONS) {
+                throw new IllegalArgumentException("--max-tokens must be in 2.." + ffnbench.weights.MiniLm.MAX_POSITIONS);
+            }
+            java.util.List<String> lines = java.nio.file.Files.readAllLines(input);
+            SparkSession spark = Sessions.getOrCreate("ffnbench import-text", sparkOptions.master);
+            TokenBatches.fromMiniLmText(spark, lines, layer, maxTokens, partitions).write().mode(SaveMode.ErrorIfExists).parquet(output);
+            System.err.println("ffnbench import-text: wrote MiniLM hidden states entering layer " + layer + " to " + output);
+            return 0;
+        }
+    }
 }

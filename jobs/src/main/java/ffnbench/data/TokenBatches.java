@@ -142,6 +142,24 @@ public final class TokenBatches {
         return spark.createDataFrame(rows, SCHEMA).repartition(Math.max(1, Math.min(partitions, sequences)));
     }
 
+    /**
+     * Real hidden states: each non-blank line of text, tokenised and embedded by the built-in MiniLM
+     * model and run through its layers {@code 0..layer−1} (so {@code layer} 0 gives the embedding
+     * output, the input of layer 0). Sequences keep their own lengths.
+     */
+    public static Dataset<Row> fromMiniLmText(SparkSession spark, List<String> lines, int layer, int maxTokens, int partitions) {
+        List<Row> rows = new ArrayList<>();
+        int d = ffnbench.weights.MiniLm.config().dModel();
+        long id = 0;
+        for (String line : lines) {
+            if (line.isBlank()) continue;
+            int[] ids = ffnbench.weights.MiniLm.tokenizer().encode(line, maxTokens);
+            rows.add(RowFactory.create(id++, ids.length, d, ffnbench.weights.MiniLm.hiddenStates(ids, layer)));
+        }
+        if (rows.isEmpty()) throw new IllegalArgumentException("the text has no non-blank lines to embed");
+        return spark.createDataFrame(rows, SCHEMA).repartition(Math.max(1, Math.min(partitions, rows.size())));
+    }
+
     /** Exports equal-length sequences, ordered by seq_id, to a {@code [sequences, seq_len, d]} float32 .npy file. */
     public static void toNpy(Dataset<Row> tokens, Path npy) throws IOException {
         List<Row> rows = tokens.orderBy("seq_id").collectAsList();

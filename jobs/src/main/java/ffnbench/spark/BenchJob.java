@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -60,22 +59,22 @@ public final class BenchJob {
         TaskMetricsListener listener = new TaskMetricsListener();
         spark.sparkContext().addSparkListener(listener);
         try {
-            Map<Integer, String> inputByDim = prepareInputs(cases, work);
+            Map<String, String> inputByCase = prepareInputs(cases, work);
             Map<String, TokenBatches.Shape> shapes = new LinkedHashMap<>();
-            for (Map.Entry<Integer, String> e : inputByDim.entrySet()) {
-                TokenBatches.Shape s = TokenBatches.shape(TokenBatches.read(spark, e.getValue()), e.getValue());
-                if (s.dModel() != e.getKey()) {
-                    throw new IllegalArgumentException("input " + e.getValue() + " has d_model " + s.dModel()
-                            + " but the configured models need d_model " + e.getKey());
+            for (BenchCase c : cases) {   // check every input against its cases before any case runs
+                String in = inputByCase.get(c.id());
+                TokenBatches.Shape s = shapes.computeIfAbsent(in, p -> TokenBatches.shape(TokenBatches.read(spark, p), p));
+                if (s.dModel() != c.dModel()) {
+                    throw new IllegalArgumentException("input " + in + " has d_model " + s.dModel() + " but case " + c.id()
+                            + " needs d_model " + c.dModel() + "; give that model its own data (models[].input) or drop data.input");
                 }
-                shapes.put(e.getValue(), s);
             }
             List<IterationResult> iterations = new ArrayList<>();
             Map<String, CaseStats> stats = new LinkedHashMap<>();
             long started = System.nanoTime();
             for (int i = 0; i < cases.size(); i++) {
                 BenchCase c = cases.get(i);
-                String input = inputByDim.get(c.dModel());
+                String input = inputByCase.get(c.id());
                 progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
                         shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, i, cases.size()));
                 runCase(c, input, runId, listener, iterations, stats);
@@ -97,30 +96,30 @@ public final class BenchJob {
         return String.format(" — ETA %.0f s", perCase * (total - done));
     }
 
-    /** The input path per d_model: the configured Parquet data, or data generated into the run directory. */
-    private Map<Integer, String> prepareInputs(List<BenchCase> cases, Path work) {
-        TreeSet<Integer> dims = new TreeSet<>();
-        for (BenchCase c : cases) dims.add(c.dModel());
-        Map<Integer, String> byDim = new LinkedHashMap<>();
+    /**
+     * The input of every case: its model's or the config's Parquet data, or tokens generated into
+     * the run directory (one dataset per d_model, shared by all cases of that width).
+     */
+    private Map<String, String> prepareInputs(List<BenchCase> cases, Path work) {
+        Map<String, String> byCase = new LinkedHashMap<>();
+        Map<Integer, String> generated = new LinkedHashMap<>();
         BenchConfig.Data d = config.data();
-        if (d.input() != null) {
-            if (dims.size() > 1) {
-                throw new IllegalArgumentException("data.input is one dataset but the models need d_model " + dims
-                        + "; run them in separate configs, or drop data.input to generate one dataset per d_model");
+        for (BenchCase c : cases) {
+            if (c.input() != null) {
+                byCase.put(c.id(), c.input());
+                continue;
             }
-            TokenBatches.read(spark, d.input());   // schema check now, before any case runs
-            byDim.put(dims.first(), d.input());
-            return byDim;
+            String path = generated.computeIfAbsent(c.dModel(), dim -> {
+                Path out = work.resolve("data").resolve("tokens-d" + dim + ".parquet");
+                progress.printf("generating %,d sequences × %d tokens × d_model %d (%s, seed %d) → %s%n",
+                        d.sequences(), d.seqLen(), dim, d.distribution().id(), d.seed(), out);
+                TokenBatches.generate(spark, d.sequences(), d.seqLen(), dim, d.distribution(), d.seed(), config.shards())
+                        .write().mode(SaveMode.ErrorIfExists).parquet(out.toString());
+                return out.toString();
+            });
+            byCase.put(c.id(), path);
         }
-        for (int dim : dims) {
-            Path out = work.resolve("data").resolve("tokens-d" + dim + ".parquet");
-            progress.printf("generating %,d sequences × %d tokens × d_model %d (%s, seed %d) → %s%n",
-                    d.sequences(), d.seqLen(), dim, d.distribution().id(), d.seed(), out);
-            TokenBatches.generate(spark, d.sequences(), d.seqLen(), dim, d.distribution(), d.seed(), config.shards())
-                    .write().mode(SaveMode.ErrorIfExists).parquet(out.toString());
-            byDim.put(dim, out.toString());
-        }
-        return byDim;
+        return byCase;
     }
 
     private void runCase(BenchCase c, String input, String runId, TaskMetricsListener listener,

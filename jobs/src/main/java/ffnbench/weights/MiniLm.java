@@ -18,9 +18,13 @@ import java.util.Map;
  */
 public final class MiniLm {
     public static final String RESOURCE = "all-minilm-l6-v2.onnx";
+    public static final String TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
+    /** Position embeddings exist for this many tokens. */
+    public static final int MAX_POSITIONS = 512;
     public static final String NAME = "minilm";
 
     private static SoftReference<OnnxModel> cached = new SoftReference<>(null);
+    private static WordPieceTokenizer tokenizer;
 
     private MiniLm() {}
 
@@ -77,5 +81,49 @@ public final class MiniLm {
         w.put("mlp_norm.weight", m.initializer(p + "output.LayerNorm.weight").data());
         w.put("mlp_norm.bias", m.initializer(p + "output.LayerNorm.bias").data());
         return new LayerWeights(w).validate(c);
+    }
+
+    public static synchronized WordPieceTokenizer tokenizer() {
+        if (tokenizer == null) tokenizer = WordPieceTokenizer.fromClasspath(TOKENIZER);
+        return tokenizer;
+    }
+
+    /**
+     * The embedding layer: word + position + token-type (0) embeddings, then LayerNorm (ε 1e-12):
+     * the hidden states entering layer 0, {@code [ids.length × 384]}.
+     */
+    public static float[] embed(int[] ids) {
+        if (ids.length > MAX_POSITIONS) {
+            throw new IllegalArgumentException("minilm takes at most " + MAX_POSITIONS + " tokens, got " + ids.length);
+        }
+        OnnxModel m = onnx();
+        int d = config().dModel();
+        OnnxModel.Initializer words = m.initializer("embeddings.word_embeddings.weight");
+        float[] positions = m.initializer("embeddings.position_embeddings.weight").data();
+        float[] types = m.initializer("embeddings.token_type_embeddings.weight").data();
+        int vocab = (int) words.dims()[0];
+        float[] x = new float[ids.length * d];
+        for (int t = 0; t < ids.length; t++) {
+            if (ids[t] < 0 || ids[t] >= vocab) throw new IllegalArgumentException("token id " + ids[t] + " outside the vocabulary (0.." + (vocab - 1) + ")");
+            for (int i = 0; i < d; i++) {
+                x[t * d + i] = words.data()[ids[t] * d + i] + positions[t * d + i] + types[i];
+            }
+        }
+        new ffnbench.math.LayerNorm(m.initializer("embeddings.LayerNorm.weight").data(),
+                m.initializer("embeddings.LayerNorm.bias").data(), config().normEps()).apply(x, x, ids.length);
+        return x;
+    }
+
+    /** The real hidden states entering layer {@code layer} (0..6; 6 = the encoder output) for token ids. */
+    public static float[] hiddenStates(int[] ids, int layer) {
+        if (layer < 0 || layer > config().layers()) {
+            throw new IllegalArgumentException("minilm hidden states exist entering layers 0.." + config().layers() + ", not " + layer);
+        }
+        float[] x = embed(ids);
+        for (int l = 0; l < layer; l++) {
+            x = new ffnbench.model.TransformerLayer(config(), layer(l))
+                    .forward(x, ids.length, ffnbench.model.Formulation.SERIAL, ffnbench.model.SiteRecorder.NONE);
+        }
+        return x;
     }
 }

@@ -1,0 +1,81 @@
+package ffnbench.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ffnbench.model.Formulation;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BenchConfigTest {
+    static final Path CONF = Path.of(System.getProperty("ffnbench.repo", "."), "conf");
+
+    @Test
+    void shippedConfigsParseAndExpand() throws Exception {
+        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json"}) {
+            BenchConfig c = BenchConfig.load(CONF.resolve(f), Map.of());
+            assertTrue(!BenchCase.expand(c).isEmpty(), f);
+        }
+        List<BenchCase> cases = BenchCase.expand(BenchConfig.load(CONF.resolve("default.json"), Map.of()));
+        assertEquals(List.of("llama-512.swiglu.serial", "llama-512.swiglu.parallel", "llama-512.gelu.serial",
+                "llama-512.gelu.parallel", "minilm.gelu.serial", "minilm.gelu.parallel"), cases.stream().map(BenchCase::id).toList());
+        // GELU gets the SwiGLU layer's matched width: 1408 × 3/2 = 2112
+        assertEquals(2112, cases.get(2).config().dFf());
+        assertEquals(cases.get(0).config().dModel(), cases.get(2).config().dModel());
+    }
+
+    @Test
+    void overridesApplyBeforeValidation() throws Exception {
+        BenchConfig c = BenchConfig.load(CONF.resolve("default.json"),
+                Map.of("data.sequences", "5", "models.0.set.d_model", "256", "models.0.formulations", "[\"parallel-two-norms\"]",
+                        "iterations.measured", "7"));
+        assertEquals(5, c.data().sequences());
+        assertEquals(7, c.measured());
+        assertEquals("256", c.models().get(0).set().get("d_model"));
+        assertEquals(List.of(Formulation.PARALLEL_TWO_NORMS), c.models().get(0).formulations());
+    }
+
+    @Test
+    void errorsNameTheField() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BenchConfig.load(CONF.resolve("default.json"), Map.of("data.sequence", "5")));
+        assertTrue(e.getMessage().contains("data.sequence") && e.getMessage().contains("sequences"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> BenchConfig.load(CONF.resolve("default.json"), Map.of("iterations.measured", "0")));
+        assertTrue(e.getMessage().contains("iterations.measured"), e.getMessage());
+        // minilm is post-LN: caught when the cases are expanded, before any work
+        BenchConfig postLn = assertDoesNotThrowConfig(Map.of("models.1.formulations", "[\"parallel-two-norms\"]"));
+        e = assertThrows(IllegalArgumentException.class, () -> BenchCase.expand(postLn));
+        assertTrue(e.getMessage().contains("parallel-two-norms") && e.getMessage().contains("pre"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> BenchConfig.load(CONF.resolve("default.json"), Map.of("data.distribution", "uniform")));
+        assertTrue(e.getMessage().contains("data.distribution") && e.getMessage().contains("gaussian"), e.getMessage());
+        BenchConfig badLayer = assertDoesNotThrowConfig(Map.of("models.1.layers", "[9]"));
+        e = assertThrows(IllegalArgumentException.class, () -> BenchCase.expand(badLayer));
+        assertTrue(e.getMessage().contains("layer 9"), e.getMessage());
+        BenchConfig realVariant = assertDoesNotThrowConfig(Map.of("models.1.variants", "[\"swiglu\"]"));
+        e = assertThrows(IllegalArgumentException.class, () -> BenchCase.expand(realVariant));
+        assertTrue(e.getMessage().contains("minilm"), e.getMessage());
+    }
+
+    private static BenchConfig assertDoesNotThrowConfig(Map<String, String> o) {
+        try {
+            return BenchConfig.load(CONF.resolve("default.json"), o);
+        } catch (Exception ex) {
+            throw new AssertionError(ex);
+        }
+    }
+
+    @Test
+    void matchedWidths() throws Exception {
+        var llama = ffnbench.model.ModelConfig.preset("llama");
+        // 11008 × 3/2 = 16512, rounded up to a multiple of 256
+        assertEquals(16640, BenchCase.matchedWidth(llama, ffnbench.model.FfnVariant.parse("gelu"), 256));
+        var bert = ffnbench.model.ModelConfig.preset("bert");
+        assertEquals(2048, BenchCase.matchedWidth(bert, ffnbench.model.FfnVariant.parse("swiglu"), 256));
+        assertEquals(3072, BenchCase.matchedWidth(bert, ffnbench.model.FfnVariant.parse("relu"), 256));
+    }
+}

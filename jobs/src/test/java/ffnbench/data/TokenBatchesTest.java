@@ -1,0 +1,89 @@
+package ffnbench.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ffnbench.io.Npy;
+import ffnbench.spark.TestSpark;
+import ffnbench.weights.MiniLm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenBatchesTest {
+    @TempDir
+    Path dir;
+
+    static float[] hidden(Row r) {
+        List<Float> h = r.getList(3);
+        float[] x = new float[h.size()];
+        for (int i = 0; i < x.length; i++) x[i] = h.get(i);
+        return x;
+    }
+
+    @Test
+    void sameSeedSameDataWhateverThePartitioning() {
+        SparkSession spark = TestSpark.session();
+        List<Row> one = TokenBatches.generate(spark, 9, 5, 16, TokenGenerator.Distribution.LLM, 3, 1).orderBy("seq_id").collectAsList();
+        List<Row> four = TokenBatches.generate(spark, 9, 5, 16, TokenGenerator.Distribution.LLM, 3, 4).orderBy("seq_id").collectAsList();
+        assertEquals(9, one.size());
+        for (int i = 0; i < 9; i++) {
+            assertEquals(i, one.get(i).getLong(0));
+            assertEquals(5, one.get(i).getInt(1));
+            assertEquals(16, one.get(i).getInt(2));
+            assertArrayEquals(hidden(one.get(i)), hidden(four.get(i)));
+        }
+    }
+
+    @Test
+    void llmDistributionHasOutlierChannelsAndAMassiveFirstToken() {
+        TokenGenerator g = new TokenGenerator(11, 256, TokenGenerator.Distribution.LLM);
+        int[] outliers = g.outlierChannels();
+        assertEquals(2, outliers.length);
+        float[] x = g.sequence(0, 64);
+        double outlierMean = 0, otherMean = 0;
+        for (int t = 1; t < 64; t++) {
+            outlierMean += Math.abs(x[t * 256 + outliers[0]]);
+            otherMean += Math.abs(x[t * 256 + (outliers[0] + 1) % 256]);
+        }
+        assertTrue(outlierMean > 10 * otherMean, "outlier channel dominates");
+        assertTrue(Math.abs(x[outliers[0]]) > 5 * outlierMean / 63, "first token is massive");
+    }
+
+    @Test
+    void npyRoundTripThroughParquet() throws Exception {
+        SparkSession spark = TestSpark.session();
+        float[] data = new TokenGenerator(1, 8, TokenGenerator.Distribution.GAUSSIAN).sequence(0, 3 * 4);
+        Path npy = dir.resolve("x.npy");
+        Npy.write(npy, new long[] {3, 4, 8}, data);
+        String parquet = dir.resolve("x.parquet").toString();
+        TokenBatches.fromNpy(spark, npy, 2).write().parquet(parquet);
+        Dataset<Row> back = TokenBatches.read(spark, parquet);
+        assertEquals(new TokenBatches.Shape(3, 12, 8, 4, 4), TokenBatches.shape(back, parquet));
+        Path out = dir.resolve("y.npy");
+        TokenBatches.toNpy(back, out);
+        Npy.Array y = Npy.read(out);
+        assertArrayEquals(new long[] {3, 4, 8}, y.shape());
+        assertArrayEquals(data, y.data());
+    }
+
+    @Test
+    void textThroughTheRealModel() throws Exception {
+        SparkSession spark = TestSpark.session();
+        List<String> lines = List.of("The quick brown fox jumps over the lazy dog.", "", "Spark runs it.");
+        List<Row> rows = TokenBatches.fromMiniLmText(spark, lines, 1, 128, 1).orderBy("seq_id").collectAsList();
+        assertEquals(2, rows.size());
+        assertEquals(12, rows.get(0).getInt(1));
+        int[] ids = MiniLm.tokenizer().encode(lines.get(0), 128);
+        assertArrayEquals(MiniLm.hiddenStates(ids, 1), hidden(rows.get(0)));
+        assertTrue(Files.isRegularFile(Path.of(System.getProperty("ffnbench.repo", "."), "data/sample/minilm-layer0-input.parquet")
+                .resolve(Files.list(Path.of(System.getProperty("ffnbench.repo", "."), "data/sample/minilm-layer0-input.parquet"))
+                        .filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow().getFileName())));
+    }
+}
