@@ -10,8 +10,9 @@ import org.apache.commons.math3.special.Erf;
 public final class Reference {
     private Reference() {}
 
+    /** x·Φ(x) = ½·x·erfc(−x/√2) (erfc, not 1 + erf, which cancels catastrophically for x ≪ 0). */
     public static double gelu(double x) {
-        return 0.5 * x * (1 + Erf.erf(x / Math.sqrt(2)));
+        return 0.5 * x * Erf.erfc(-x / Math.sqrt(2));
     }
 
     public static double geluTanh(double x) {

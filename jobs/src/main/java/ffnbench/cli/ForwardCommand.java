@@ -44,7 +44,8 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Option(names = "--input", required = true, paramLabel = "x.npy",
             description = "float32/float16 .npy: [sequences, seq_len, d] (a [tokens, d] array is one sequence), "
-                    + "or for --part mlp [tokens, d].")
+                    + "or for --part mlp [tokens, d]; or token batches in Parquet (equal seq_len; read with an "
+                    + "embedded local Spark, in seq_id order).")
     Path input;
 
     @Option(names = "--output", required = true, paramLabel = "y.npy", description = "Output .npy (float32, same shape as the input).")
@@ -71,9 +72,9 @@ public final class ForwardCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--part must be block or mlp, got '" + part + "'");
         };
         Formulation f = Formulation.parse(formulation);
-        if (!Files.isRegularFile(input)) throw new IllegalArgumentException("--input " + input + " does not exist");
+        if (!Files.exists(input)) throw new IllegalArgumentException("--input " + input + " does not exist");
 
-        Npy.Array x = Npy.read(input);
+        Npy.Array x = input.toString().endsWith(".npy") ? Npy.read(input) : readParquet(input);
         ModelSource.Layer loaded = ModelSource.load(model, layer, seed, overrides);
         ModelConfig c = loaded.config();
         int d = c.dModel();
@@ -126,5 +127,17 @@ public final class ForwardCommand implements Callable<Integer> {
         System.err.printf("ffnbench forward: wrote %s%s%n", output,
                 sites == null ? "" : " and sites " + List.copyOf(siteData.keySet()).stream().map(Site::id).toList() + " under " + sites);
         return 0;
+    }
+
+    /** Token batches from Parquet as one [sequences, seq_len, d] array (via an embedded local Spark). */
+    private static Npy.Array readParquet(Path path) throws java.io.IOException {
+        org.apache.spark.sql.SparkSession spark = ffnbench.spark.Sessions.getOrCreate("ffnbench forward", "local[1]");
+        Path tmp = Files.createTempFile("ffnbench-forward-", ".npy");
+        try {
+            ffnbench.data.TokenBatches.toNpy(ffnbench.data.TokenBatches.read(spark, path.toString()), tmp);
+            return Npy.read(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 }

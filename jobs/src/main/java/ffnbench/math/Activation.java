@@ -27,7 +27,6 @@ public final class Activation implements java.io.Serializable {
             "relu, gelu, gelu_tanh, silu, swish:<beta>, sigmoid, tanh, quick_gelu, identity";
 
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
-    private static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
 
     private final Kind kind;
     private final float beta;
@@ -117,15 +116,25 @@ public final class Activation implements java.io.Serializable {
             case RELU -> x > 0f ? x : 0f;
             case GELU -> gelu(x);
             case GELU_TANH -> geluTanh(x);
-            case SILU -> x * sigmoid(x);
-            case SWISH, QUICK_GELU -> x * sigmoid(beta * x);
+            case SILU -> x / (FastMath.exp(-x) + 1f);
+            case SWISH, QUICK_GELU -> x / (FastMath.exp(x * -beta) + 1f);
             case SIGMOID -> sigmoid(x);
-            case TANH -> (float) Math.tanh(x);
+            case TANH -> tanh(x);
         };
     }
 
-    /** Applies the activation to {@code a[from .. from+length)} in place. */
+    /** Whether the JDK Vector API is available (JVM started with {@code --add-modules jdk.incubator.vector}). */
+    public static final boolean VECTORIZED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !Boolean.getBoolean("ffnbench.scalar");
+
+    /** Applies the activation to {@code a[from .. from+length)} in place (SIMD when available). */
     public void applyInPlace(float[] a, int from, int length) {
+        int start = VECTORIZED ? VectorActivations.apply(this, a, from, length) : from;
+        applyScalar(a, start, from + length - start);
+    }
+
+    /** The scalar loops (reference form, and the tail of the SIMD path). */
+    void applyScalar(float[] a, int from, int length) {
         int to = from + length;
         // One loop per kind: the switch stays out of the hot loop.
         switch (kind) {
@@ -133,23 +142,19 @@ public final class Activation implements java.io.Serializable {
             case RELU -> { for (int i = from; i < to; i++) a[i] = a[i] > 0f ? a[i] : 0f; }
             case GELU -> { for (int i = from; i < to; i++) a[i] = gelu(a[i]); }
             case GELU_TANH -> { for (int i = from; i < to; i++) a[i] = geluTanh(a[i]); }
-            case SILU -> { for (int i = from; i < to; i++) a[i] = a[i] * sigmoid(a[i]); }
-            case SWISH, QUICK_GELU -> { for (int i = from; i < to; i++) a[i] = a[i] * sigmoid(beta * a[i]); }
+            case SILU -> { for (int i = from; i < to; i++) a[i] = a[i] / (FastMath.exp(-a[i]) + 1f); }
+            case SWISH, QUICK_GELU -> { for (int i = from; i < to; i++) a[i] = a[i] / (FastMath.exp(a[i] * -beta) + 1f); }
             case SIGMOID -> { for (int i = from; i < to; i++) a[i] = sigmoid(a[i]); }
             case TANH -> { for (int i = from; i < to; i++) a[i] = tanh(a[i]); }
         }
     }
 
     static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x)));
+        return 1f / (FastMath.exp(-x) + 1f);
     }
 
-    /** tanh through exp (Math.tanh is several times slower); exact to float precision. */
     static float tanh(float x) {
-        if (x > 20f) return 1f;
-        if (x < -20f) return -1f;
-        double e = Math.exp(2.0 * x);
-        return (float) ((e - 1.0) / (e + 1.0));
+        return FastMath.tanh(x);
     }
 
     /**
@@ -157,16 +162,12 @@ public final class Activation implements java.io.Serializable {
      * {@code x·σ(2u)} since {@code (1 + tanh u)/2 = σ(2u)}.
      */
     static float geluTanh(float x) {
-        float u = SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
-        return x * sigmoid(2f * u);
+        float u = (x * x * 0.044715f + 1f) * x * (-2f * SQRT_2_OVER_PI);
+        return x / (FastMath.exp(u) + 1f);
     }
 
-    /**
-     * GELU exact {@code x·Φ(x) = x·½·erfc(−x/√2)}. Using erfc on the negative side keeps the tiny
-     * left tail accurate in relative terms.
-     */
+    /** GELU exact {@code x·Φ(x)}, Φ through erfc so the left tail keeps its relative accuracy. */
     static float gelu(float x) {
-        double z = x * INV_SQRT_2;
-        return (float) (x * 0.5 * Erf.erfc(-z));
+        return x * FastMath.normalCdf(x);
     }
 }

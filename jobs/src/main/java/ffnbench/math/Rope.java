@@ -37,8 +37,9 @@ public final class Rope {
         for (int t = 0; t < tokens; t++) {
             for (int i = 0; i < half; i++) {
                 float angle = (float) (t * inverseFrequency[i]);
-                float cos = (float) Math.cos(angle);
-                float sin = (float) Math.sin(angle);
+                // StrictMath: the same bits interpreted or JIT-compiled (Math.cos may differ by an ulp)
+                float cos = (float) StrictMath.cos(angle);
+                float sin = (float) StrictMath.sin(angle);
                 for (int h = 0; h < heads; h++) {
                     int base = t * rowStride + colOffset + h * headDim;
                     float a = x[base + i];

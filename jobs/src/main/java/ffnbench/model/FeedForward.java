@@ -57,10 +57,10 @@ public abstract class FeedForward {
 
     /**
      * Element-wise step: reads {@code P} ({@code tokens} rows of stride {@code projStride} starting at
-     * {@code projOffset}; may be modified) and writes the hidden {@code H [tokens × d_ff]}.
+     * {@code projOffset}; may be modified) and returns the dense hidden {@code H [tokens × d_ff]}:
+     * {@code P} itself, activated in place, when it already has that layout, else a new array.
      */
-    public abstract void activate(float[] proj, int projOffset, int projStride, int tokens, float[] hidden,
-                                  SiteRecorder sites);
+    public abstract float[] activate(float[] proj, int projOffset, int projStride, int tokens, SiteRecorder sites);
 
     public int dModel() {
         return dModel;
@@ -93,8 +93,7 @@ public abstract class FeedForward {
         float[] proj = new float[tokens * inputWidth()];
         Gemm.linear(x, tokens, dModel, inputWeight, inputBias, inputWidth(), proj);
         t = times.lap(StageTimes.Stage.FFN_GEMM, t);
-        float[] hidden = new float[tokens * dFf];
-        activate(proj, 0, inputWidth(), tokens, hidden, sites);
+        float[] hidden = activate(proj, 0, inputWidth(), tokens, sites);
         t = times.lap(StageTimes.Stage.ACTIVATION, t);
         float[] out = new float[tokens * dModel];
         project(hidden, tokens, out, sites);

@@ -22,8 +22,8 @@ public final class GatedFfn extends FeedForward {
     }
 
     @Override
-    public void activate(float[] proj, int projOffset, int projStride, int tokens, float[] hidden,
-                         SiteRecorder sites) {
+    public float[] activate(float[] proj, int projOffset, int projStride, int tokens, SiteRecorder sites) {
+        float[] hidden = new float[tokens * dFf];
         if (sites.wants(Site.FFN_PREACT)) sites.record(Site.FFN_PREACT, proj, projOffset, tokens, dFf, projStride);
         if (sites.wants(Site.FFN_UP)) sites.record(Site.FFN_UP, proj, projOffset + dFf, tokens, dFf, projStride);
         for (int t = 0; t < tokens; t++) {
@@ -37,6 +37,7 @@ public final class GatedFfn extends FeedForward {
             }
         }
         if (sites.wants(Site.FFN_ACT)) sites.record(Site.FFN_ACT, hidden, 0, tokens, dFf, dFf);
+        return hidden;
     }
 
     @Override

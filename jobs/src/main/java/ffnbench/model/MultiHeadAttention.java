@@ -1,5 +1,6 @@
 package ffnbench.model;
 
+import ffnbench.math.FastMath;
 import ffnbench.math.Gemm;
 import ffnbench.math.Rope;
 
@@ -143,7 +144,7 @@ public final class MultiHeadAttention {
             for (int j = 0; j < visible; j++) max = Math.max(max, scores[row + j]);
             double sum = 0;
             for (int j = 0; j < visible; j++) {
-                float e = (float) Math.exp(scores[row + j] - max);
+                float e = FastMath.exp(scores[row + j] - max);   // same bits in interpreter and JIT
                 scores[row + j] = e;
                 sum += e;
             }

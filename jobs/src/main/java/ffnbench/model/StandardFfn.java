@@ -16,14 +16,16 @@ public final class StandardFfn extends FeedForward {
     }
 
     @Override
-    public void activate(float[] proj, int projOffset, int projStride, int tokens, float[] hidden,
-                         SiteRecorder sites) {
+    public float[] activate(float[] proj, int projOffset, int projStride, int tokens, SiteRecorder sites) {
         if (sites.wants(Site.FFN_PREACT)) sites.record(Site.FFN_PREACT, proj, projOffset, tokens, dFf, projStride);
-        for (int t = 0; t < tokens; t++) {
-            System.arraycopy(proj, projOffset + t * projStride, hidden, t * dFf, dFf);
+        float[] hidden = proj;
+        if (projOffset != 0 || projStride != dFf) {   // a slice of a fused projection: gather it first
+            hidden = new float[tokens * dFf];
+            for (int t = 0; t < tokens; t++) System.arraycopy(proj, projOffset + t * projStride, hidden, t * dFf, dFf);
         }
         activation.applyInPlace(hidden, 0, tokens * dFf);
         if (sites.wants(Site.FFN_ACT)) sites.record(Site.FFN_ACT, hidden, 0, tokens, dFf, dFf);
+        return hidden;
     }
 
     @Override

@@ -147,8 +147,7 @@ public final class TransformerLayer {
         attention.project(context, tokens, y, sites);
         t = times.lap(StageTimes.Stage.ATTENTION, t);
 
-        float[] hidden = new float[tokens * ffn.dFf()];
-        ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, hidden, sites);
+        float[] hidden = ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, sites);
         t = times.lap(StageTimes.Stage.ACTIVATION, t);
         float[] m = new float[tokens * d];
         ffn.project(hidden, tokens, m, sites);

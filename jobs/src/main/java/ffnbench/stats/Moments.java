@@ -3,22 +3,37 @@ package ffnbench.stats;
 /**
  * Count, mean and central moment sums M2..M4 of a set of values, mergeable with the parallel
  * formulas of Chan et al. and Pébay (2008), so any split of the data gives the same result up to
- * rounding. Accumulated in double.
+ * rounding. Accumulated in double; the plain sum is carried with Neumaier compensation, so the mean
+ * stays exact to rounding even when it is tiny next to the values (then it no longer depends on how
+ * the data was split, to ~1e-15).
  */
 public final class Moments {
     long n;
-    double mean;
+    double sum;
+    double sumCompensation;
     double m2;
     double m3;
     double m4;
 
-    /** Adds a block of values summarised by its own count, mean and central sums. */
-    void merge(long nb, double meanB, double m2b, double m3b, double m4b) {
+    /** Adds {@code v} to the compensated sum (Neumaier's variant of Kahan summation). */
+    private void addToSum(double v) {
+        double t = sum + v;
+        sumCompensation += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
+        sum = t;
+    }
+
+    /**
+     * Adds a block of values summarised by its count, its sum (given as {@code sumB + sumBCompensation})
+     * and its central sums.
+     */
+    void merge(long nb, double sumB, double sumBCompensation, double m2b, double m3b, double m4b) {
         if (nb == 0) return;
         if (n == 0) {
-            n = nb; mean = meanB; m2 = m2b; m3 = m3b; m4 = m4b;
+            n = nb; sum = sumB; sumCompensation = sumBCompensation; m2 = m2b; m3 = m3b; m4 = m4b;
             return;
         }
+        double mean = mean();
+        double meanB = (sumB + sumBCompensation) / nb;
         long na = n;
         double total = na + nb;
         double delta = meanB - mean;
@@ -31,7 +46,8 @@ public final class Moments {
                 + d2 * delta * na * nb * (na - nb) / (total * total)
                 + 3 * delta * (na * m2b - nb * m2) / total;
         double newM2 = m2 + m2b + d2 * na * nb / total;
-        mean += delta * nb / total;
+        addToSum(sumB);
+        addToSum(sumBCompensation);
         m2 = newM2;
         m3 = newM3;
         m4 = newM4;
@@ -39,7 +55,7 @@ public final class Moments {
     }
 
     public void merge(Moments o) {
-        merge(o.n, o.mean, o.m2, o.m3, o.m4);
+        merge(o.n, o.sum, o.sumCompensation, o.m2, o.m3, o.m4);
     }
 
     public long count() {
@@ -47,7 +63,7 @@ public final class Moments {
     }
 
     public double mean() {
-        return n == 0 ? Double.NaN : mean;
+        return n == 0 ? Double.NaN : (sum + sumCompensation) / n;
     }
 
     /** Population variance. */
@@ -77,7 +93,7 @@ public final class Moments {
             double c = v - mean, c2 = c * c;
             s2 += c2; s3 += c2 * c; s4 += c2 * c2;
         }
-        m.merge(values.length, mean, s2, s3, s4);
+        m.merge(values.length, sum, 0, s2, s3, s4);
         return m;
     }
 }

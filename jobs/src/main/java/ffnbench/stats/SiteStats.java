@@ -66,7 +66,7 @@ public final class SiteStats {
         float range = (float) config.histogramRange();
         int bins = config.histogramBins();
         float binsPerUnit = bins / (2 * range);
-        double sum = 0;
+        double sum = 0, compensation = 0;   // Neumaier-compensated block sum
         long finite = 0;
         float lo = min, hi = max, big = maxAbs;
         long z = 0, nz = 0, neg = 0;
@@ -79,7 +79,9 @@ public final class SiteStats {
                     continue;
                 }
                 finite++;
-                sum += v;
+                double t = sum + v;
+                compensation += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
+                sum = t;
                 float a = Math.abs(v);
                 if (v < lo) lo = v;
                 if (v > hi) hi = v;
@@ -100,7 +102,7 @@ public final class SiteStats {
         zeros += z; nearZero += nz; negatives += neg;
         tokens += rows;
         if (finite > 0) {
-            double mean = sum / finite;
+            double mean = (sum + compensation) / finite;
             double s2 = 0, s3 = 0, s4 = 0;
             for (int r = 0; r < rows; r++) {
                 int row = offset + r * stride;
@@ -111,7 +113,7 @@ public final class SiteStats {
                     s2 += d2; s3 += d2 * d; s4 += d2 * d2;
                 }
             }
-            moments.merge(finite, mean, s2, s3, s4);
+            moments.merge(finite, sum, compensation, s2, s3, s4);
         }
         sample(data, offset, rows, stride);
         if (perTokenRatio) tokenRatios(data, offset, rows, stride);
@@ -176,7 +178,8 @@ public final class SiteStats {
         out.writeInt(width);
         out.writeBoolean(perTokenRatio);
         out.writeLong(moments.n);
-        out.writeDouble(moments.mean);
+        out.writeDouble(moments.sum);
+        out.writeDouble(moments.sumCompensation);
         out.writeDouble(moments.m2);
         out.writeDouble(moments.m3);
         out.writeDouble(moments.m4);
@@ -201,7 +204,8 @@ public final class SiteStats {
         int width = in.readInt();
         SiteStats s = new SiteStats(config, width, in.readBoolean());
         s.moments.n = in.readLong();
-        s.moments.mean = in.readDouble();
+        s.moments.sum = in.readDouble();
+        s.moments.sumCompensation = in.readDouble();
         s.moments.m2 = in.readDouble();
         s.moments.m3 = in.readDouble();
         s.moments.m4 = in.readDouble();

@@ -62,6 +62,22 @@ class ForwardCommandTest {
     }
 
     @Test
+    void parquetTokenBatchesAreAcceptedAsInput() throws Exception {
+        org.apache.spark.sql.SparkSession spark = ffnbench.spark.TestSpark.session();
+        String parquet = dir.resolve("tokens.parquet").toString();
+        ffnbench.data.TokenBatches.generate(spark, 2, 5, 384, ffnbench.data.TokenGenerator.Distribution.GAUSSIAN, 1, 2)
+                .write().parquet(parquet);
+        Path out = dir.resolve("y.npy");
+        assertEquals(0, Main.run("forward", "--model", "minilm", "--input", parquet, "--output", out.toString()));
+        Npy.Array y = Npy.read(out);
+        assertArrayEquals(new long[] {2, 5, 384}, y.shape());
+        float[] x0 = new ffnbench.data.TokenGenerator(1, 384, ffnbench.data.TokenGenerator.Distribution.GAUSSIAN).sequence(0, 5);
+        float[] expected = new TransformerLayer(ffnbench.weights.MiniLm.config(), ffnbench.weights.MiniLm.layer(0))
+                .forward(x0, 5, Formulation.SERIAL, SiteRecorder.NONE);
+        assertArrayEquals(expected, java.util.Arrays.copyOf(y.data(), 5 * 384));
+    }
+
+    @Test
     void badInputsGiveClearErrors() throws Exception {
         Path in = dir.resolve("x.npy");
         Npy.write(in, new long[] {5, 100}, new float[500]);

@@ -42,16 +42,38 @@ class ActivationTest {
         check(Activation.IDENTITY, x, v -> v);
     }
 
+    /** Both the batched (SIMD when available) and the scalar loops, against float64. */
     private static void check(Activation a, float[] x, DoubleUnaryOperator ref) {
-        float[] y = x.clone();
-        a.applyInPlace(y, 0, y.length);
+        float[] batched = x.clone();
+        a.applyInPlace(batched, 0, batched.length);
+        float[] scalar = x.clone();
+        a.applyScalar(scalar, 0, scalar.length);
         double[] expected = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             expected[i] = ref.applyAsDouble(x[i]);
-            assertEquals(a.apply(x[i]), y[i], 0, "scalar and batched forms agree for " + a);
+            assertEquals(a.apply(x[i]), scalar[i], 0, "scalar loop and scalar form agree for " + a);
+            assertEquals(scalar[i], batched[i], 0, "SIMD and scalar give the same bits for " + a + " at x=" + x[i]);
+            // element-wise: within 1e-5 relative (or 1e-12 absolute where the reference itself cancels to 0)
+            assertEquals(expected[i], batched[i], Math.max(1e-5 * Math.abs(expected[i]), 1e-12), a + " at x=" + x[i]);
         }
-        double err = Reference.relativeL2(y, expected);
-        assertTrue(err <= 1e-6, a + " relative L2 " + err);
+        assertTrue(Reference.relativeL2(batched, expected) <= 1e-6, a + " batched");
+        assertTrue(Reference.relativeL2(scalar, expected) <= 1e-6, a + " scalar");
+    }
+
+    @Test
+    void simdPathIsActiveUnderTheBuild() {
+        // Surefire and scripts/ffnbench start the JVM with --add-modules jdk.incubator.vector
+        assertTrue(Activation.VECTORIZED, "Vector API not available: activations run scalar");
+    }
+
+    @Test
+    void oddLengthsAndOffsetsUseTheTail() {
+        float[] x = Reference.gaussian(37, 2, 5);
+        float[] y = x.clone();
+        Activation.GELU.applyInPlace(y, 3, 31);
+        assertEquals(x[0], y[0]);
+        assertEquals(x[36], y[36]);
+        for (int i = 3; i < 34; i++) assertEquals(Reference.gelu(x[i]), y[i], 2e-6 * Math.abs(Reference.gelu(x[i])) + 1e-30);
     }
 
     @Test
