@@ -8,9 +8,13 @@ package ffnbench.math;
  * Accuracy: relative error about 2e-7 (Cephes single-precision algorithms).
  */
 public final class FastMath {
-    static final float EXP_HI = 88.3762626647949f;
+    /** Above this e^x is reported as +∞ (exp(88) = 1.65e38; keeps 2^k a normal float). */
+    static final float EXP_HI = 88.0f;
     static final float EXP_LO = -87.3365447504019f;
     static final float LOG2E = 1.44269504088896341f;
+    /** 1.5·2^23: adding it rounds a float of magnitude &lt; 2^22 to an integer, held in the low mantissa bits. */
+    static final float ROUND_MAGIC = 12582912f;
+    static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
     static final float LN2_HI = 0.693359375f;
     static final float LN2_LO = -2.12194440e-4f;
     static final float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f,
@@ -29,13 +33,14 @@ public final class FastMath {
         if (x != x) return x;
         if (x > EXP_HI) return Float.POSITIVE_INFINITY;
         if (x < EXP_LO) return 0f;
-        float y = x * LOG2E + 0.5f;
-        float k = (int) y;          // truncate, then step down where that rounded up: floor
-        if (k > y) k -= 1f;
+        // k = round(x·log2 e) without float→int conversion (which the Vector API cannot do fast on JDK 17)
+        float shifted = x * LOG2E + ROUND_MAGIC;
+        float k = shifted - ROUND_MAGIC;
+        int twoToK = ((Float.floatToRawIntBits(shifted) - ROUND_MAGIC_BITS) + 127) << 23;
         float r = x - k * LN2_HI - k * LN2_LO;
         float p = ((((P0 * r + P1) * r + P2) * r + P3) * r + P4) * r + P5;
         p = p * (r * r) + r + 1f;
-        return p * Float.intBitsToFloat(((int) k + 127) << 23);
+        return p * Float.intBitsToFloat(twoToK);
     }
 
     /** tanh(x). */

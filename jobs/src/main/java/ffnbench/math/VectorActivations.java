@@ -21,68 +21,84 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorActivations {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+    private static final FloatVector ZERO = FloatVector.zero(S);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
 
     private VectorActivations() {}
 
-    /** Applies {@code a} to {@code x[from, from+length)}; returns the index where the scalar tail starts. */
+    /**
+     * Applies {@code a} to {@code x[from, from+length)}; returns the index where the scalar tail starts.
+     * One small loop method per activation: the Vector API is only fast when the JIT inlines every
+     * vector operation into the loop, and one big method would exceed its inlining budget.
+     */
     static int apply(Activation a, float[] x, int from, int length) {
         int end = from + S.loopBound(length);
-        int i = from;
         switch (a.kind()) {
-            case RELU -> {
-                for (; i < end; i += S.length()) FloatVector.fromArray(S, x, i).max(0f).intoArray(x, i);
-            }
-            case SILU, SWISH, QUICK_GELU -> {
-                float negBeta = a.kind() == Activation.Kind.SILU ? -1f : -a.beta();
-                for (; i < end; i += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, i);
-                    FloatVector arg = a.kind() == Activation.Kind.SILU ? v.neg() : v.mul(negBeta);
-                    v.div(exp(arg).add(1f)).intoArray(x, i);
-                }
-            }
-            case SIGMOID -> {
-                for (; i < end; i += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, i);
-                    FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f)).intoArray(x, i);
-                }
-            }
-            case TANH -> {
-                for (; i < end; i += S.length()) tanh(FloatVector.fromArray(S, x, i)).intoArray(x, i);
-            }
-            case GELU_TANH -> {
-                for (; i < end; i += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, i);
-                    FloatVector u = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(-2f * SQRT_2_OVER_PI);
-                    v.div(exp(u).add(1f)).intoArray(x, i);   // x·σ(2u)
-                }
-            }
-            case GELU -> {
-                for (; i < end; i += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, i);
-                    v.mul(normalCdf(v)).intoArray(x, i);
-                }
-            }
-            case IDENTITY -> i = from + length;
+            case RELU -> relu(x, from, end);
+            case SILU -> swish(x, from, end, -1f);
+            case SWISH, QUICK_GELU -> swish(x, from, end, -a.beta());
+            case SIGMOID -> sigmoid(x, from, end);
+            case TANH -> tanh(x, from, end);
+            case GELU_TANH -> geluTanh(x, from, end);
+            case GELU -> gelu(x, from, end);
+            case IDENTITY -> { return from + length; }
         }
-        return i;
+        return end;
+    }
+
+    private static void relu(float[] x, int from, int end) {
+        for (int i = from; i < end; i += S.length()) FloatVector.fromArray(S, x, i).max(0f).intoArray(x, i);
+    }
+
+    /** x·σ(βx) = x / (e^{−βx} + 1); SiLU passes −1 (as −x, like the scalar form). */
+    private static void swish(float[] x, int from, int end, float negBeta) {
+        boolean silu = negBeta == -1f;
+        for (int i = from; i < end; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            v.div(exp(silu ? v.neg() : v.mul(negBeta)).add(1f)).intoArray(x, i);
+        }
+    }
+
+    private static void sigmoid(float[] x, int from, int end) {
+        for (int i = from; i < end; i += S.length()) {
+            ONE.div(exp(FloatVector.fromArray(S, x, i).neg()).add(1f)).intoArray(x, i);
+        }
+    }
+
+    private static void tanh(float[] x, int from, int end) {
+        for (int i = from; i < end; i += S.length()) tanh(FloatVector.fromArray(S, x, i)).intoArray(x, i);
+    }
+
+    /** x·σ(2u), u = √(2/π)(x + 0.044715x³). */
+    private static void geluTanh(float[] x, int from, int end) {
+        for (int i = from; i < end; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector u = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(-2f * SQRT_2_OVER_PI);
+            v.div(exp(u).add(1f)).intoArray(x, i);
+        }
+    }
+
+    private static void gelu(float[] x, int from, int end) {
+        for (int i = from; i < end; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            v.mul(normalCdf(v)).intoArray(x, i);
+        }
     }
 
     /** Lane-wise {@link FastMath#exp}. */
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(FastMath.EXP_LO).min(FastMath.EXP_HI);
-        // k = floor(x·log2(e) + ½): truncate, then step down where truncation went up (negative values)
-        FloatVector y = xc.mul(FastMath.LOG2E).add(0.5f);
-        FloatVector k = ((IntVector) y.convert(VectorOperators.F2I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
-        k = k.sub(1f, k.compare(VectorOperators.GT, y));
+        FloatVector shifted = xc.mul(FastMath.LOG2E).add(FastMath.ROUND_MAGIC);
+        FloatVector k = shifted.sub(FastMath.ROUND_MAGIC);
+        IntVector twoToK = shifted.reinterpretAsInts().sub(FastMath.ROUND_MAGIC_BITS).add(127).lanewise(VectorOperators.LSHL, 23);
         FloatVector r = xc.sub(k.mul(FastMath.LN2_HI)).sub(k.mul(FastMath.LN2_LO));
         FloatVector p = r.mul(FastMath.P0).add(FastMath.P1).mul(r).add(FastMath.P2).mul(r).add(FastMath.P3).mul(r)
                 .add(FastMath.P4).mul(r).add(FastMath.P5);
         p = p.mul(r.mul(r)).add(r).add(1f);
-        IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector result = p.mul(bits.reinterpretAsFloats());
+        FloatVector result = p.mul(twoToK.reinterpretAsFloats());
         result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, FastMath.EXP_HI));
         result = result.blend(0f, x.compare(VectorOperators.LT, FastMath.EXP_LO));
-        return result.blend(x, x.test(VectorOperators.IS_NAN));
+        return result.blend(x, x.compare(VectorOperators.NE, x));   // NaN ≠ NaN
     }
 
     /** Lane-wise {@link FastMath#tanh}. */
