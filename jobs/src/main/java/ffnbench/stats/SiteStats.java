@@ -59,8 +59,163 @@ public final class SiteStats {
         return width;
     }
 
+    /** Whether {@link ChannelKernels} (the Vector API) runs the per-element loops. */
+    static final boolean VECTORIZED = ffnbench.math.Activation.VECTORIZED;
+    /** Float sums are moved into double every this many tokens (bounds float rounding to ~16 terms). */
+    static final int FLUSH_TOKENS = 16;
+
+    /** Per-channel float accumulators for one block (reused between blocks of this site). */
+    static final class Scratch {
+        final float[] fire, neg, near, over, maxAbs, sum, sq, c2, c3, c4;
+        float min, max;
+
+        Scratch(int width) {
+            fire = new float[width]; neg = new float[width]; near = new float[width]; over = new float[width];
+            maxAbs = new float[width]; sum = new float[width]; sq = new float[width];
+            c2 = new float[width]; c3 = new float[width]; c4 = new float[width];
+        }
+
+        void reset() {
+            for (float[] f : new float[][] {fire, neg, near, over, maxAbs, sum, sq, c2, c3, c4}) java.util.Arrays.fill(f, 0f);
+            min = Float.POSITIVE_INFINITY;
+            max = Float.NEGATIVE_INFINITY;
+        }
+    }
+
+    private transient Scratch scratch;
+
     /** Adds the matrix {@code data[offset + r·stride + c]}, {@code r < rows}, {@code c < width}. */
     public void add(float[] data, int offset, int rows, int stride) {
+        if (rows == 0) return;
+        if (!allFinite(data, offset, rows, stride)) {
+            addWithNonFinite(data, offset, rows, stride);
+            return;
+        }
+        // Per-channel float accumulators, SIMD across channels; sums moved to double every 16 tokens.
+        if (scratch == null) scratch = new Scratch(width);
+        Scratch a = scratch;
+        a.reset();
+        float eps = (float) config.nearZeroEps();
+        float threshold = (float) config.outlierThreshold();
+        int end = VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;
+        double[] sum = new double[width];
+        double[] sq = new double[width];
+        for (int r = 0; r < rows; r++) {
+            int row = offset + r * stride;
+            if (end > 0) ChannelKernels.firstPass(data, row, end, eps, threshold, a);
+            for (int c = end; c < width; c++) {
+                float v = data[row + c], abs = Math.abs(v);
+                if (v > 0f) a.fire[c] += 1f;
+                if (v < 0f) a.neg[c] += 1f;
+                if (abs < eps) a.near[c] += 1f;
+                if (abs >= threshold) a.over[c] += 1f;
+                a.maxAbs[c] = Math.max(a.maxAbs[c], abs);
+                a.sum[c] += v;
+                a.sq[c] += v * v;
+                a.min = Math.min(a.min, v);
+                a.max = Math.max(a.max, v);
+            }
+            if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
+                flush(a.sum, sum);
+                flush(a.sq, sq);
+            }
+        }
+        // Block sum (Neumaier-compensated over channels) → mean for the central pass.
+        double blockSum = 0, compensation = 0;
+        for (int c = 0; c < width; c++) {
+            double t = blockSum + sum[c];
+            compensation += Math.abs(blockSum) >= Math.abs(sum[c]) ? (blockSum - t) + sum[c] : (sum[c] - t) + blockSum;
+            blockSum = t;
+        }
+        long n = (long) rows * width;
+        float mean = (float) ((blockSum + compensation) / n);
+        double[] c2 = new double[width], c3 = new double[width], c4 = new double[width];
+        for (int r = 0; r < rows; r++) {
+            int row = offset + r * stride;
+            if (end > 0) ChannelKernels.secondPass(data, row, end, mean, a);
+            for (int c = end; c < width; c++) {
+                float d = data[row + c] - mean, d2 = d * d;
+                a.c2[c] += d2;
+                a.c3[c] += d2 * d;
+                a.c4[c] += d2 * d2;
+            }
+            if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
+                flush(a.c2, c2);
+                flush(a.c3, c3);
+                flush(a.c4, c4);
+            }
+        }
+        // Central sums about the block mean, shifted from the float mean used above (exact identity).
+        double exactMean = (blockSum + compensation) / n, delta = mean - exactMean;
+        double s1 = 0, s2 = 0, s3 = 0, s4 = 0;   // Σd, Σd², Σd³, Σd⁴ about the float mean
+        for (int c = 0; c < width; c++) {
+            s2 += c2[c];
+            s3 += c3[c];
+            s4 += c4[c];
+        }
+        s1 = (blockSum + compensation) - n * (double) mean;
+        // about the exact mean: e = d + delta
+        double m2 = s2 + 2 * delta * s1 + n * delta * delta;
+        double m3 = s3 + 3 * delta * s2 + 3 * delta * delta * s1 + n * delta * delta * delta;
+        double m4 = s4 + 4 * delta * s3 + 6 * delta * delta * s2 + 4 * delta * delta * delta * s1 + n * Math.pow(delta, 4);
+        moments.merge(n, blockSum, compensation, Math.max(m2, 0), m3, Math.max(m4, 0));
+
+        long blockZeros = 0, blockNeg = 0, blockNear = 0;
+        for (int c = 0; c < width; c++) {
+            long f = (long) a.fire[c], ng = (long) a.neg[c];
+            firing[c] += f;
+            blockNeg += ng;
+            blockZeros += rows - f - ng;   // finite values are > 0, < 0 or = 0
+            blockNear += (long) a.near[c];
+            overThreshold[c] += (long) a.over[c];
+            channelMaxAbs[c] = Math.max(channelMaxAbs[c], a.maxAbs[c]);
+            channelSumSq[c] += sq[c];
+            maxAbs = Math.max(maxAbs, a.maxAbs[c]);
+        }
+        zeros += blockZeros;
+        negatives += blockNeg;
+        nearZero += blockNear;
+        min = Math.min(min, a.min);
+        max = Math.max(max, a.max);
+        tokens += rows;
+        histogram(data, offset, rows, stride);
+        sample(data, offset, rows, stride);
+        if (perTokenRatio) tokenRatios(data, offset, rows, stride);
+    }
+
+    private static void flush(float[] from, double[] to) {
+        for (int c = 0; c < from.length; c++) {
+            to[c] += from[c];
+            from[c] = 0f;
+        }
+    }
+
+    private boolean allFinite(float[] data, int offset, int rows, int stride) {
+        int end = VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;
+        float acc = 0f;
+        for (int r = 0; r < rows; r++) {
+            int row = offset + r * stride;
+            if (end > 0 && !ChannelKernels.allFinite(data, row, end)) return false;
+            for (int c = end; c < width; c++) acc += data[row + c] * 0f;
+        }
+        return acc == 0f;
+    }
+
+    private void histogram(float[] data, int offset, int rows, int stride) {
+        float range = (float) config.histogramRange();
+        int bins = config.histogramBins();
+        float binsPerUnit = bins / (2 * range);
+        for (int r = 0; r < rows; r++) {
+            int row = offset + r * stride;
+            for (int c = 0; c < width; c++) {
+                float pos = (data[row + c] + range) * binsPerUnit;
+                histogram[pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos]++;
+            }
+        }
+    }
+
+    /** The rare block with NaN/±∞ values: counted apart, every statistic taken over the finite values, in double. */
+    private void addWithNonFinite(float[] data, int offset, int rows, int stride) {
         float eps = (float) config.nearZeroEps();
         float threshold = (float) config.outlierThreshold();
         float range = (float) config.histogramRange();
@@ -68,8 +223,6 @@ public final class SiteStats {
         float binsPerUnit = bins / (2 * range);
         double sum = 0, compensation = 0;   // Neumaier-compensated block sum
         long finite = 0;
-        float lo = min, hi = max, big = maxAbs;
-        long z = 0, nz = 0, neg = 0;
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
             for (int c = 0; c < width; c++) {
@@ -82,24 +235,21 @@ public final class SiteStats {
                 double t = sum + v;
                 compensation += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
                 sum = t;
-                float a = Math.abs(v);
-                if (v < lo) lo = v;
-                if (v > hi) hi = v;
-                if (a > big) big = a;
-                if (v == 0f) z++;
-                if (a < eps) nz++;
-                if (v < 0f) neg++;
+                float abs = Math.abs(v);
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+                maxAbs = Math.max(maxAbs, abs);
+                if (v == 0f) zeros++;
+                if (abs < eps) nearZero++;
+                if (v < 0f) negatives++;
                 if (v > 0f) firing[c]++;
-                if (a >= threshold) overThreshold[c]++;
-                if (a > channelMaxAbs[c]) channelMaxAbs[c] = a;
+                if (abs >= threshold) overThreshold[c]++;
+                channelMaxAbs[c] = Math.max(channelMaxAbs[c], abs);
                 channelSumSq[c] += (double) v * v;
                 float pos = (v + range) * binsPerUnit;
-                int bin = pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos;
-                histogram[bin]++;
+                histogram[pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos]++;
             }
         }
-        min = lo; max = hi; maxAbs = big;
-        zeros += z; nearZero += nz; negatives += neg;
         tokens += rows;
         if (finite > 0) {
             double mean = (sum + compensation) / finite;

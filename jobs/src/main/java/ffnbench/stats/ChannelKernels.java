@@ -1,0 +1,61 @@
+package ffnbench.stats;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The per-element work of {@link SiteStats} as SIMD loops over channels (JDK Vector API): every
+ * channel owns float accumulators, so a SIMD lane does exactly what the scalar tail does for its
+ * channel and results are bit-identical either way. Only loaded when the Vector API is present.
+ */
+final class ChannelKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final FloatVector ZERO = FloatVector.zero(S);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+
+    private ChannelKernels() {}
+
+    /** Where the scalar tail of a width-long row starts. */
+    static int vectorEnd(int width) {
+        return S.loopBound(width);
+    }
+
+    /** Pass 1 over one token row: counts, extremes, Σx, Σx² per channel. Returns lane-wise [min, max]. */
+    static void firstPass(float[] x, int row, int end, float eps, float threshold, SiteStats.Scratch a) {
+        FloatVector lo = FloatVector.broadcast(S, a.min), hi = FloatVector.broadcast(S, a.max);
+        for (int c = 0; c < end; c += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, row + c);
+            FloatVector abs = v.abs();
+            FloatVector.fromArray(S, a.fire, c).add(ZERO.blend(ONE, v.compare(VectorOperators.GT, 0f))).intoArray(a.fire, c);
+            FloatVector.fromArray(S, a.neg, c).add(ZERO.blend(ONE, v.compare(VectorOperators.LT, 0f))).intoArray(a.neg, c);
+            FloatVector.fromArray(S, a.near, c).add(ZERO.blend(ONE, abs.compare(VectorOperators.LT, eps))).intoArray(a.near, c);
+            FloatVector.fromArray(S, a.over, c).add(ZERO.blend(ONE, abs.compare(VectorOperators.GE, threshold))).intoArray(a.over, c);
+            FloatVector.fromArray(S, a.maxAbs, c).max(abs).intoArray(a.maxAbs, c);
+            FloatVector.fromArray(S, a.sum, c).add(v).intoArray(a.sum, c);
+            FloatVector.fromArray(S, a.sq, c).add(v.mul(v)).intoArray(a.sq, c);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        a.min = Math.min(a.min, lo.reduceLanes(VectorOperators.MIN));
+        a.max = Math.max(a.max, hi.reduceLanes(VectorOperators.MAX));
+    }
+
+    /** Pass 2 over one token row: Σd², Σd³, Σd⁴ per channel, d = x − mean. */
+    static void secondPass(float[] x, int row, int end, float mean, SiteStats.Scratch a) {
+        for (int c = 0; c < end; c += S.length()) {
+            FloatVector d = FloatVector.fromArray(S, x, row + c).sub(mean);
+            FloatVector d2 = d.mul(d);
+            FloatVector.fromArray(S, a.c2, c).add(d2).intoArray(a.c2, c);
+            FloatVector.fromArray(S, a.c3, c).add(d2.mul(d)).intoArray(a.c3, c);
+            FloatVector.fromArray(S, a.c4, c).add(d2.mul(d2)).intoArray(a.c4, c);
+        }
+    }
+
+    /** True when every value of the row is finite (NaN and ±∞ turn x·0 into NaN). */
+    static boolean allFinite(float[] x, int row, int end) {
+        FloatVector acc = ZERO;
+        for (int c = 0; c < end; c += S.length()) acc = acc.add(FloatVector.fromArray(S, x, row + c).mul(0f));
+        return acc.reduceLanes(VectorOperators.ADD) == 0f;
+    }
+}
