@@ -13,8 +13,8 @@ public final class FastMath {
     static final float EXP_LO = -87.3365447504019f;
     static final float LOG2E = 1.44269504088896341f;
     /** 1.5·2^23: adding it rounds a float of magnitude &lt; 2^22 to an integer, held in the low mantissa bits. */
-    static final float ROUND_MAGIC = 12582912f;
-    static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
+    public static final float ROUND_MAGIC = 12582912f;
+    public static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
     static final float LN2_HI = 0.693359375f;
     static final float LN2_LO = -2.12194440e-4f;
     static final float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f,

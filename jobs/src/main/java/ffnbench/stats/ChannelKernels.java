@@ -21,24 +21,52 @@ final class ChannelKernels {
         return S.loopBound(width);
     }
 
-    /** Pass 1 over one token row: counts, extremes, Σx, Σx² per channel. Returns lane-wise [min, max]. */
-    static void firstPass(float[] x, int row, int end, float eps, float threshold, SiteStats.Scratch a) {
-        FloatVector lo = FloatVector.broadcast(S, a.min), hi = FloatVector.broadcast(S, a.max);
+    /**
+     * Pass 1 over one token row: per channel the firing and outlier counts, max |x|, Σx and Σx²; for
+     * the row its min, max, max |x| and its negative and near-zero counts (held in registers).
+     */
+    static void firstPass(float[] x, int row, int end, float eps, float threshold, SiteStats.Scratch a, int r) {
+        FloatVector lo = FloatVector.broadcast(S, Float.POSITIVE_INFINITY), hi = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector top = ZERO, neg = ZERO, near = ZERO;
         for (int c = 0; c < end; c += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, row + c);
             FloatVector abs = v.abs();
             FloatVector.fromArray(S, a.fire, c).add(ZERO.blend(ONE, v.compare(VectorOperators.GT, 0f))).intoArray(a.fire, c);
-            FloatVector.fromArray(S, a.neg, c).add(ZERO.blend(ONE, v.compare(VectorOperators.LT, 0f))).intoArray(a.neg, c);
-            FloatVector.fromArray(S, a.near, c).add(ZERO.blend(ONE, abs.compare(VectorOperators.LT, eps))).intoArray(a.near, c);
             FloatVector.fromArray(S, a.over, c).add(ZERO.blend(ONE, abs.compare(VectorOperators.GE, threshold))).intoArray(a.over, c);
             FloatVector.fromArray(S, a.maxAbs, c).max(abs).intoArray(a.maxAbs, c);
             FloatVector.fromArray(S, a.sum, c).add(v).intoArray(a.sum, c);
             FloatVector.fromArray(S, a.sq, c).add(v.mul(v)).intoArray(a.sq, c);
+            neg = neg.add(ZERO.blend(ONE, v.compare(VectorOperators.LT, 0f)));
+            near = near.add(ZERO.blend(ONE, abs.compare(VectorOperators.LT, eps)));
             lo = lo.min(v);
             hi = hi.max(v);
+            top = top.max(abs);
         }
         a.min = Math.min(a.min, lo.reduceLanes(VectorOperators.MIN));
         a.max = Math.max(a.max, hi.reduceLanes(VectorOperators.MAX));
+        a.tokenMax[r] = top.reduceLanes(VectorOperators.MAX);
+        a.negatives += (long) neg.reduceLanes(VectorOperators.ADD);   // exact: at most width/lanes per lane
+        a.nearZero += (long) near.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Histogram bin of each value, {@code 1 + floor((x + range)·binsPerUnit)} clamped to
+     * {@code [0, bins + 1]} (0 and bins + 1: under- and overflow), into {@code bin[0, end)}. The floor
+     * is taken with the 1.5·2^23 rounding trick: the Vector API of JDK 17 has no fast float→int.
+     */
+    static void bins(float[] x, int row, int end, float range, float binsPerUnit, int bins, int[] bin) {
+        float magic = ffnbench.math.FastMath.ROUND_MAGIC;
+        int magicBits = ffnbench.math.FastMath.ROUND_MAGIC_BITS;
+        for (int c = 0; c < end; c += S.length()) {
+            FloatVector pos = FloatVector.fromArray(S, x, row + c).add(range).mul(binsPerUnit).max(-1f).min((float) bins);
+            FloatVector shifted = pos.add(magic);
+            FloatVector rounded = shifted.sub(magic);
+            // round-to-nearest went up where rounded > pos: step down one to get the floor
+            jdk.incubator.vector.IntVector k = shifted.reinterpretAsInts().sub(magicBits)
+                    .sub(jdk.incubator.vector.IntVector.zero(jdk.incubator.vector.IntVector.SPECIES_PREFERRED)
+                            .blend(1, rounded.compare(VectorOperators.GT, pos).cast(jdk.incubator.vector.IntVector.SPECIES_PREFERRED)));
+            k.add(1).intoArray(bin, c);
+        }
     }
 
     /** Pass 2 over one token row: Σd², Σd³, Σd⁴ per channel, d = x − mean. */

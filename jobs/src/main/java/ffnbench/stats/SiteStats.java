@@ -19,6 +19,8 @@ import org.apache.datasketches.memory.Memory;
 public final class SiteStats {
     /** Tokens whose max|x| / median|x| reaches this count as massive-activation tokens. */
     public static final double MASSIVE_RATIO = 100.0;
+    /** Channels sampled per token for the median |x| of the massive-activation ratio. */
+    public static final int MEDIAN_CHANNELS = 255;
 
     final StatsConfig config;
     final int width;
@@ -66,19 +68,26 @@ public final class SiteStats {
 
     /** Per-channel float accumulators for one block (reused between blocks of this site). */
     static final class Scratch {
-        final float[] fire, neg, near, over, maxAbs, sum, sq, c2, c3, c4;
+        final float[] fire, over, maxAbs, sum, sq, c2, c3, c4;
+        final int[] bin;
+        float[] tokenMax = new float[0];
         float min, max;
+        long negatives, nearZero;
 
         Scratch(int width) {
-            fire = new float[width]; neg = new float[width]; near = new float[width]; over = new float[width];
+            fire = new float[width]; over = new float[width];
             maxAbs = new float[width]; sum = new float[width]; sq = new float[width];
             c2 = new float[width]; c3 = new float[width]; c4 = new float[width];
+            bin = new int[width];
         }
 
-        void reset() {
-            for (float[] f : new float[][] {fire, neg, near, over, maxAbs, sum, sq, c2, c3, c4}) java.util.Arrays.fill(f, 0f);
+        void reset(int rows) {
+            for (float[] f : new float[][] {fire, over, maxAbs, sum, sq, c2, c3, c4}) java.util.Arrays.fill(f, 0f);
+            if (tokenMax.length < rows) tokenMax = new float[rows];
             min = Float.POSITIVE_INFINITY;
             max = Float.NEGATIVE_INFINITY;
+            negatives = 0;
+            nearZero = 0;
         }
     }
 
@@ -94,7 +103,7 @@ public final class SiteStats {
         // Per-channel float accumulators, SIMD across channels; sums moved to double every 16 tokens.
         if (scratch == null) scratch = new Scratch(width);
         Scratch a = scratch;
-        a.reset();
+        a.reset(rows);
         float eps = (float) config.nearZeroEps();
         float threshold = (float) config.outlierThreshold();
         int end = VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;
@@ -102,18 +111,23 @@ public final class SiteStats {
         double[] sq = new double[width];
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
-            if (end > 0) ChannelKernels.firstPass(data, row, end, eps, threshold, a);
+            if (end > 0) {
+                ChannelKernels.firstPass(data, row, end, eps, threshold, a, r);
+            } else {
+                a.tokenMax[r] = 0f;
+            }
             for (int c = end; c < width; c++) {
                 float v = data[row + c], abs = Math.abs(v);
                 if (v > 0f) a.fire[c] += 1f;
-                if (v < 0f) a.neg[c] += 1f;
-                if (abs < eps) a.near[c] += 1f;
+                if (v < 0f) a.negatives++;
+                if (abs < eps) a.nearZero++;
                 if (abs >= threshold) a.over[c] += 1f;
                 a.maxAbs[c] = Math.max(a.maxAbs[c], abs);
                 a.sum[c] += v;
                 a.sq[c] += v * v;
                 a.min = Math.min(a.min, v);
                 a.max = Math.max(a.max, v);
+                a.tokenMax[r] = Math.max(a.tokenMax[r], abs);
             }
             if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
                 flush(a.sum, sum);
@@ -160,27 +174,25 @@ public final class SiteStats {
         double m4 = s4 + 4 * delta * s3 + 6 * delta * delta * s2 + 4 * delta * delta * delta * s1 + n * Math.pow(delta, 4);
         moments.merge(n, blockSum, compensation, Math.max(m2, 0), m3, Math.max(m4, 0));
 
-        long blockZeros = 0, blockNeg = 0, blockNear = 0;
+        long blockFiring = 0;
         for (int c = 0; c < width; c++) {
-            long f = (long) a.fire[c], ng = (long) a.neg[c];
+            long f = (long) a.fire[c];
             firing[c] += f;
-            blockNeg += ng;
-            blockZeros += rows - f - ng;   // finite values are > 0, < 0 or = 0
-            blockNear += (long) a.near[c];
+            blockFiring += f;
             overThreshold[c] += (long) a.over[c];
             channelMaxAbs[c] = Math.max(channelMaxAbs[c], a.maxAbs[c]);
             channelSumSq[c] += sq[c];
             maxAbs = Math.max(maxAbs, a.maxAbs[c]);
         }
-        zeros += blockZeros;
-        negatives += blockNeg;
-        nearZero += blockNear;
+        zeros += n - blockFiring - a.negatives;   // finite values are > 0, < 0 or = 0
+        negatives += a.negatives;
+        nearZero += a.nearZero;
         min = Math.min(min, a.min);
         max = Math.max(max, a.max);
         tokens += rows;
-        histogram(data, offset, rows, stride);
+        histogram(data, offset, rows, stride, end, a.bin);
         sample(data, offset, rows, stride);
-        if (perTokenRatio) tokenRatios(data, offset, rows, stride);
+        if (perTokenRatio) tokenRatios(data, offset, rows, stride, a.tokenMax);
     }
 
     private static void flush(float[] from, double[] to) {
@@ -201,13 +213,17 @@ public final class SiteStats {
         return acc == 0f;
     }
 
-    private void histogram(float[] data, int offset, int rows, int stride) {
+    private void histogram(float[] data, int offset, int rows, int stride, int end, int[] bin) {
         float range = (float) config.histogramRange();
         int bins = config.histogramBins();
         float binsPerUnit = bins / (2 * range);
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
-            for (int c = 0; c < width; c++) {
+            if (end > 0) {
+                ChannelKernels.bins(data, row, end, range, binsPerUnit, bins, bin);
+                for (int c = 0; c < end; c++) histogram[bin[c]]++;
+            }
+            for (int c = end; c < width; c++) {
                 float pos = (data[row + c] + range) * binsPerUnit;
                 histogram[pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos]++;
             }
@@ -266,7 +282,7 @@ public final class SiteStats {
             moments.merge(finite, sum, compensation, s2, s3, s4);
         }
         sample(data, offset, rows, stride);
-        if (perTokenRatio) tokenRatios(data, offset, rows, stride);
+        if (perTokenRatio) tokenRatios(data, offset, rows, stride, null);
     }
 
     private void sample(float[] data, int offset, int rows, int stride) {
@@ -278,15 +294,23 @@ public final class SiteStats {
         }
     }
 
-    private void tokenRatios(float[] data, int offset, int rows, int stride) {
-        float[] abs = new float[width];
+    /**
+     * Per token: max|x| over all channels / median|x|. The median is taken over at most
+     * {@link #MEDIAN_CHANNELS} evenly spaced channels (all of them when the site is narrower): an exact
+     * median per token costs more than everything else in the statistics together.
+     */
+    private void tokenRatios(float[] data, int offset, int rows, int stride, float[] tokenMax) {
+        int m = Math.min(width, MEDIAN_CHANNELS);
+        float[] abs = new float[m];
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
             float top = 0;
-            for (int c = 0; c < width; c++) {
-                abs[c] = Math.abs(data[row + c]);
-                if (abs[c] > top) top = abs[c];
+            if (tokenMax != null) {
+                top = tokenMax[r];
+            } else {
+                for (int c = 0; c < width; c++) top = Math.max(top, Math.abs(data[row + c]));
             }
+            for (int i = 0; i < m; i++) abs[i] = Math.abs(data[row + (int) ((long) i * width / m)]);
             float median = Select.median(abs);
             double ratio = median > 0 ? top / median : (top > 0 ? Double.POSITIVE_INFINITY : 1.0);
             if (!Double.isFinite(ratio)) ratio = Double.MAX_VALUE;
