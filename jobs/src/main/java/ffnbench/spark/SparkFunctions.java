@@ -32,12 +32,12 @@ public final class SparkFunctions {
                 Option.empty(), Option.apply("ffn_block"), false, true);
     }
 
-    static AgnosticEncoder<?> floatArray() {
+    public static AgnosticEncoder<?> floatArray() {
         return new AgnosticEncoders.ArrayEncoder<>(AgnosticEncoders.PrimitiveFloatEncoder$.MODULE$, false);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static Seq<Option<ExpressionEncoder<?>>> encoders(AgnosticEncoder<?>... encoders) {
+    public static Seq<Option<ExpressionEncoder<?>>> encoders(AgnosticEncoder<?>... encoders) {
         List<Option<ExpressionEncoder<?>>> list = new java.util.ArrayList<>();
         for (AgnosticEncoder<?> e : encoders) list.add(Option.apply(ExpressionEncoder$.MODULE$.apply((AgnosticEncoder) e)));
         return JavaConverters.asScalaBuffer(list).toList();

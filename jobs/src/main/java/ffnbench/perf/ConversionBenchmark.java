@@ -1,0 +1,104 @@
+package ffnbench.perf;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+
+import ffnbench.data.TokenBatches;
+import ffnbench.data.TokenGenerator;
+import ffnbench.spark.Sessions;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.SparkUserDefinedFunction;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+import scala.Option;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * What it costs to get Spark's {@code ARRAY<FLOAT>} into a Java {@code float[]} on the CPU path,
+ * measured side by side on the same Parquet data: (1) the Parquet scan alone, (2) a typed input
+ * encoder (what ffnbench's function uses: one primitive copy per row), (3) a plain Java {@code UDF1}
+ * receiving a Scala {@code Seq} of boxed floats. Each function reads only its first and last value,
+ * so what it costs beyond the scan is getting the array to it. Rounds are interleaved; medians are
+ * reported.
+ */
+public final class ConversionBenchmark {
+    private ConversionBenchmark() {}
+
+    /** First + last value of a primitive array (typed-encoder path). */
+    static final class SumPrimitive extends AbstractFunction1<float[], Object> implements Serializable {
+        @Override
+        public Object apply(float[] x) {
+            return (double) x[0] + x[x.length - 1];
+        }
+    }
+
+    /** First + last value of a Seq of boxed floats (plain Java UDF path). */
+    static final class SumBoxed implements UDF1<scala.collection.Seq<Object>, Double> {
+        @Override
+        public Double call(scala.collection.Seq<Object> x) {
+            return (double) (Float) x.apply(0) + (Float) x.apply(x.length() - 1);
+        }
+    }
+
+    /** Times one run of a fresh query (re-running one Dataset can reuse its shuffle output and skip the scan). */
+    static double time(java.util.function.Supplier<Dataset<Row>> q) {
+        Dataset<Row> d = q.get();
+        long t = System.nanoTime();
+        d.collectAsList();
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    /** {@code ConversionBenchmark [sequences] [seq_len] [d_model] [rounds] [master]}. */
+    public static void main(String[] args) throws Exception {
+        long sequences = args.length > 0 ? Long.parseLong(args[0]) : 2000;
+        int seqLen = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        int d = args.length > 2 ? Integer.parseInt(args[2]) : 768;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        SparkSession spark = Sessions.getOrCreate("ffnbench conversion benchmark", args.length > 4 ? args[4] : "local[2]");
+        Path dir = Files.createTempDirectory("ffnbench-conversion");
+        String path = dir.resolve("tokens.parquet").toString();
+        TokenBatches.generate(spark, sequences, seqLen, d, TokenGenerator.Distribution.GAUSSIAN, 1, 2).write().parquet(path);
+        Dataset<Row> tokens = TokenBatches.read(spark, path);
+
+        UserDefinedFunction typed = new SparkUserDefinedFunction(new SumPrimitive(), DataTypes.DoubleType,
+                ffnbench.spark.SparkFunctions.encoders(ffnbench.spark.SparkFunctions.floatArray()),
+                Option.empty(), Option.apply("sum_typed"), false, true);
+        spark.udf().register("sum_boxed", new SumBoxed(), DataTypes.DoubleType);
+
+        java.util.function.Supplier<Dataset<Row>> scan = () -> tokens.agg(sum(org.apache.spark.sql.functions.size(col("hidden"))));
+        java.util.function.Supplier<Dataset<Row>> viaTyped = () -> tokens.select(typed.apply(col("hidden")).as("s")).agg(sum("s"));
+        java.util.function.Supplier<Dataset<Row>> viaBoxed =
+                () -> tokens.select(org.apache.spark.sql.functions.callUDF("sum_boxed", col("hidden")).as("s")).agg(sum("s"));
+
+        System.out.printf(Locale.ROOT, "check: %s floats; first+last summed: typed %s, boxed %s%n", scan.get().first().get(0),
+                viaTyped.get().first().get(0), viaBoxed.get().first().get(0));
+        double[][] t = new double[3][rounds];
+        for (int r = -1; r < rounds; r++) {   // one warm-up round
+            double a = time(scan), b = time(viaTyped), c = time(viaBoxed);
+            if (r >= 0) {
+                t[0][r] = a;
+                t[1][r] = b;
+                t[2][r] = c;
+            }
+        }
+        double values = (double) sequences * seqLen * d;
+        String[] names = {"Parquet scan only", "typed encoder → float[]", "Java UDF1 → boxed Seq"};
+        System.out.printf(Locale.ROOT, "%,d sequences × %d tokens × d %d = %,.0f floats, %s, median of %d rounds%n",
+                sequences, seqLen, d, values, spark.sparkContext().master(), rounds);
+        System.out.println("| path | wall s | ns per float | conversion ns per float (over scan) |");
+        System.out.println("|---|---:|---:|---:|");
+        double scanMedian = KernelBenchmark.median(t[0]);
+        for (int i = 0; i < 3; i++) {
+            double m = KernelBenchmark.median(t[i]);
+            System.out.printf(Locale.ROOT, "| %s | %.3f | %.2f | %.2f |%n", names[i], m, m / values * 1e9, (m - scanMedian) / values * 1e9);
+        }
+        spark.stop();
+    }
+}
