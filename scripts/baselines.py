@@ -27,6 +27,16 @@ def median(xs):
     return xs[len(xs) // 2]
 
 
+def measure(framework, ffn, d, f, run):
+    run()   # warm-up
+    times = []
+    for _ in range(ROUNDS):
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    report(framework, ffn, d, f, times)
+
+
 def report(framework, ffn, d, f, times):
     m = median(times)
     print(f"BASELINE {framework} {ffn} {TOKENS} {d} {f} {m:.4f} {TOKENS / m:.0f} {flops(ffn, TOKENS, d, f) / m / 1e9:.1f}", flush=True)
@@ -56,13 +66,7 @@ def numpy_baseline():
             def run():
                 h = x @ w1
                 return (0.5 * h * (1 + erf(h * np.float32(1 / math.sqrt(2))))) @ w2
-        run()
-        times = []
-        for _ in range(ROUNDS):
-            t = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - t)
-        report("numpy", ffn, d, f, times)
+        measure("numpy", ffn, d, f, run)
 
 
 def torch_baseline():
@@ -89,13 +93,7 @@ def torch_baseline():
 
                 def run():
                     return l2(torch.nn.functional.gelu(l1(x)))
-            run()
-            times = []
-            for _ in range(ROUNDS):
-                t = time.perf_counter()
-                run()
-                times.append(time.perf_counter() - t)
-            report("torch", ffn, d, f, times)
+            measure("torch", ffn, d, f, run)
 
 
 if __name__ == "__main__":

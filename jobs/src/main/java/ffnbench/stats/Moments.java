@@ -9,31 +9,20 @@ package ffnbench.stats;
  */
 public final class Moments {
     long n;
-    double sum;
-    double sumCompensation;
+    final CompensatedSum sum = new CompensatedSum();
     double m2;
     double m3;
     double m4;
 
-    /** Adds {@code v} to the compensated sum (Neumaier's variant of Kahan summation). */
-    private void addToSum(double v) {
-        double t = sum + v;
-        sumCompensation += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
-        sum = t;
-    }
-
-    /**
-     * Adds a block of values summarised by its count, its sum (given as {@code sumB + sumBCompensation})
-     * and its central sums.
-     */
-    void merge(long nb, double sumB, double sumBCompensation, double m2b, double m3b, double m4b) {
+    /** Adds a block of values summarised by its count, its (compensated) sum and its central sums. */
+    void merge(long nb, CompensatedSum sumB, double m2b, double m3b, double m4b) {
         if (nb == 0) return;
         if (n == 0) {
-            n = nb; sum = sumB; sumCompensation = sumBCompensation; m2 = m2b; m3 = m3b; m4 = m4b;
+            n = nb; sum.add(sumB); m2 = m2b; m3 = m3b; m4 = m4b;
             return;
         }
         double mean = mean();
-        double meanB = (sumB + sumBCompensation) / nb;
+        double meanB = sumB.value() / nb;
         long na = n;
         double total = na + nb;
         double delta = meanB - mean;
@@ -46,8 +35,7 @@ public final class Moments {
                 + d2 * delta * na * nb * (na - nb) / (total * total)
                 + 3 * delta * (na * m2b - nb * m2) / total;
         double newM2 = m2 + m2b + d2 * na * nb / total;
-        addToSum(sumB);
-        addToSum(sumBCompensation);
+        sum.add(sumB);
         m2 = newM2;
         m3 = newM3;
         m4 = newM4;
@@ -55,7 +43,7 @@ public final class Moments {
     }
 
     public void merge(Moments o) {
-        merge(o.n, o.sum, o.sumCompensation, o.m2, o.m3, o.m4);
+        merge(o.n, o.sum, o.m2, o.m3, o.m4);
     }
 
     public long count() {
@@ -63,7 +51,7 @@ public final class Moments {
     }
 
     public double mean() {
-        return n == 0 ? Double.NaN : (sum + sumCompensation) / n;
+        return n == 0 ? Double.NaN : sum.value() / n;
     }
 
     /** Population variance. */
@@ -85,15 +73,15 @@ public final class Moments {
     public static Moments of(double[] values) {
         Moments m = new Moments();
         if (values.length == 0) return m;
-        double sum = 0;
-        for (double v : values) sum += v;
-        double mean = sum / values.length;
+        CompensatedSum sum = new CompensatedSum();
+        for (double v : values) sum.add(v);
+        double mean = sum.value() / values.length;
         double s2 = 0, s3 = 0, s4 = 0;
         for (double v : values) {
             double c = v - mean, c2 = c * c;
             s2 += c2; s3 += c2 * c; s4 += c2 * c2;
         }
-        m.merge(values.length, sum, 0, s2, s3, s4);
+        m.merge(values.length, sum, s2, s3, s4);
         return m;
     }
 }

@@ -135,14 +135,10 @@ public final class SiteStats {
             }
         }
         // Block sum (Neumaier-compensated over channels) → mean for the central pass.
-        double blockSum = 0, compensation = 0;
-        for (int c = 0; c < width; c++) {
-            double t = blockSum + sum[c];
-            compensation += Math.abs(blockSum) >= Math.abs(sum[c]) ? (blockSum - t) + sum[c] : (sum[c] - t) + blockSum;
-            blockSum = t;
-        }
+        CompensatedSum blockSum = new CompensatedSum();
+        for (int c = 0; c < width; c++) blockSum.add(sum[c]);
         long n = (long) rows * width;
-        float mean = (float) ((blockSum + compensation) / n);
+        float mean = (float) (blockSum.value() / n);
         double[] c2 = new double[width], c3 = new double[width], c4 = new double[width];
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
@@ -160,19 +156,19 @@ public final class SiteStats {
             }
         }
         // Central sums about the block mean, shifted from the float mean used above (exact identity).
-        double exactMean = (blockSum + compensation) / n, delta = mean - exactMean;
+        double exactMean = blockSum.value() / n, delta = mean - exactMean;
         double s1 = 0, s2 = 0, s3 = 0, s4 = 0;   // Σd, Σd², Σd³, Σd⁴ about the float mean
         for (int c = 0; c < width; c++) {
             s2 += c2[c];
             s3 += c3[c];
             s4 += c4[c];
         }
-        s1 = (blockSum + compensation) - n * (double) mean;
+        s1 = blockSum.value() - n * (double) mean;
         // about the exact mean: e = d + delta
         double m2 = s2 + 2 * delta * s1 + n * delta * delta;
         double m3 = s3 + 3 * delta * s2 + 3 * delta * delta * s1 + n * delta * delta * delta;
         double m4 = s4 + 4 * delta * s3 + 6 * delta * delta * s2 + 4 * delta * delta * delta * s1 + n * Math.pow(delta, 4);
-        moments.merge(n, blockSum, compensation, Math.max(m2, 0), m3, Math.max(m4, 0));
+        moments.merge(n, blockSum, Math.max(m2, 0), m3, Math.max(m4, 0));
 
         long blockFiring = 0;
         for (int c = 0; c < width; c++) {
@@ -237,7 +233,7 @@ public final class SiteStats {
         float range = (float) config.histogramRange();
         int bins = config.histogramBins();
         float binsPerUnit = bins / (2 * range);
-        double sum = 0, compensation = 0;   // Neumaier-compensated block sum
+        CompensatedSum sum = new CompensatedSum();
         long finite = 0;
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
@@ -248,9 +244,7 @@ public final class SiteStats {
                     continue;
                 }
                 finite++;
-                double t = sum + v;
-                compensation += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
-                sum = t;
+                sum.add(v);
                 float abs = Math.abs(v);
                 min = Math.min(min, v);
                 max = Math.max(max, v);
@@ -268,7 +262,7 @@ public final class SiteStats {
         }
         tokens += rows;
         if (finite > 0) {
-            double mean = (sum + compensation) / finite;
+            double mean = sum.value() / finite;
             double s2 = 0, s3 = 0, s4 = 0;
             for (int r = 0; r < rows; r++) {
                 int row = offset + r * stride;
@@ -279,7 +273,7 @@ public final class SiteStats {
                     s2 += d2; s3 += d2 * d; s4 += d2 * d2;
                 }
             }
-            moments.merge(finite, sum, compensation, s2, s3, s4);
+            moments.merge(finite, sum, s2, s3, s4);
         }
         sample(data, offset, rows, stride);
         if (perTokenRatio) tokenRatios(data, offset, rows, stride, null);
@@ -352,8 +346,8 @@ public final class SiteStats {
         out.writeInt(width);
         out.writeBoolean(perTokenRatio);
         out.writeLong(moments.n);
-        out.writeDouble(moments.sum);
-        out.writeDouble(moments.sumCompensation);
+        out.writeDouble(moments.sum.sum);
+        out.writeDouble(moments.sum.compensation);
         out.writeDouble(moments.m2);
         out.writeDouble(moments.m3);
         out.writeDouble(moments.m4);
@@ -378,8 +372,8 @@ public final class SiteStats {
         int width = in.readInt();
         SiteStats s = new SiteStats(config, width, in.readBoolean());
         s.moments.n = in.readLong();
-        s.moments.sum = in.readDouble();
-        s.moments.sumCompensation = in.readDouble();
+        s.moments.sum.sum = in.readDouble();
+        s.moments.sum.compensation = in.readDouble();
         s.moments.m2 = in.readDouble();
         s.moments.m3 = in.readDouble();
         s.moments.m4 = in.readDouble();
