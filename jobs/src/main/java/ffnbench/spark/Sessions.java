@@ -13,6 +13,8 @@ public final class Sessions {
      */
     public static SparkSession getOrCreate(String appName, String master) {
         SparkConf conf = new SparkConf(true);
+        String effective = master != null ? master : conf.get("spark.master", "local[*]");
+        requireReachable(effective);
         SparkSession.Builder b = SparkSession.builder().appName(appName);
         if (!conf.contains("spark.master")) {
             b.master(master == null ? "local[*]" : master)
@@ -27,5 +29,27 @@ public final class Sessions {
             b.config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
         }
         return b.getOrCreate();
+    }
+
+    /**
+     * Fails fast, naming the URL, when a standalone master does not answer: Spark itself would retry
+     * for about a minute before giving up with "All masters are unresponsive".
+     */
+    static void requireReachable(String master) {
+        if (!master.startsWith("spark://")) return;
+        String failure = null;
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            int port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1).replaceAll("/.*", ""));
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(host, port), 5000);
+                return;
+            } catch (java.io.IOException e) {
+                failure = host + ":" + port + " (" + e.getMessage() + ")";
+            }
+        }
+        throw new IllegalArgumentException("the Spark master " + master + " does not answer at " + failure
+                + ": start it (scripts/cluster start) or correct --master");
     }
 }

@@ -1,0 +1,29 @@
+# Shared by scripts/cluster and scripts/submit (sourced): a Spark installation made of the
+# Maven-resolved Spark jars, so neither needs a Spark distribution.
+#   SPARK_JARS_CP   classpath of Spark's own jars (Maven 'provided' scope of this project)
+#   LOCAL_SPARK_HOME  a SPARK_HOME whose jars/ links those jars (what Workers launch executors from)
+#   JAVA17_FLAGS    the --add-opens flags Spark needs on Java 17 (kept once, in pom.xml)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+APP_JAR="$ROOT/target/ffnbench-0.1.0-SNAPSHOT-app.jar"
+SPARK_CP_FILE="$ROOT/target/spark-classpath.txt"
+CLUSTER_DIR="${FFNBENCH_CLUSTER_DIR:-$ROOT/target/cluster}"
+LOCAL_SPARK_HOME="$CLUSTER_DIR/spark-home"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JAVA17_FLAGS=$(sed -n 's:.*<spark.java17.flags>\(.*\)</spark.java17.flags>.*:\1:p' "$ROOT/pom.xml")
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+export SPARK_SCALA_VERSION=2.12
+
+spark_env_build() {
+  if [[ ! -f "$APP_JAR" || ! -f "$SPARK_CP_FILE" || -n "$(find "$ROOT/pom.xml" "$ROOT/jobs/src/main" -newer "$APP_JAR" -print -quit 2>/dev/null)" ]]; then
+    echo "building the application jar ..." >&2
+    (cd "$ROOT" && mvn -q -B -DskipTests package dependency:build-classpath \
+        -Dmdep.outputFile=target/spark-classpath.txt -Dmdep.includeScope=provided >&2)
+  fi
+  SPARK_JARS_CP=$(cat "$SPARK_CP_FILE")
+  if [[ ! -d "$LOCAL_SPARK_HOME/jars" || "$SPARK_CP_FILE" -nt "$LOCAL_SPARK_HOME/jars" || "$ROOT/conf/log4j2-cluster.properties" -nt "$LOCAL_SPARK_HOME/conf/log4j2.properties" ]]; then
+    rm -rf "$LOCAL_SPARK_HOME"
+    mkdir -p "$LOCAL_SPARK_HOME/jars" "$LOCAL_SPARK_HOME/conf"
+    tr ':' '\n' <<< "$SPARK_JARS_CP" | while read -r jar; do ln -sf "$jar" "$LOCAL_SPARK_HOME/jars/"; done
+    cp "$ROOT/conf/log4j2-cluster.properties" "$LOCAL_SPARK_HOME/conf/log4j2.properties"
+  fi
+}
