@@ -16,8 +16,7 @@ export SPARK_SCALA_VERSION=2.12
 spark_env_build() {
   if [[ ! -f "$APP_JAR" || ! -f "$SPARK_CP_FILE" || -n "$(find "$ROOT/pom.xml" "$ROOT/jobs/src/main" -newer "$APP_JAR" -print -quit 2>/dev/null)" ]]; then
     echo "building the application jar ..." >&2
-    (cd "$ROOT" && mvn -q -B -DskipTests package dependency:build-classpath \
-        -Dmdep.outputFile=target/spark-classpath.txt -Dmdep.includeScope=provided >&2)
+    (cd "$ROOT" && mvn -q -B -DskipTests package >&2)   # also writes target/spark-classpath.txt
   fi
   SPARK_JARS_CP=$(cat "$SPARK_CP_FILE")
   if [[ ! -d "$LOCAL_SPARK_HOME/jars" || "$SPARK_CP_FILE" -nt "$LOCAL_SPARK_HOME/jars" || "$ROOT/conf/log4j2-cluster.properties" -nt "$LOCAL_SPARK_HOME/conf/log4j2.properties" ]]; then
