@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
 
 /** {@code bench}: the benchmark job. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Run the benchmark: token batches through every configured case (model × FFN variant × formulation),",
-            "activation statistics merged across executors, timings; results under <output>/<run-id>/."})
+        description = {"Run the benchmark (serial vs parallel blocks, FFN variants) and write a run directory.",
+            "Token batches go through every configured case (model × FFN variant × formulation) as a Spark SQL",
+            "function; activation statistics are merged across executors; results land in <output>/<run-id>/."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "conf/default.json",
             description = "Bench config (JSON with comments; fields in conf/README.md) (default: ${DEFAULT-VALUE}).")

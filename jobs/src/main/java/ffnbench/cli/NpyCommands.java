@@ -60,8 +60,9 @@ public final class NpyCommands {
     }
 
     @Command(name = "import-text", mixinStandardHelpOptions = true,
-            description = {"Embed a text file's lines (one sequence each) with the built-in real MiniLM model and write",
-                "the hidden states entering a chosen layer as token batches (d_model 384)."})
+            description = {"Write real MiniLM hidden states of a text file's lines as token batches.",
+                "Each line is one sequence, tokenised and embedded by the built-in all-MiniLM-L6-v2 model and run",
+                "through its layers up to the chosen one (d_model 384)."})
     public static final class ImportText implements Callable<Integer> {
         @Option(names = "--input", required = true, description = "Text file, one sentence or passage per line.")
         Path input;
