@@ -21,6 +21,7 @@ import ffnbench.math.Rope;
  */
 public final class TransformerLayer {
     private final ModelConfig config;
+    private final LayerWeights weights;
     private final Norm norm1;
     private final Norm norm2;
     private final MultiHeadAttention attention;
@@ -32,6 +33,7 @@ public final class TransformerLayer {
     public TransformerLayer(ModelConfig config, LayerWeights weights) {
         weights.validate(config);
         this.config = config;
+        this.weights = weights;
         this.norm1 = norm(config, weights, "attn_norm");
         this.norm2 = norm(config, weights, "mlp_norm");
         Rope rope = config.rotaryDim() > 0 ? new Rope(config.rotaryDim(), config.ropeTheta()) : null;
@@ -71,6 +73,11 @@ public final class TransformerLayer {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** The weights this layer was built from (canonical names). */
+    public LayerWeights weights() {
+        return weights;
     }
 
     public FeedForward ffn() {

@@ -24,6 +24,38 @@ public final class ModelSource {
 
     private ModelSource() {}
 
+    /** A model named in one string, as SQL functions and ML params take it. */
+    public record Spec(String source, long seed, Map<String, String> overrides) implements java.io.Serializable { }
+
+    /**
+     * Parses {@code minilm}, a directory, or {@code preset:<name>?field=value&...} where {@code seed}
+     * sets the weight seed (default 1) and the other fields override the preset
+     * (e.g. {@code preset:llama?d_model=512&heads=8&d_ff=1408&seed=3}).
+     */
+    public static Spec parseSpec(String spec) {
+        String s = spec.trim();
+        int q = s.indexOf('?');
+        if (q < 0) return new Spec(s, 1, Map.of());
+        Map<String, String> overrides = new java.util.LinkedHashMap<>();
+        long seed = 1;
+        for (String kv : s.substring(q + 1).split("&")) {
+            if (kv.isBlank()) continue;
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("model spec '" + spec + "': '" + kv + "' is not field=value");
+            String key = kv.substring(0, eq).trim(), value = kv.substring(eq + 1).trim();
+            if (key.equals("seed")) {
+                try {
+                    seed = Long.parseLong(value);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("model spec '" + spec + "': seed '" + value + "' is not an integer");
+                }
+            } else {
+                overrides.put(key, value);
+            }
+        }
+        return new Spec(s.substring(0, q), seed, Map.copyOf(overrides));
+    }
+
     /** The config alone (cheap for presets; loads the config file of a checkpoint). */
     public static ModelConfig config(String model, Map<String, String> overrides) throws IOException {
         String m = model.trim();
@@ -43,6 +75,7 @@ public final class ModelSource {
             throw new IllegalArgumentException("model '" + model + "' is neither minilm, preset:<" + ModelConfig.PRESETS
                     + "> nor a checkpoint directory");
         }
+        if (LayerCheckpoint.isCheckpoint(dir)) return LayerCheckpoint.config(dir).with(placementOnly);
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
         return HfCheckpoint.mapConfig(json).with(placementOnly);
     }
@@ -70,10 +103,13 @@ public final class ModelSource {
         Path dir = Path.of(m);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model '" + model + "' is neither minilm, preset:<" + ModelConfig.PRESETS
-                    + "> nor a checkpoint directory");
+                    + "> nor a checkpoint directory (Hugging Face or ffnbench-layers)");
         }
         if (!shapeOverrides.isEmpty()) {
             throw new IllegalArgumentException("a checkpoint fixes the model's shape; drop the overrides " + shapeOverrides.keySet());
+        }
+        if (LayerCheckpoint.isCheckpoint(dir)) {
+            return new Layer(m, layer, LayerCheckpoint.config(dir).with(placementOnly), LayerCheckpoint.layer(dir, layer));
         }
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
             return new Layer(m, layer, ckpt.config().with(placementOnly), ckpt.layer(layer));
