@@ -33,6 +33,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code summary.md} (the headline tables). Column meanings: {@code docs/RESULTS.md}.
  */
 final class RunWriter {
+    /** Version of the run directory layout; readers (the report) refuse other versions. */
+    static final int FORMAT_VERSION = 1;
     static final double[] QUANTILES = {0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999};
     /** LLM.int8 (Dettmers et al. 2022): |x| ≥ 6 on ≥ 6% of positions in ≥ 25% of layers. */
     static final double INT8_POSITION_FRACTION = 0.06;
@@ -51,6 +53,7 @@ final class RunWriter {
                     .write().parquet(dir.resolve("stats.parquet").toString());
         }
         Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("format_version", FORMAT_VERSION);
         summary.put("run_id", runId);
         summary.put("environment", environment(spark));
         summary.put("config", config.describe());

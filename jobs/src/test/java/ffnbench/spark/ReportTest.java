@@ -1,0 +1,102 @@
+package ffnbench.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ffnbench.bench.BenchConfig;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report job on a real run: charts drawn and non-empty, HTML self-contained, and rendered by Chromium. */
+class ReportTest {
+    @TempDir
+    static Path dir;
+    static Path run;
+
+    @BeforeAll
+    static void benchRun() throws Exception {
+        String json = "{\"name\": \"r\", \"output\": \"" + dir.resolve("runs") + "\", \"data\": {\"sequences\": 6, \"seq_len\": 16},"
+                + " \"models\": [{\"name\": \"tiny\", \"source\": \"preset:llama\", \"set\": {\"d_model\": 64, \"heads\": 4, \"d_ff\": 96},"
+                + " \"variants\": [\"swiglu\", \"relu\"], \"formulations\": [\"serial\", \"parallel\"]}],"
+                + " \"iterations\": {\"warmup\": 0, \"measured\": 2}}";
+        BenchConfig cfg = BenchConfig.parse(new ObjectMapper().readTree(json), Map.of());
+        run = new BenchJob(TestSpark.session(), cfg, new PrintStream(new ByteArrayOutputStream())).run().dir();
+    }
+
+    /** Distinct colours in an image: a blank or empty chart has very few. */
+    static int colours(BufferedImage img) {
+        Set<Integer> seen = new HashSet<>();
+        for (int y = 0; y < img.getHeight(); y += 2) {
+            for (int x = 0; x < img.getWidth(); x += 2) seen.add(img.getRGB(x, y));
+        }
+        return seen.size();
+    }
+
+    @Test
+    void chartsAndSelfContainedHtml() throws Exception {
+        Path out = dir.resolve("report");
+        Path html = ReportJob.write(TestSpark.session(), List.of(run), out);
+        for (String chart : new String[] {"throughput.png", "speedup.png", "stages.png", "histograms.png", "firing.png", "outliers.png"}) {
+            BufferedImage img = ImageIO.read(out.resolve(chart).toFile());
+            assertEquals(1000, img.getWidth(), chart);
+            assertTrue(colours(img) > 20, chart + " looks empty");
+        }
+        String page = Files.readString(html);
+        Matcher m = Pattern.compile("<img alt=\"[a-z]+\\.png\" src=\"data:image/png;base64,").matcher(page);
+        int images = 0;
+        while (m.find()) images++;
+        assertEquals(6, images, "every chart embedded");
+        assertTrue(!page.contains("src=\"http") && !page.contains("<script"), "opens offline");
+        assertTrue(Files.readString(out.resolve("report.md")).contains("Parallel vs serial"));
+    }
+
+    @Test
+    void missingOrIncompatibleRunDirectories() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReportJob.write(TestSpark.session(), List.of(dir.resolve("nope")), dir.resolve("r1")));
+        assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("does not exist"), e.getMessage());
+        Path old = dir.resolve("old-run");
+        Files.createDirectories(old);
+        Files.writeString(old.resolve("summary.json"), "{\"run_id\": \"x\", \"format_version\": 0}");
+        e = assertThrows(IllegalArgumentException.class, () -> ReportJob.write(TestSpark.session(), List.of(old), dir.resolve("r2")));
+        assertTrue(e.getMessage().contains("format version 0"), e.getMessage());
+    }
+
+    /** Debian's Chromium, headless, renders the page; the screenshot shows the charts. (.ci/run installs it.) */
+    @Test
+    void rendersInHeadlessChromium() throws Exception {
+        String chromium = Stream.of("/usr/bin/chromium", "/usr/bin/chromium-browser").filter(p -> new File(p).canExecute())
+                .findFirst().orElse(null);
+        Assumptions.assumeTrue(chromium != null, "Chromium is not installed (apt-get install chromium)");
+        Path html = ReportJob.write(TestSpark.session(), List.of(run), dir.resolve("render"));
+        Path shot = dir.resolve("shot.png");
+        Process p = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + dir.resolve("chrome-profile"), "--window-size=1100,2400",
+                "--screenshot=" + shot, html.toUri().toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "chromium timed out");
+        assertTrue(Files.isRegularFile(shot), "no screenshot: " + out);
+        BufferedImage img = ImageIO.read(shot.toFile());
+        assertTrue(colours(img) > 50, "the rendered page shows charts");
+    }
+}
