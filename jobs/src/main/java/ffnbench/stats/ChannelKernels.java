@@ -16,6 +16,19 @@ final class ChannelKernels {
 
     private ChannelKernels() {}
 
+    /**
+     * 1 where {@code x > 0}, else 0, for finite x, with arithmetic instead of a mask blend (which costs
+     * ~3× more on JDK 17): any positive float times 2^126·2^126 saturates past 1, any other stays ≤ 0.
+     */
+    private static FloatVector isPositive(FloatVector x) {
+        return x.mul(0x1p126f).mul(0x1p126f).max(0f).min(1f);
+    }
+
+    /** 1 where {@code x ≥ 0}, else 0, for finite x (a negative x saturates to −∞ before the + 1). */
+    private static FloatVector isNonNegative(FloatVector x) {
+        return x.mul(0x1p126f).mul(0x1p126f).add(1f).max(0f).min(1f);
+    }
+
     /** Where the scalar tail of a width-long row starts. */
     static int vectorEnd(int width) {
         return S.loopBound(width);
@@ -31,13 +44,14 @@ final class ChannelKernels {
         for (int c = 0; c < end; c += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, row + c);
             FloatVector abs = v.abs();
-            FloatVector.fromArray(S, a.fire, c).add(ZERO.blend(ONE, v.compare(VectorOperators.GT, 0f))).intoArray(a.fire, c);
-            FloatVector.fromArray(S, a.over, c).add(ZERO.blend(ONE, abs.compare(VectorOperators.GE, threshold))).intoArray(a.over, c);
+            // Counts: v > 0, |v| ≥ threshold (the differences below are exact in sign, so counts are exact)
+            FloatVector.fromArray(S, a.fire, c).add(isPositive(v)).intoArray(a.fire, c);
+            FloatVector.fromArray(S, a.over, c).add(isNonNegative(abs.sub(threshold))).intoArray(a.over, c);
             FloatVector.fromArray(S, a.maxAbs, c).max(abs).intoArray(a.maxAbs, c);
             FloatVector.fromArray(S, a.sum, c).add(v).intoArray(a.sum, c);
             FloatVector.fromArray(S, a.sq, c).add(v.mul(v)).intoArray(a.sq, c);
-            neg = neg.add(ZERO.blend(ONE, v.compare(VectorOperators.LT, 0f)));
-            near = near.add(ZERO.blend(ONE, abs.compare(VectorOperators.LT, eps)));
+            neg = neg.add(isPositive(v.neg()));
+            near = near.add(isPositive(abs.neg().add(eps)));   // eps − |v| > 0
             lo = lo.min(v);
             hi = hi.max(v);
             top = top.max(abs);

@@ -68,6 +68,35 @@ class SiteStatsTest {
         assertEquals(whole.maxTokenRatio(), parts.maxTokenRatio());
     }
 
+    /** The SIMD counters use arithmetic instead of comparisons: exact at the edges (subnormals, ±0, boundaries). */
+    @Test
+    void countsAreExactAtTheEdges() {
+        float eps = (float) StatsConfig.DEFAULT.nearZeroEps();
+        float[] edge = {Float.MIN_VALUE, -Float.MIN_VALUE, 0f, -0f, 6f, -6f, Math.nextDown(6f), Math.nextUp(-6f),
+            eps, -eps, Math.nextDown(eps), Math.nextUp(-eps), Float.MAX_VALUE, -Float.MAX_VALUE, 1e-30f, -1e-30f};
+        int width = 64;   // 4 SIMD widths of 16 lanes (or more, narrower): the vector path runs
+        float[] x = new float[2 * width];
+        for (int i = 0; i < x.length; i++) x[i] = edge[i % edge.length];
+        SiteStats s = new SiteStats(StatsConfig.DEFAULT, width, false);
+        s.add(x, 0, 2, width);
+        long positive = 0, negative = 0, zero = 0, near = 0, over = 0;
+        long[] firing = new long[width];
+        for (int i = 0; i < x.length; i++) {
+            float v = x[i];
+            if (v > 0) { positive++; firing[i % width]++; }
+            if (v < 0) negative++;
+            if (v == 0) zero++;
+            if (Math.abs(v) < eps) near++;
+            if (Math.abs(v) >= 6f) over++;
+        }
+        assertArrayEquals(firing, s.firing());
+        assertEquals(negative, s.negatives());
+        assertEquals(zero, s.zeros());
+        assertEquals(near, s.nearZero());
+        assertEquals(over, java.util.Arrays.stream(s.overThreshold()).sum());
+        assertEquals(x.length - positive - negative, s.zeros());
+    }
+
     @Test
     void blocksWithNonFiniteValuesAgreeWithTheFastPath() {
         float[] x = Reference.gaussian(20 * 37, 1, 12);
