@@ -2,6 +2,7 @@ package ffnbench.model;
 
 import ffnbench.math.Gemm;
 import ffnbench.math.LayerNorm;
+import ffnbench.math.Matrices;
 import ffnbench.math.Norm;
 import ffnbench.math.RmsNorm;
 import ffnbench.math.Rope;
@@ -46,9 +47,9 @@ public final class TransformerLayer {
         int qkvWidth = attention.qkvWidth();
         int ffnWidth = ffn.inputWidth();
         this.fusedWidth = qkvWidth + ffnWidth;
-        this.fusedWeight = concatColumns(attention.qkvWeight(), qkvWidth, ffn.inputWeight(), ffnWidth, config.dModel());
+        this.fusedWeight = Matrices.concatColumns(config.dModel(), attention.qkvWeight(), ffn.inputWeight());
         this.fusedBias = (attention.qkvBias() == null && ffn.inputBias() == null) ? null
-                : concatColumns(orZeros(attention.qkvBias(), qkvWidth), qkvWidth, orZeros(ffn.inputBias(), ffnWidth), ffnWidth, 1);
+                : Matrices.concatColumns(1, orZeros(attention.qkvBias(), qkvWidth), orZeros(ffn.inputBias(), ffnWidth));
     }
 
     private static Norm norm(ModelConfig c, LayerWeights w, String prefix) {
@@ -59,16 +60,6 @@ public final class TransformerLayer {
 
     private static float[] orZeros(float[] a, int n) {
         return a != null ? a : new float[n];
-    }
-
-    /** Row-wise concatenation {@code [A | B]} of {@code [rows × wa]} and {@code [rows × wb]}. */
-    private static float[] concatColumns(float[] a, int wa, float[] b, int wb, int rows) {
-        float[] out = new float[rows * (wa + wb)];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(a, r * wa, out, r * (wa + wb), wa);
-            System.arraycopy(b, r * wb, out, r * (wa + wb) + wa, wb);
-        }
-        return out;
     }
 
     public ModelConfig config() {

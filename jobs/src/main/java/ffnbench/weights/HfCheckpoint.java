@@ -3,6 +3,7 @@ package ffnbench.weights;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.math.Activation;
+import ffnbench.math.Matrices;
 import ffnbench.model.FfnVariant;
 import ffnbench.model.LayerWeights;
 import ffnbench.model.ModelConfig;
@@ -165,31 +166,31 @@ public final class HfCheckpoint implements AutoCloseable {
                 w.put("mlp_norm.weight", tensor(p + "post_attention_layernorm.weight", d));
                 int q = c.heads() * c.headDim();
                 int kv = c.kvHeads() * c.headDim();
-                w.put("attn.qkv.weight", concatColumns(d,
-                        linear(p + "self_attn.q_proj.weight", q, d), q,
-                        linear(p + "self_attn.k_proj.weight", kv, d), kv,
-                        linear(p + "self_attn.v_proj.weight", kv, d), kv));
+                w.put("attn.qkv.weight", Matrices.concatColumns(d,
+                        linear(p + "self_attn.q_proj.weight", q, d),
+                        linear(p + "self_attn.k_proj.weight", kv, d),
+                        linear(p + "self_attn.v_proj.weight", kv, d)));
                 if (c.attnBias()) {
-                    w.put("attn.qkv.bias", concatColumns(1, tensor(p + "self_attn.q_proj.bias", q), q,
-                            tensor(p + "self_attn.k_proj.bias", kv), kv, tensor(p + "self_attn.v_proj.bias", kv), kv));
+                    w.put("attn.qkv.bias", Matrices.concatColumns(1, tensor(p + "self_attn.q_proj.bias", q),
+                            tensor(p + "self_attn.k_proj.bias", kv), tensor(p + "self_attn.v_proj.bias", kv)));
                     w.put("attn.out.bias", optionalOrZeros(p + "self_attn.o_proj.bias", d));
                 }
                 w.put("attn.out.weight", linear(p + "self_attn.o_proj.weight", d, q));
                 int f = c.dFf();
-                w.put("mlp.in.weight", concatColumns(d, linear(p + "mlp.gate_proj.weight", f, d), f,
-                        linear(p + "mlp.up_proj.weight", f, d), f));
+                w.put("mlp.in.weight", Matrices.concatColumns(d, linear(p + "mlp.gate_proj.weight", f, d),
+                        linear(p + "mlp.up_proj.weight", f, d)));
                 w.put("mlp.out.weight", linear(p + "mlp.down_proj.weight", d, f));
                 if (c.mlpBias()) {
-                    w.put("mlp.in.bias", concatColumns(1, tensor(p + "mlp.gate_proj.bias", f), f, tensor(p + "mlp.up_proj.bias", f), f));
+                    w.put("mlp.in.bias", Matrices.concatColumns(1, tensor(p + "mlp.gate_proj.bias", f), tensor(p + "mlp.up_proj.bias", f)));
                     w.put("mlp.out.bias", tensor(p + "mlp.down_proj.bias", d));
                 }
             }
             case "bert" -> {
                 String p = prefix("bert.encoder.layer." + n + ".", "encoder.layer." + n + ".");
-                w.put("attn.qkv.weight", concatColumns(d, linear(p + "attention.self.query.weight", d, d), d,
-                        linear(p + "attention.self.key.weight", d, d), d, linear(p + "attention.self.value.weight", d, d), d));
-                w.put("attn.qkv.bias", concatColumns(1, tensor(p + "attention.self.query.bias", d), d,
-                        tensor(p + "attention.self.key.bias", d), d, tensor(p + "attention.self.value.bias", d), d));
+                w.put("attn.qkv.weight", Matrices.concatColumns(d, linear(p + "attention.self.query.weight", d, d),
+                        linear(p + "attention.self.key.weight", d, d), linear(p + "attention.self.value.weight", d, d)));
+                w.put("attn.qkv.bias", Matrices.concatColumns(1, tensor(p + "attention.self.query.bias", d),
+                        tensor(p + "attention.self.key.bias", d), tensor(p + "attention.self.value.bias", d)));
                 w.put("attn.out.weight", linear(p + "attention.output.dense.weight", d, d));
                 w.put("attn.out.bias", tensor(p + "attention.output.dense.bias", d));
                 w.put("attn_norm.weight", tensor(p + "attention.output.LayerNorm.weight", d));
@@ -288,21 +289,6 @@ public final class HfCheckpoint implements AutoCloseable {
             for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
         }
         return t;
-    }
-
-    /** Concatenates row-major matrices of {@code rows} rows side by side: (matrix, width) pairs. */
-    static float[] concatColumns(int rows, Object... parts) {
-        int total = 0;
-        for (int i = 1; i < parts.length; i += 2) total += (Integer) parts[i];
-        float[] out = new float[rows * total];
-        int col = 0;
-        for (int i = 0; i < parts.length; i += 2) {
-            float[] m = (float[]) parts[i];
-            int w = (Integer) parts[i + 1];
-            for (int r = 0; r < rows; r++) System.arraycopy(m, r * w, out, r * total + col, w);
-            col += w;
-        }
-        return out;
     }
 
     /** GPT-NeoX fused QKV columns, per head (q_h, k_h, v_h), reordered to (all q, all k, all v). */

@@ -1,5 +1,6 @@
 package ffnbench.weights;
 
+import ffnbench.math.Matrices;
 import ffnbench.model.LayerWeights;
 import ffnbench.model.ModelConfig;
 import java.io.IOException;
@@ -63,10 +64,10 @@ public final class MiniLm {
         String q = p + "attention.self.query.bias";
         String k = p + "attention.self.key.bias";
         String v = p + "attention.self.value.bias";
-        w.put("attn.qkv.weight", HfCheckpoint.concatColumns(d,
-                m.matMulWeightForBias(q).data(), d, m.matMulWeightForBias(k).data(), d, m.matMulWeightForBias(v).data(), d));
-        w.put("attn.qkv.bias", HfCheckpoint.concatColumns(1,
-                m.initializer(q).data(), d, m.initializer(k).data(), d, m.initializer(v).data(), d));
+        w.put("attn.qkv.weight", Matrices.concatColumns(d,
+                m.matMulWeightForBias(q).data(), m.matMulWeightForBias(k).data(), m.matMulWeightForBias(v).data()));
+        w.put("attn.qkv.bias", Matrices.concatColumns(1,
+                m.initializer(q).data(), m.initializer(k).data(), m.initializer(v).data()));
         String attnOut = p + "attention.output.dense.bias";
         w.put("attn.out.weight", m.matMulWeightForBias(attnOut).data());
         w.put("attn.out.bias", m.initializer(attnOut).data());

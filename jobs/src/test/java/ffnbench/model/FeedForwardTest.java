@@ -80,12 +80,7 @@ class FeedForwardTest {
     }
 
     static float[] gateUp(float[] gate, float[] up) {
-        float[] w = new float[D * 2 * F];
-        for (int r = 0; r < D; r++) {
-            System.arraycopy(gate, r * F, w, r * 2 * F, F);
-            System.arraycopy(up, r * F, w, r * 2 * F + F, F);
-        }
-        return w;
+        return ffnbench.math.Matrices.concatColumns(D, gate, up);
     }
 
     static double[] gatedReference(float[] x, float[] wGate, float[] wUp, float[] wDown, DoubleUnaryOperator g) {
