@@ -59,60 +59,48 @@ public final class ModelSource {
     /** The config alone (cheap for presets; loads the config file of a checkpoint). */
     public static ModelConfig config(String model, Map<String, String> overrides) throws IOException {
         String m = model.trim();
+        if (isPreset(m)) return ModelConfig.preset(m.substring("preset:".length())).with(overrides);
+        // Real weights fix the shape; only where the norms sit may change (a formulation study).
         Map<String, String> shapeOverrides = new java.util.LinkedHashMap<>(overrides);
         String placement = shapeOverrides.remove("placement");
         Map<String, String> placementOnly = placement == null ? Map.of() : Map.of("placement", placement);
-        if (m.toLowerCase(Locale.ROOT).startsWith("preset:")) {
-            return ModelConfig.preset(m.substring("preset:".length())).with(overrides);
-        }
         if (!shapeOverrides.isEmpty()) {
             throw new IllegalArgumentException("model " + m + " has fixed weights: its shape cannot be overridden (" + shapeOverrides.keySet()
-                    + "); use variants only with preset:<name> models");
+                    + "); drop the overrides, or use preset:<name> for seeded weights of a changed shape");
         }
         if (m.equalsIgnoreCase(MiniLm.NAME)) return MiniLm.config().with(placementOnly);
-        Path dir = Path.of(m);
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("model '" + model + "' is neither minilm, preset:<" + ModelConfig.PRESETS
-                    + "> nor a checkpoint directory");
-        }
+        Path dir = checkpointDir(model);
         if (LayerCheckpoint.isCheckpoint(dir)) return LayerCheckpoint.config(dir).with(placementOnly);
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
         return HfCheckpoint.mapConfig(json).with(placementOnly);
     }
 
+    /** A layer's config (as {@link #config}) and its weights: seeded, built in, or read from a checkpoint. */
     public static Layer load(String model, int layer, long seed, Map<String, String> overrides) throws IOException {
+        ModelConfig c = config(model, overrides);
         String m = model.trim();
-        // Real weights fix the shape; only where the norms sit may change (a formulation study).
-        Map<String, String> shapeOverrides = new java.util.LinkedHashMap<>(overrides);
-        String placement = shapeOverrides.remove("placement");
-        Map<String, String> placementOnly = placement == null ? Map.of() : Map.of("placement", placement);
-        if (m.equalsIgnoreCase(MiniLm.NAME)) {
-            if (!shapeOverrides.isEmpty()) {
-                throw new IllegalArgumentException("the real minilm weights fix the model's shape; drop the overrides "
-                        + shapeOverrides.keySet() + " or use preset:minilm for seeded weights of a changed shape");
-            }
-            return new Layer(m, layer, MiniLm.config().with(placementOnly), MiniLm.layer(layer));
+        if (layer < 0 || layer >= c.layers()) {
+            throw new IllegalArgumentException("layer " + layer + " does not exist: " + m + " has layers 0.." + (c.layers() - 1));
         }
-        if (m.toLowerCase(Locale.ROOT).startsWith("preset:")) {
-            ModelConfig c = ModelConfig.preset(m.substring("preset:".length())).with(overrides);
-            if (layer < 0 || layer >= c.layers()) {
-                throw new IllegalArgumentException("layer " + layer + " does not exist: " + m + " has layers 0.." + (c.layers() - 1));
-            }
-            return new Layer(m, layer, c, SeededInit.layer(c, seed, layer));
+        if (isPreset(m)) return new Layer(m, layer, c, SeededInit.layer(c, seed, layer));
+        if (m.equalsIgnoreCase(MiniLm.NAME)) return new Layer(m, layer, c, MiniLm.layer(layer));
+        Path dir = checkpointDir(model);
+        if (LayerCheckpoint.isCheckpoint(dir)) return new Layer(m, layer, c, LayerCheckpoint.layer(dir, layer));
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            return new Layer(m, layer, c, ckpt.layer(layer));
         }
-        Path dir = Path.of(m);
+    }
+
+    private static boolean isPreset(String m) {
+        return m.toLowerCase(Locale.ROOT).startsWith("preset:");
+    }
+
+    private static Path checkpointDir(String model) {
+        Path dir = Path.of(model.trim());
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model '" + model + "' is neither minilm, preset:<" + ModelConfig.PRESETS
                     + "> nor a checkpoint directory (Hugging Face or ffnbench-layers)");
         }
-        if (!shapeOverrides.isEmpty()) {
-            throw new IllegalArgumentException("a checkpoint fixes the model's shape; drop the overrides " + shapeOverrides.keySet());
-        }
-        if (LayerCheckpoint.isCheckpoint(dir)) {
-            return new Layer(m, layer, LayerCheckpoint.config(dir).with(placementOnly), LayerCheckpoint.layer(dir, layer));
-        }
-        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
-            return new Layer(m, layer, ckpt.config().with(placementOnly), ckpt.layer(layer));
-        }
+        return dir;
     }
 }
