@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -298,9 +297,5 @@ public record BenchConfig(String name, String output, Data data, int shards, Lis
         m.put("stats", stats);
         m.put("on_nonfinite", failOnNonFinite ? "fail" : "skip");
         return m;
-    }
-
-    static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
     }
 }

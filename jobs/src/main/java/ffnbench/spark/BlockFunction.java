@@ -12,7 +12,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.runtime.AbstractFunction4;
 
@@ -121,10 +120,5 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
             throw new IllegalStateException("injected failure (fault.fail_first_attempt_of_partition="
                     + c.failFirstAttemptOfPartition() + "), first attempt of partition " + task.partitionId());
         }
-    }
-
-    /** For the result schema's field list (docs and tests). */
-    public static StructField[] resultFields() {
-        return RESULT.fields();
     }
 }

@@ -61,11 +61,12 @@ final class RunWriter {
         List<Map<String, Object>> caseSummaries = new ArrayList<>();
         for (BenchCase c : cases) caseSummaries.add(caseSummary(c, iterations, stats.get(c.id())));
         summary.put("cases", caseSummaries);
-        summary.put("parallel_vs_serial", ratios(cases, iterations));
+        List<Map<String, Object>> ratios = ratios(cases, iterations);
+        summary.put("parallel_vs_serial", ratios);
         summary.put("retried_tasks", iterations.stream().anyMatch(IterationResult::retried));
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValue(dir.resolve("summary.json").toFile(), summary);
-        Files.writeString(dir.resolve("summary.md"), markdown(runId, caseSummaries, ratios(cases, iterations), stats, cases));
+        Files.writeString(dir.resolve("summary.md"), markdown(runId, caseSummaries, ratios, stats, cases));
     }
 
     // ---- timings ----------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class ChannelKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final FloatVector ZERO = FloatVector.zero(S);
-    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
 
     private ChannelKernels() {}
 

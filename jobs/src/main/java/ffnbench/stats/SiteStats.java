@@ -156,14 +156,14 @@ public final class SiteStats {
             }
         }
         // Central sums about the block mean, shifted from the float mean used above (exact identity).
-        double exactMean = blockSum.value() / n, delta = mean - exactMean;
-        double s1 = 0, s2 = 0, s3 = 0, s4 = 0;   // Σd, Σd², Σd³, Σd⁴ about the float mean
+        double delta = mean - blockSum.value() / n;
+        double s1 = blockSum.value() - n * (double) mean;   // Σd, then Σd², Σd³, Σd⁴, about the float mean
+        double s2 = 0, s3 = 0, s4 = 0;
         for (int c = 0; c < width; c++) {
             s2 += c2[c];
             s3 += c3[c];
             s4 += c4[c];
         }
-        s1 = blockSum.value() - n * (double) mean;
         // about the exact mean: e = d + delta
         double m2 = s2 + 2 * delta * s1 + n * delta * delta;
         double m3 = s3 + 3 * delta * s2 + 3 * delta * delta * s1 + n * delta * delta * delta;
