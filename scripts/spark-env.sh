@@ -1,8 +1,11 @@
-# Shared by scripts/cluster and scripts/submit (sourced): a Spark installation made of the
-# Maven-resolved Spark jars, so neither needs a Spark distribution.
-#   SPARK_JARS_CP   classpath of Spark's own jars (Maven 'provided' scope of this project)
-#   LOCAL_SPARK_HOME  a SPARK_HOME whose jars/ links those jars (what Workers launch executors from)
-#   JAVA17_FLAGS    the --add-opens flags Spark needs on Java 17 (kept once, in pom.xml)
+# Sourced by the scripts: the Java command, the Java 17 flags Spark needs (kept once, in pom.xml), the
+# build when sources changed, and for scripts/cluster and scripts/submit a Spark installation made of
+# the Maven-resolved Spark jars, so neither needs a Spark distribution.
+#   JAVA17_FLAGS      the --add-opens flags Spark needs on Java 17
+#   build_if_stale    `mvn package` when the jars are missing or older than the sources (writes both
+#                     jars and target/classpath.txt, target/spark-classpath.txt)
+#   spark_env_build   build_if_stale, then SPARK_JARS_CP (Spark's own jars, Maven 'provided' scope) and
+#                     LOCAL_SPARK_HOME (a SPARK_HOME whose jars/ links them: what Workers launch executors from)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 APP_JAR="$ROOT/target/ffnbench-0.1.0-SNAPSHOT-app.jar"
 SPARK_CP_FILE="$ROOT/target/spark-classpath.txt"
@@ -13,11 +16,16 @@ JAVA17_FLAGS=$(sed -n 's:.*<spark.java17.flags>\(.*\)</spark.java17.flags>.*:\1:
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 export SPARK_SCALA_VERSION=2.12
 
-spark_env_build() {
-  if [[ ! -f "$APP_JAR" || ! -f "$SPARK_CP_FILE" || -n "$(find "$ROOT/pom.xml" "$ROOT/jobs/src/main" -newer "$APP_JAR" -print -quit 2>/dev/null)" ]]; then
-    echo "building the application jar ..." >&2
-    (cd "$ROOT" && mvn -q -B -DskipTests package >&2)   # also writes target/spark-classpath.txt
+build_if_stale() {
+  if [[ ! -f "$APP_JAR" || ! -f "$SPARK_CP_FILE" || ! -f "$ROOT/target/classpath.txt" \
+        || -n "$(find "$ROOT/pom.xml" "$ROOT/jobs/src/main" -newer "$APP_JAR" -print -quit 2>/dev/null)" ]]; then
+    echo "ffnbench: building (first run, or sources changed) ..." >&2
+    (cd "$ROOT" && mvn -q -B -DskipTests package >&2)
   fi
+}
+
+spark_env_build() {
+  build_if_stale
   SPARK_JARS_CP=$(cat "$SPARK_CP_FILE")
   if [[ ! -d "$LOCAL_SPARK_HOME/jars" || "$SPARK_CP_FILE" -nt "$LOCAL_SPARK_HOME/jars" || "$ROOT/conf/log4j2-cluster.properties" -nt "$LOCAL_SPARK_HOME/conf/log4j2.properties" ]]; then
     rm -rf "$LOCAL_SPARK_HOME"
