@@ -1,5 +1,6 @@
 package ffnbench.data;
 
+import ffnbench.math.Gaussian;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -59,16 +60,10 @@ public final class TokenGenerator {
     public float[] sequence(long seqId, int seqLen) {
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + seqId);
         float[] x = new float[seqLen * dModel];
-        for (int i = 0; i < x.length; i += 2) {
-            double u1 = 1.0 - r.nextDouble(), u2 = r.nextDouble();
-            double rad = Math.sqrt(-2.0 * Math.log(u1));
-            x[i] = (float) (rad * Math.cos(2 * Math.PI * u2));
-            if (i + 1 < x.length) x[i + 1] = (float) (rad * Math.sin(2 * Math.PI * u2));
-        }
+        Gaussian.fill(x, 1.0, r);
         if (distribution == Distribution.LLM) {
             for (int t = 0; t < seqLen; t++) {
-                double u1 = 1.0 - r.nextDouble(), u2 = r.nextDouble();
-                float scale = (float) Math.exp(0.5 * Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+                float scale = (float) StrictMath.exp(0.5 * Gaussian.next(r));
                 float sink = t == 0 ? 10f : 1f;
                 int row = t * dModel;
                 for (int i = 0; i < outlierChannels.length; i++) x[row + outlierChannels[i]] += sink * outlierOffsets[i];

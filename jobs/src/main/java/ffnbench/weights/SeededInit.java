@@ -1,5 +1,6 @@
 package ffnbench.weights;
 
+import ffnbench.math.Gaussian;
 import ffnbench.model.LayerWeights;
 import ffnbench.model.ModelConfig;
 import java.util.LinkedHashMap;
@@ -12,8 +13,8 @@ import java.util.SplittableRandom;
  * biases 0.
  *
  * <p>Each tensor has its own random stream, seeded from (seed, layer, tensor name), and normals come
- * from an explicit Box–Muller transform, so a tensor's values depend only on those three and are
- * the same bit for bit on every JVM, whatever else is initialised.
+ * from {@link Gaussian} (Box–Muller with StrictMath), so a tensor's values depend only on those three
+ * and are the same bit for bit on every JVM, interpreted or compiled, whatever else is initialised.
  */
 public final class SeededInit {
     public static final double STD = 0.02;
@@ -45,15 +46,8 @@ public final class SeededInit {
         return h;
     }
 
-    /** Fills with N(0, std²) by Box–Muller on a SplittableRandom stream. */
+    /** Fills with N(0, std²) from the stream seeded by {@code seed} ({@link Gaussian}: bit-reproducible). */
     public static void fillNormal(float[] t, double std, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = 0; i < t.length; i += 2) {
-            double u1 = 1.0 - random.nextDouble(); // (0, 1]: log is finite
-            double u2 = random.nextDouble();
-            double r = Math.sqrt(-2.0 * Math.log(u1)) * std;
-            t[i] = (float) (r * Math.cos(2 * Math.PI * u2));
-            if (i + 1 < t.length) t[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
-        }
+        Gaussian.fill(t, std, new SplittableRandom(seed));
     }
 }
