@@ -13,51 +13,97 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * One benchmark case: a model (source, seed, field overrides), the layers to run in sequence, and a
- * formulation. Serializable: it travels to executors inside the Spark function, which rebuilds the
- * layers there (once per executor JVM, see {@link LayerCache}).
+ * One benchmark case: a model (source, seed, field overrides, weight precision), the layers to run
+ * in sequence, a formulation, and the data it runs on (generated sequences × seq_len, or a Parquet
+ * input, split into {@code shards}). Serializable: it travels to executors inside the Spark
+ * function, which rebuilds the layers there (once per executor JVM, see {@link LayerCache}).
+ *
+ * @param sweep the swept values that tell this case apart from its siblings (field → value), in
+ *              config order; they are also the tail of the case id
  */
 public record BenchCase(String id, String model, String source, long seed, Map<String, String> overrides,
                         List<Integer> layers, String variant, Formulation formulation, NormPlacement placement,
                         ModelConfig config, boolean statsEnabled, Set<String> sites, StatsConfig stats,
-                        boolean failOnNonFinite, int failFirstAttemptOfPartition, String input) implements Serializable {
+                        boolean failOnNonFinite, int failFirstAttemptOfPartition, String input,
+                        String weightsDtype, long sequences, int seqLen, int shards,
+                        Map<String, String> sweep) implements Serializable {
 
-    /** Expands a config into its cases: models × variants × placements × formulations, with stable ids. */
+    /**
+     * Expands a config into its cases: for each model, the cross product of its swept model fields
+     * ({@code set} lists), variants, placements, weight dtypes and formulations, times the swept data
+     * fields (sequences, seq_len) and shard counts. Ids are stable and readable:
+     * {@code model.ffn.formulation[.placement][.field-value…]}, where only fields with more than one
+     * value appear. Every case is validated here, before any work starts.
+     */
     public static List<BenchCase> expand(BenchConfig cfg) throws IOException {
+        long planned = 0;
+        for (BenchConfig.ModelEntry m : cfg.models()) {
+            long n = (long) m.variants().size() * Math.max(1, m.placements().size()) * m.weightsDtypes().size()
+                    * m.formulations().size() * cfg.data().sequences().size() * cfg.data().seqLens().size() * cfg.shards().size();
+            for (List<String> values : m.set().values()) n *= values.size();
+            planned += n;
+        }
+        if (planned > BenchConfig.MAX_CASES) {
+            throw new IllegalArgumentException("config: the sweep expands to " + planned + " cases, more than "
+                    + BenchConfig.MAX_CASES + "; shorten some lists or split the study into several configs");
+        }
         List<BenchCase> cases = new ArrayList<>();
         for (BenchConfig.ModelEntry m : cfg.models()) {
-            ModelConfig base = ModelSource.config(m.source(), m.set());
-            for (int layer : m.layers()) {
-                if (layer < 0 || layer >= base.layers()) {
-                    throw new IllegalArgumentException("config: models." + m.name() + ".layers: layer " + layer
-                            + " does not exist (model has layers 0.." + (base.layers() - 1) + ")");
+            for (Map<String, String> point : crossProduct(m.set())) {
+                Map<String, String> modelFields = resolveRatios(m, point);
+                ModelConfig base = checked(m, point, () -> ModelSource.config(m.source(), modelFields));
+                for (int layer : m.layers()) {
+                    if (layer < 0 || layer >= base.layers()) {
+                        throw new IllegalArgumentException("config: models." + m.name() + ".layers: layer " + layer
+                                + " does not exist (model has layers 0.." + (base.layers() - 1) + ")");
+                    }
                 }
-            }
-            for (String variant : m.variants()) {
-                Map<String, String> overrides = new LinkedHashMap<>(m.set());
-                if (!variant.equals("model")) {
-                    FfnVariant v = FfnVariant.parse(variant);
-                    overrides.put("ffn", v.name());
-                    overrides.put("d_ff", Integer.toString(matchedWidth(base, v, m.ffnMultiple())));
-                }
-                List<NormPlacement> placements = m.placements().isEmpty() ? List.of(base.placement()) : m.placements();
-                for (NormPlacement placement : placements) {
-                    Map<String, String> o = new LinkedHashMap<>(overrides);
-                    if (placement != base.placement()) o.put("placement", placement.id());
-                    ModelConfig c = ModelSource.config(m.source(), o);
-                    for (Formulation f : m.formulations()) {
-                        if (f == Formulation.PARALLEL_TWO_NORMS && c.placement() != NormPlacement.PRE) {
-                            throw new IllegalArgumentException("config: models." + m.name() + ": parallel-two-norms needs pre-LN "
-                                    + "placement, but this case is post-LN; remove it from formulations or set placements: [\"pre\"]");
+                for (String variant : m.variants()) {
+                    Map<String, String> overrides = new LinkedHashMap<>(modelFields);
+                    if (!variant.equals("model")) {
+                        FfnVariant v = FfnVariant.parse(variant);
+                        overrides.put("ffn", v.name());
+                        overrides.put("d_ff", Integer.toString(matchedWidth(base, v, m.ffnMultiple())));
+                    }
+                    List<NormPlacement> placements = m.placements().isEmpty() ? List.of(base.placement()) : m.placements();
+                    for (NormPlacement placement : placements) {
+                        Map<String, String> o = new LinkedHashMap<>(overrides);
+                        if (placement != base.placement()) o.put("placement", placement.id());
+                        ModelConfig c = checked(m, point, () -> ModelSource.config(m.source(), o));
+                        for (String dtype : m.weightsDtypes()) {
+                            for (Formulation f : m.formulations()) {
+                                if (f == Formulation.PARALLEL_TWO_NORMS && c.placement() != NormPlacement.PRE) {
+                                    throw new IllegalArgumentException("config: models." + m.name() + ": parallel-two-norms needs "
+                                            + "pre-LN placement, but this case is post-LN; remove it from formulations or set "
+                                            + "placements: [\"pre\"]");
+                                }
+                                String stem = m.name() + "." + c.ffn().name().replace(':', '_') + "." + f.id()
+                                        + (m.placements().isEmpty() ? "" : "." + placement.id());
+                                for (long sequences : cfg.data().sequences()) {
+                                    for (int seqLen : cfg.data().seqLens()) {
+                                        for (int shards : cfg.shards()) {
+                                            Map<String, String> sweep = new LinkedHashMap<>();
+                                            point.forEach((k, v) -> { if (m.set().get(k).size() > 1) sweep.put(k, v); });
+                                            if (m.weightsDtypes().size() > 1) sweep.put("weights_dtype", dtype);
+                                            if (cfg.data().sequences().size() > 1) sweep.put("sequences", Long.toString(sequences));
+                                            if (cfg.data().seqLens().size() > 1) sweep.put("seq_len", Integer.toString(seqLen));
+                                            if (cfg.shards().size() > 1) sweep.put("shards", Integer.toString(shards));
+                                            String id = stem + sweep.entrySet().stream()
+                                                    .map(e -> "." + e.getKey() + "-" + e.getValue().replaceAll("[^A-Za-z0-9._-]", "_"))
+                                                    .collect(Collectors.joining());
+                                            cases.add(new BenchCase(id, m.name(), m.source(), m.seed(), Map.copyOf(o),
+                                                    List.copyOf(m.layers()), c.ffn().name(), f, c.placement(), c, cfg.statsEnabled(),
+                                                    cfg.sites(), cfg.stats(), cfg.failOnNonFinite(), cfg.failFirstAttemptOfPartition(),
+                                                    m.input() != null ? m.input() : cfg.data().input(), dtype, sequences, seqLen,
+                                                    shards, Map.copyOf(sweep)));
+                                        }
+                                    }
+                                }
+                            }
                         }
-                        String id = m.name() + "." + c.ffn().name().replace(':', '_') + "." + f.id()
-                                + (m.placements().isEmpty() ? "" : "." + placement.id());
-                        cases.add(new BenchCase(id, m.name(), m.source(), m.seed(), Map.copyOf(o), List.copyOf(m.layers()),
-                                c.ffn().name(), f, c.placement(), c, cfg.statsEnabled(), cfg.sites(), cfg.stats(),
-                                cfg.failOnNonFinite(), cfg.failFirstAttemptOfPartition(),
-                                m.input() != null ? m.input() : cfg.data().input()));
                     }
                 }
             }
@@ -66,6 +112,68 @@ public record BenchCase(String id, String model, String source, long seed, Map<S
             throw new IllegalArgumentException("config: two cases would share an id; give models distinct names and variants");
         }
         return cases;
+    }
+
+    /** All combinations of the listed values, first field varying slowest (config order). */
+    static List<Map<String, String>> crossProduct(Map<String, List<String>> lists) {
+        List<Map<String, String>> out = new ArrayList<>();
+        out.add(new LinkedHashMap<>());
+        for (Map.Entry<String, List<String>> e : lists.entrySet()) {
+            List<Map<String, String>> next = new ArrayList<>();
+            for (Map<String, String> partial : out) {
+                for (String v : e.getValue()) {
+                    Map<String, String> m = new LinkedHashMap<>(partial);
+                    m.put(e.getKey(), v);
+                    next.add(m);
+                }
+            }
+            out = next;
+        }
+        return out;
+    }
+
+    /**
+     * {@code d_ff} may be written relative to d_model ("4x", "2.6667x") so that a d_model sweep keeps
+     * the FFN ratio; it becomes ratio × d_model rounded up to {@code ffn_multiple}.
+     */
+    private static Map<String, String> resolveRatios(BenchConfig.ModelEntry m, Map<String, String> point) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>(point);
+        String dff = point.get("d_ff");
+        if (dff != null && dff.endsWith("x")) {
+            double ratio;
+            try {
+                ratio = Double.parseDouble(dff.substring(0, dff.length() - 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("config: models." + m.name() + ".set.d_ff: '" + dff
+                        + "' is neither a width nor a ratio like \"4x\"");
+            }
+            Map<String, String> withoutDff = new LinkedHashMap<>(point);
+            withoutDff.remove("d_ff");
+            int d = checked(m, point, () -> ModelSource.config(m.source(), withoutDff)).dModel();
+            int width = (int) Math.ceil(ratio * d / m.ffnMultiple()) * m.ffnMultiple();
+            if (ratio <= 0 || width <= 0) {
+                throw new IllegalArgumentException("config: models." + m.name() + ".set.d_ff: ratio '" + dff + "' must be positive");
+            }
+            out.put("d_ff", Integer.toString(width));
+        }
+        return out;
+    }
+
+    private interface ConfigSupplier {
+        ModelConfig get() throws IOException;
+    }
+
+    /** Builds a case's model config, naming the swept combination when it is invalid. */
+    private static ModelConfig checked(BenchConfig.ModelEntry m, Map<String, String> point, ConfigSupplier s) throws IOException {
+        try {
+            return s.get();
+        } catch (IllegalArgumentException e) {
+            String combo = point.isEmpty() ? "" : " with " + point.entrySet().stream()
+                    .map(x -> x.getKey() + "=" + x.getValue()).collect(Collectors.joining(", "));
+            throw new IllegalArgumentException("config: models." + m.name() + " case" + combo + " is invalid: " + e.getMessage()
+                    + (point.size() > 1 ? " (sweeps are cross products: drop that value, or split the model into two entries "
+                    + "whose lists fit together)" : ""), e);
+        }
     }
 
     /**
@@ -82,5 +190,10 @@ public record BenchCase(String id, String model, String source, long seed, Map<S
 
     public int dModel() {
         return config.dModel();
+    }
+
+    /** Total tokens of a generated input (0 when the case reads a Parquet input of unknown size). */
+    public long generatedTokens() {
+        return input == null ? sequences * seqLen : 0;
     }
 }

@@ -27,17 +27,30 @@ import java.util.Set;
  * error names the field and what it accepts. Command-line overrides ({@code --set a.b=v}) are
  * applied to the JSON tree before validation.
  */
-public record BenchConfig(String name, String output, Data data, int shards, List<ModelEntry> models,
-                          int warmup, int measured, boolean statsEnabled, Set<String> sites, StatsConfig stats,
-                          boolean failOnNonFinite, int failFirstAttemptOfPartition) {
+public record BenchConfig(String name, String study, String output, Data data, List<Integer> shards,
+                          List<ModelEntry> models, int warmup, int measured, boolean statsEnabled, Set<String> sites,
+                          StatsConfig stats, boolean failOnNonFinite, int failFirstAttemptOfPartition) {
 
-    /** Input tokens: a Parquet path, or generated with these settings (d_model from each model). */
-    public record Data(String input, long sequences, int seqLen, TokenGenerator.Distribution distribution, long seed) { }
+    /** Most cases one config may expand to: a typo in a sweep should not schedule a week of work. */
+    public static final int MAX_CASES = 10_000;
 
-    /** One model and the cases to run on it. */
-    public record ModelEntry(String name, String source, long seed, Map<String, String> set, List<Integer> layers,
+    /**
+     * Input tokens: a Parquet path, or generated with these settings (d_model from each model).
+     * {@code sequences} and {@code seqLens} may list several values: each is a sweep dimension.
+     */
+    public record Data(String input, List<Long> sequences, List<Integer> seqLens, TokenGenerator.Distribution distribution,
+                       long seed) implements java.io.Serializable { }
+
+    /**
+     * One model and the cases to run on it. Every list is a sweep dimension (the cases are their
+     * cross product); {@code set} maps a model field to one or more values.
+     */
+    public record ModelEntry(String name, String source, long seed, Map<String, List<String>> set, List<Integer> layers,
                              List<String> variants, List<Formulation> formulations, List<NormPlacement> placements,
-                             int ffnMultiple, String input) { }
+                             List<String> weightsDtypes, int ffnMultiple, String input) { }
+
+    /** Weight precisions a case can round its weights to (compute stays fp32). */
+    public static final List<String> WEIGHT_DTYPES = List.of("f32", "bf16", "f16");
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
 
@@ -157,11 +170,32 @@ public record BenchConfig(String name, String output, Data data, int shards, Lis
             if (v.isTextual()) {
                 for (String s : v.asText().split(",")) if (!s.isBlank()) out.add(s.trim());
             } else if (v.isArray()) {
-                for (JsonNode e : v) out.add(e.asText());
+                for (JsonNode e : v) {
+                    if (!e.isValueNode()) throw new IllegalArgumentException("config: " + path(f) + " must list plain values, got " + e);
+                    out.add(e.asText());
+                }
+            } else if (v.isValueNode()) {
+                out.add(v.asText());   // a single number or boolean
             } else {
-                throw new IllegalArgumentException("config: " + path(f) + " must be a list, got " + v);
+                throw new IllegalArgumentException("config: " + path(f) + " must be a value or a list, got " + v);
             }
             if (out.isEmpty()) throw new IllegalArgumentException("config: " + path(f) + " must not be empty");
+            return out;
+        }
+
+        /** A scalar or a list of integers (a sweep dimension). */
+        List<Long> integers(String f, long def, long min, long max) {
+            JsonNode v = get(f);
+            if (v == null) return List.of(def);
+            List<Long> out = new ArrayList<>();
+            for (JsonNode e : v.isArray() ? v : JsonNodeFactory.instance.arrayNode().add(v)) {
+                if (!e.isIntegralNumber()) throw new IllegalArgumentException("config: " + path(f) + " must be an integer or a list of integers, got " + v);
+                long x = e.asLong();
+                if (x < min || x > max) throw new IllegalArgumentException("config: " + path(f) + " values must be in " + min + ".." + max + ", got " + x);
+                out.add(x);
+            }
+            if (out.isEmpty()) throw new IllegalArgumentException("config: " + path(f) + " must not be an empty list");
+            if (out.stream().distinct().count() != out.size()) throw new IllegalArgumentException("config: " + path(f) + " lists a value twice: " + v);
             return out;
         }
 
@@ -173,18 +207,26 @@ public record BenchConfig(String name, String output, Data data, int shards, Lis
         }
 
         BenchConfig config() {
-            allow("name", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite", "fault");
+            allow("name", "study", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite", "fault");
             String name = text("name", "bench");
             if (!name.matches("[A-Za-z0-9._-]+")) {
                 throw new IllegalArgumentException("config: name must use letters, digits, '.', '_' or '-', got '" + name + "'");
             }
+            String study = text("study", null);
+            if (study != null && !study.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("config: study must use letters, digits, '.', '_' or '-', got '" + study + "'");
+            }
             Reader d = object("data");
             d.allow("input", "sequences", "seq_len", "distribution", "seed");
-            Data data = new Data(d.text("input", null), d.integer("sequences", 64, 1, Integer.MAX_VALUE),
-                    (int) d.integer("seq_len", 128, 1, 1 << 20),
+            Data data = new Data(d.text("input", null), d.integers("sequences", 64, 1, Integer.MAX_VALUE),
+                    d.integers("seq_len", 128, 1, 1 << 20).stream().map(Long::intValue).toList(),
                     parse(d.path("distribution"), () -> TokenGenerator.Distribution.parse(d.text("distribution", "llm"))),
                     d.integer("seed", 7, Long.MIN_VALUE, Long.MAX_VALUE));
-            int shards = (int) integer("shards", 2, 1, 100000);
+            if (data.input() != null && (data.sequences().size() > 1 || data.seqLens().size() > 1)) {
+                throw new IllegalArgumentException("config: data.sequences and data.seq_len can only be swept when tokens are "
+                        + "generated; data.input fixes them to what the Parquet file holds");
+            }
+            List<Integer> shards = integers("shards", 2, 1, 100000).stream().map(Long::intValue).toList();
 
             JsonNode modelsNode = get("models");
             if (modelsNode == null || !modelsNode.isArray() || modelsNode.isEmpty()) {
@@ -232,23 +274,31 @@ public record BenchConfig(String name, String output, Data data, int shards, Lis
             Reader fault = object("fault");
             fault.allow("fail_first_attempt_of_partition");
             int failPartition = (int) fault.integer("fail_first_attempt_of_partition", -1, -1, Integer.MAX_VALUE);
-            return new BenchConfig(name, text("output", "runs"), data, shards, models, warmup, measured,
+            return new BenchConfig(name, study, text("output", "runs"), data, shards, models, warmup, measured,
                     s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), failPartition);
         }
 
         ModelEntry model(Reader m) {
-            m.allow("name", "source", "seed", "set", "layers", "variants", "formulations", "placements", "ffn_multiple", "input");
+            m.allow("name", "source", "seed", "set", "layers", "variants", "formulations", "placements", "weights_dtype",
+                    "ffn_multiple", "input");
             String source = m.text("source", null);
             if (source == null) throw new IllegalArgumentException("config: " + m.path("source") + " is required (minilm, preset:<name> or a checkpoint directory)");
             String name = m.text("name", source.replaceAll("[^A-Za-z0-9._-]", "-"));
             if (!name.matches("[A-Za-z0-9._-]+")) {
                 throw new IllegalArgumentException("config: " + m.path("name") + " must use letters, digits, '.', '_' or '-'");
             }
-            Map<String, String> set = new LinkedHashMap<>();
+            Map<String, List<String>> set = new LinkedHashMap<>();
             JsonNode setNode = m.get("set");
             if (setNode != null) {
                 if (!setNode.isObject()) throw new IllegalArgumentException("config: " + m.path("set") + " must be an object of model fields");
-                setNode.fields().forEachRemaining(e -> set.put(e.getKey(), e.getValue().asText()));
+                Reader sr = new Reader(setNode, m.path("set") + ".");
+                setNode.fieldNames().forEachRemaining(f -> {
+                    List<String> values = sr.strings(f, null);
+                    if (values.stream().distinct().count() != values.size()) {
+                        throw new IllegalArgumentException("config: " + sr.path(f) + " lists a value twice");
+                    }
+                    set.put(f, values);
+                });
             }
             List<Integer> layers = new ArrayList<>();
             for (String l : m.strings("layers", List.of("0"))) {
@@ -270,8 +320,14 @@ public record BenchConfig(String name, String output, Data data, int shards, Lis
             for (String p : m.strings("placements", List.of("model"))) {
                 if (!p.equals("model")) placements.add(parse(m.path("placements"), () -> NormPlacement.parse(p)));
             }
+            List<String> dtypes = m.strings("weights_dtype", List.of("f32"));
+            for (String t : dtypes) {
+                if (!WEIGHT_DTYPES.contains(t)) {
+                    throw new IllegalArgumentException("config: " + m.path("weights_dtype") + ": unknown dtype '" + t + "'; use " + WEIGHT_DTYPES);
+                }
+            }
             return new ModelEntry(name, source, m.integer("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE), set, layers,
-                    variants, formulations, placements, (int) m.integer("ffn_multiple", 64, 1, 1 << 16), m.text("input", null));
+                    variants, formulations, placements, dtypes, (int) m.integer("ffn_multiple", 64, 1, 1 << 16), m.text("input", null));
         }
 
         private static <T> T parse(String field, java.util.function.Supplier<T> s) {
@@ -287,6 +343,7 @@ public record BenchConfig(String name, String output, Data data, int shards, Lis
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
+        m.put("study", study);
         m.put("output", output);
         m.put("data", data);
         m.put("shards", shards);

@@ -28,11 +28,17 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Override a config field, e.g. --set data.sequences=16 --set iterations.measured=5 --set models.0.set.d_model=1024.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--study", paramLabel = "ID",
+            description = {"Study id (same as config field study): results go to <output>/<ID>; re-running the same id",
+                "resumes it, skipping the cases already completed."})
+    String study;
+
     @Mixin
     SparkOptions sparkOptions;
 
     @Override
     public Integer call() throws Exception {
+        if (study != null) overrides.put("study", "\"" + study + "\"");
         BenchConfig cfg = BenchConfig.load(config, overrides);
         SparkSession spark = Sessions.getOrCreate("ffnbench bench " + cfg.name(), sparkOptions.master);
         System.err.printf("ffnbench bench: config %s, Spark %s (%s), BLAS %s%n", config, spark.version(),

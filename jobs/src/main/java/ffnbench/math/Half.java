@@ -63,4 +63,14 @@ public final class Half {
         int rounding = 0x7fff + ((bits >>> 16) & 1);
         return (short) ((bits + rounding) >>> 16);
     }
+
+    /** {@code x} rounded to the nearest value of a precision: f32 (unchanged), bf16 or f16. */
+    public static float round(float x, String dtype) {
+        return switch (dtype) {
+            case "f32" -> x;
+            case "bf16" -> bf16ToFloat(floatToBf16(x));
+            case "f16" -> halfToFloat(floatToHalf(x));
+            default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "': use f32, bf16 or f16");
+        };
+    }
 }

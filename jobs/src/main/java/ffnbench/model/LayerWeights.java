@@ -72,4 +72,16 @@ public final class LayerWeights {
     public Map<String, float[]> tensors() {
         return tensors;
     }
+
+    /** A copy with every tensor rounded to {@code dtype} (f32 returns this object: nothing changes). */
+    public LayerWeights roundedTo(String dtype) {
+        if (dtype.equals("f32")) return this;
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        tensors.forEach((name, t) -> {
+            float[] r = new float[t.length];
+            for (int i = 0; i < t.length; i++) r[i] = ffnbench.math.Half.round(t[i], dtype);
+            out.put(name, r);
+        });
+        return new LayerWeights(out);
+    }
 }

@@ -6,6 +6,9 @@ import static org.apache.spark.sql.functions.udaf;
 
 import ffnbench.bench.BenchCase;
 import ffnbench.bench.BenchConfig;
+import ffnbench.bench.CaseRecords;
+import ffnbench.bench.MemoryPlan;
+import ffnbench.bench.StudyManifest;
 import ffnbench.bench.IterationResult;
 import ffnbench.data.TokenBatches;
 import ffnbench.model.StageTimes;
@@ -48,14 +51,38 @@ public final class BenchJob {
         this.progress = progress;
     }
 
+    /**
+     * Runs every case and writes the run directory. With a study id (config {@code study} or
+     * {@code --study}) the directory is {@code <output>/<study>}: an interrupted study keeps its
+     * completed cases in {@code <output>/.<study>.incomplete} and a re-run skips them; without one,
+     * each run gets a fresh timestamped id and a failed run leaves nothing behind.
+     */
     public Run run() throws IOException, InterruptedException {
         List<BenchCase> cases = BenchCase.expand(config);   // validates every case before any work
-        String runId = config.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-                + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+        boolean study = config.study() != null;
+        String runId = study ? config.study() : config.name() + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Long.toHexString(System.nanoTime() & 0xffff);
         Path runs = Path.of(config.output()).toAbsolutePath();
         Path work = runs.resolve("." + runId + ".incomplete");
         Path done = runs.resolve(runId);
-        Files.createDirectories(work);
+        if (study && Files.isDirectory(done)) {
+            StudyManifest.check(done, runId, config, cases);
+            progress.printf("study %s is already complete (%d cases) in %s: nothing to run%n", runId, cases.size(), done);
+            return completedRun(runId, done, cases);
+        }
+        for (String w : MemoryPlan.check(cases.stream().filter(c -> c.input() == null).toList(), BenchCase::seqLen,
+                Sessions.memoryBudget(spark))) {
+            progress.println("warning: " + w);
+        }
+        if (study && Files.isDirectory(work)) {
+            StudyManifest.check(work, runId, config, cases);
+            CaseRecords.removeUnfinished(work);
+            long completed = cases.stream().filter(c -> CaseRecords.completed(work, c.id())).count();
+            progress.printf("resuming study %s: %d of %d cases already completed%n", runId, completed, cases.size());
+        } else {
+            Files.createDirectories(work);
+            StudyManifest.write(work, runId, config, cases);
+        }
         TaskMetricsListener listener = new TaskMetricsListener();
         spark.sparkContext().addSparkListener(listener);
         try {
@@ -69,25 +96,57 @@ public final class BenchJob {
                             + " needs d_model " + c.dModel() + "; give that model its own data (models[].input) or drop data.input");
                 }
             }
+            for (String w : MemoryPlan.check(cases.stream().filter(c -> c.input() != null).toList(),
+                    c -> shapes.get(inputByCase.get(c.id())).maxSeqLen(), Sessions.memoryBudget(spark))) {
+                progress.println("warning: " + w);
+            }
             List<IterationResult> iterations = new ArrayList<>();
             Map<String, CaseStats> stats = new LinkedHashMap<>();
             long started = System.nanoTime();
+            int ran = 0;
             for (int i = 0; i < cases.size(); i++) {
                 BenchCase c = cases.get(i);
                 String input = inputByCase.get(c.id());
-                progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
-                        shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, i, cases.size()));
-                runCase(c, input, runId, listener, iterations, stats);
+                if (CaseRecords.completed(work, c.id())) {
+                    progress.printf("[%d/%d] %s: already completed, skipped%n", i + 1, cases.size(), c.id());
+                } else {
+                    progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
+                            shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, ran, cases.size() - i + ran));
+                    CaseResult result = runCase(c, input, runId, listener);
+                    CaseRecords.write(work, c, result.iterations(), result.stats());
+                    ran++;
+                }
+                CaseRecords.Completed r = CaseRecords.read(work, c);
+                iterations.addAll(r.iterations());
+                stats.put(c.id(), r.stats());
             }
             RunWriter.write(spark, work, runId, config, cases, iterations, stats, shapes);
             Files.move(work, done);
             return new Run(runId, done, iterations, stats, shapes);
         } catch (Exception e) {
-            deleteRecursively(work);
+            if (study) {
+                long completed = cases.stream().filter(c -> CaseRecords.completed(work, c.id())).count();
+                progress.printf("study %s stopped: %d of %d cases completed and kept in %s; run the same config again to "
+                        + "resume%n", runId, completed, cases.size(), work);
+            } else {
+                deleteRecursively(work);
+            }
             throw unwrap(e);
         } finally {
             spark.sparkContext().removeSparkListener(listener);
         }
+    }
+
+    /** A finished study read back from its case records (nothing is re-run or rewritten). */
+    private static Run completedRun(String runId, Path dir, List<BenchCase> cases) throws IOException {
+        List<IterationResult> iterations = new ArrayList<>();
+        Map<String, CaseStats> stats = new LinkedHashMap<>();
+        for (BenchCase c : cases) {
+            CaseRecords.Completed r = CaseRecords.read(dir, c);
+            iterations.addAll(r.iterations());
+            stats.put(c.id(), r.stats());
+        }
+        return new Run(runId, dir, iterations, stats, Map.of());
     }
 
     private static String eta(long startedNs, int done, int total) {
@@ -98,32 +157,45 @@ public final class BenchJob {
 
     /**
      * The input of every case: its model's or the config's Parquet data, or tokens generated into
-     * the run directory (one dataset per d_model, shared by all cases of that width).
+     * the run directory (one dataset per d_model × sequences × seq_len, shared by all cases of that
+     * shape). A resumed study reuses a generated dataset only if it was written completely.
      */
-    private Map<String, String> prepareInputs(List<BenchCase> cases, Path work) {
+    private Map<String, String> prepareInputs(List<BenchCase> cases, Path work) throws IOException {
         Map<String, String> byCase = new LinkedHashMap<>();
-        Map<Integer, String> generated = new LinkedHashMap<>();
+        Map<String, String> generated = new LinkedHashMap<>();
         BenchConfig.Data d = config.data();
         for (BenchCase c : cases) {
             if (c.input() != null) {
                 byCase.put(c.id(), c.input());
                 continue;
             }
-            String path = generated.computeIfAbsent(c.dModel(), dim -> {
-                Path out = work.resolve("data").resolve("tokens-d" + dim + ".parquet");
-                progress.printf("generating %,d sequences × %d tokens × d_model %d (%s, seed %d) → %s%n",
-                        d.sequences(), d.seqLen(), dim, d.distribution().id(), d.seed(), out);
-                TokenBatches.generate(spark, d.sequences(), d.seqLen(), dim, d.distribution(), d.seed(), config.shards())
-                        .write().mode(SaveMode.ErrorIfExists).parquet(out.toString());
-                return out.toString();
-            });
-            byCase.put(c.id(), path);
+            String name = "tokens-d" + c.dModel() + (d.sequences().size() > 1 ? "-n" + c.sequences() : "")
+                    + (d.seqLens().size() > 1 ? "-t" + c.seqLen() : "") + ".parquet";
+            Path out = work.resolve("data").resolve(name);
+            if (!generated.containsKey(name)) {
+                if (Files.exists(out.resolve("_SUCCESS"))) {
+                    progress.printf("reusing generated tokens %s%n", out);
+                } else {
+                    deleteRecursively(out);
+                    progress.printf("generating %,d sequences × %d tokens × d_model %d (%s, seed %d) → %s%n",
+                            c.sequences(), c.seqLen(), c.dModel(), d.distribution().id(), d.seed(), out);
+                    TokenBatches.generate(spark, c.sequences(), c.seqLen(), c.dModel(), d.distribution(), d.seed(), c.shards())
+                            .write().mode(SaveMode.ErrorIfExists).parquet(out.toString());
+                }
+                generated.put(name, out.toString());
+            }
+            byCase.put(c.id(), generated.get(name));
         }
         return byCase;
     }
 
-    private void runCase(BenchCase c, String input, String runId, TaskMetricsListener listener,
-                         List<IterationResult> iterations, Map<String, CaseStats> stats) throws InterruptedException {
+    /** One case's measured iterations and the statistics merged in its final iteration. */
+    private record CaseResult(List<IterationResult> iterations, CaseStats stats) { }
+
+    private CaseResult runCase(BenchCase c, String input, String runId, TaskMetricsListener listener)
+            throws InterruptedException {
+        List<IterationResult> iterations = new ArrayList<>();
+        CaseStats stats = null;
         int total = config.warmup() + config.measured();
         for (int it = 0; it < total; it++) {
             boolean warm = it < config.warmup();
@@ -164,14 +236,15 @@ public final class BenchJob {
             progress.printf("    iteration %d/%d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", res.iteration() + 1,
                     config.measured(), wall / 1e9, res.tokensPerSecond(), res.gflops(),
                     res.retried() ? " (tasks retried: " + m.failedAttempts + " failed attempts)" : "");
-            if (it == total - 1) stats.put(c.id(), CaseStats.fromBytes(partials, c.stats()));
+            if (it == total - 1) stats = CaseStats.fromBytes(partials, c.stats());
         }
+        return new CaseResult(iterations, stats);
     }
 
     /** The case's Spark query: tokens → the layers' function → sums of timings and merged statistics. */
     private Dataset<Row> caseQuery(BenchCase c, String input) {
         Dataset<Row> tokens = TokenBatches.read(spark, input);
-        if (tokens.rdd().getNumPartitions() != config.shards()) tokens = tokens.repartition(config.shards());
+        if (tokens.rdd().getNumPartitions() != c.shards()) tokens = tokens.repartition(c.shards());
         // Project the function's result into one column first, so it is evaluated once per row.
         Dataset<Row> results = tokens.select(SparkFunctions.block(c)
                 .apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"));

@@ -52,4 +52,22 @@ public final class Sessions {
         throw new IllegalArgumentException("the Spark master " + master + " does not answer at " + failure
                 + ": start it (scripts/cluster start) or correct --master");
     }
+
+    /**
+     * What one executor has for the memory planner: in local mode the driver JVM itself (its -Xmx,
+     * shared by local[N]'s N tasks); on a cluster spark.executor.memory shared by
+     * spark.executor.cores / spark.task.cpus tasks.
+     */
+    public static ffnbench.bench.MemoryPlan.Budget memoryBudget(SparkSession spark) {
+        SparkConf conf = spark.sparkContext().conf();
+        if (spark.sparkContext().isLocal()) {
+            return new ffnbench.bench.MemoryPlan.Budget(Runtime.getRuntime().maxMemory(), spark.sparkContext().defaultParallelism(),
+                    "local mode: the driver JVM's heap, -Xmx", "raise the driver heap (FFNBENCH_DRIVER_MEMORY=16g scripts/ffnbench …, "
+                    + "or spark-submit --driver-memory)");
+        }
+        long heap = conf.getSizeAsBytes("spark.executor.memory", "1g");
+        int tasks = Math.max(1, conf.getInt("spark.executor.cores", 1) / conf.getInt("spark.task.cpus", 1));
+        return new ffnbench.bench.MemoryPlan.Budget(heap, tasks, "spark.executor.memory",
+                "raise spark.executor.memory (spark-submit --executor-memory)");
+    }
 }

@@ -32,9 +32,9 @@ class BenchConfigTest {
         BenchConfig c = BenchConfig.load(CONF.resolve("default.json"),
                 Map.of("data.sequences", "5", "models.0.set.d_model", "256", "models.0.formulations", "[\"parallel-two-norms\"]",
                         "iterations.measured", "7"));
-        assertEquals(5, c.data().sequences());
+        assertEquals(List.of(5L), c.data().sequences());
         assertEquals(7, c.measured());
-        assertEquals("256", c.models().get(0).set().get("d_model"));
+        assertEquals(List.of("256"), c.models().get(0).set().get("d_model"));
         assertEquals(List.of(Formulation.PARALLEL_TWO_NORMS), c.models().get(0).formulations());
     }
 

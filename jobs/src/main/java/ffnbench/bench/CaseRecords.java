@@ -1,0 +1,107 @@
+package ffnbench.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ffnbench.stats.CaseStats;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The record of each completed case inside a run (study) directory: {@code cases/<case-id>/} holds
+ * {@code iterations.json} (the measured iterations) and {@code stats.bin} (the merged statistics).
+ * A record is written into a hidden temporary directory and renamed into place in one atomic step,
+ * so a study killed at any moment has, for each case, a complete record or none — which is what
+ * lets a re-run of the same study skip exactly the completed cases.
+ */
+public final class CaseRecords {
+    public static final String DIR = "cases";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private CaseRecords() {}
+
+    /** A completed case as read back. */
+    public record Completed(List<IterationResult> iterations, CaseStats stats) { }
+
+    public static boolean completed(Path runDir, String caseId) {
+        return Files.isRegularFile(runDir.resolve(DIR).resolve(caseId).resolve("iterations.json"));
+    }
+
+    /** Removes temporary records a killed run left behind (they never became visible as completed). */
+    public static void removeUnfinished(Path runDir) throws IOException {
+        Path dir = runDir.resolve(DIR);
+        if (!Files.isDirectory(dir)) return;
+        try (var list = Files.list(dir)) {
+            for (Path p : list.filter(p -> p.getFileName().toString().startsWith(".")).toList()) deleteTree(p);
+        }
+    }
+
+    public static void write(Path runDir, BenchCase c, List<IterationResult> iterations, CaseStats stats) throws IOException {
+        Path dir = runDir.resolve(DIR);
+        Path tmp = dir.resolve("." + c.id() + ".tmp");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (IterationResult r : iterations) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("iteration", r.iteration());
+            m.put("wall_ns", r.wallNs());
+            m.put("tokens", r.tokens());
+            m.put("skipped_sequences", r.skippedSequences());
+            m.put("flops", r.flops());
+            m.put("stage_ns", r.stageNs());
+            m.put("task_total_ns", r.taskTotalNs());
+            m.put("tasks", r.tasks());
+            m.put("failed_attempts", r.failedAttempts());
+            m.put("retried_successes", r.retriedSuccesses());
+            m.put("executor_run_ms", r.executorRunTimeMs());
+            m.put("executor_cpu_ns", r.executorCpuTimeNs());
+            m.put("gc_ms", r.gcTimeMs());
+            m.put("executors", r.executors());
+            rows.add(m);
+        }
+        Files.write(tmp.resolve("stats.bin"), stats.toBytes());
+        JSON.writeValue(tmp.resolve("iterations.json").toFile(), Map.of("case_id", c.id(), "iterations", rows));
+        try {
+            Files.move(tmp, dir.resolve(c.id()), StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("the run directory's file system cannot rename atomically (" + dir
+                    + "); put runs on a local or POSIX file system", e);
+        }
+    }
+
+    public static Completed read(Path runDir, BenchCase c) throws IOException {
+        Path dir = runDir.resolve(DIR).resolve(c.id());
+        JsonNode root;
+        try {
+            root = JSON.readTree(dir.resolve("iterations.json").toFile());
+        } catch (IOException e) {
+            throw new IOException("the record of case " + c.id() + " in " + dir + " is unreadable (" + e.getMessage()
+                    + "); delete that directory to run the case again", e);
+        }
+        List<IterationResult> out = new ArrayList<>();
+        for (JsonNode r : root.get("iterations")) {
+            long[] stages = new long[r.get("stage_ns").size()];
+            for (int i = 0; i < stages.length; i++) stages[i] = r.get("stage_ns").get(i).asLong();
+            out.add(new IterationResult(c, r.get("iteration").asInt(), r.get("wall_ns").asLong(), r.get("tokens").asLong(),
+                    r.get("skipped_sequences").asLong(), r.get("flops").asLong(), stages, r.get("task_total_ns").asLong(),
+                    r.get("tasks").asLong(), r.get("failed_attempts").asLong(), r.get("retried_successes").asLong(),
+                    r.get("executor_run_ms").asLong(), r.get("executor_cpu_ns").asLong(), r.get("gc_ms").asLong(),
+                    r.get("executors").asInt()));
+        }
+        return new Completed(out, CaseStats.fromBytes(Files.readAllBytes(dir.resolve("stats.bin")), c.stats()));
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (var walk = Files.walk(p)) {
+            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+        }
+    }
+}

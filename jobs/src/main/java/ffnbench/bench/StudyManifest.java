@@ -1,0 +1,55 @@
+package ffnbench.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code study.json}: the resolved config and case ids a study was started with. Resuming checks
+ * that the config is still the same, so completed cases are never mixed with cases measured under
+ * different settings.
+ */
+public final class StudyManifest {
+    public static final String FILE = "study.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private StudyManifest() {}
+
+    public static void write(Path dir, String studyId, BenchConfig config, List<BenchCase> cases) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("study", studyId);
+        m.put("config", config.describe());
+        m.put("cases", cases.stream().map(BenchCase::id).toList());
+        JSON.writeValue(dir.resolve(FILE).toFile(), m);
+    }
+
+    /** Refuses to resume when the stored config differs from this one, naming the fields that differ. */
+    public static void check(Path dir, String studyId, BenchConfig config, List<BenchCase> cases) throws IOException {
+        Path f = dir.resolve(FILE);
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException(dir + " exists but is not an ffnbench study (no " + FILE + "); choose another "
+                    + "study id or move that directory away");
+        }
+        JsonNode stored = JSON.readTree(f.toFile()).get("config");
+        // through text, so numbers compare as the file holds them (valueToTree keeps long vs int apart)
+        JsonNode now = JSON.readTree(JSON.writeValueAsString(config.describe()));
+        if (!now.equals(stored)) {
+            List<String> differ = new ArrayList<>();
+            for (Iterator<String> it = now.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (stored == null || !now.get(k).equals(stored.get(k))) differ.add(k);
+            }
+            throw new IllegalArgumentException("study " + studyId + " in " + dir + " was started with a different config "
+                    + "(fields that differ: " + String.join(", ", differ) + "); resuming would mix results measured under "
+                    + "different settings. Restore the original config, or give this one a new study id (--study NEW_ID)");
+        }
+    }
+}
