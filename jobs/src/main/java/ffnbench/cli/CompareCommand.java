@@ -1,0 +1,60 @@
+package ffnbench.cli;
+
+import ffnbench.bench.Comparison;
+import ffnbench.spark.CompareJob;
+import ffnbench.spark.ReportJob;
+import ffnbench.spark.Sessions;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code compare}: run directories → per-case change tables; exit code 3 on a significant regression. */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = {"Compare runs or studies case by case: the first directory is the base, each further one is",
+            "compared with it. Prints Markdown; writes compare.md, compare.json and compare.parquet.",
+            "Exit codes: 0 no regression, 3 at least one significant regression beyond --threshold, 2 bad input."})
+public final class CompareCommand implements Callable<Integer> {
+    /** Exit code for "a significant regression was found" (distinct from errors, for CI scripts). */
+    public static final int REGRESSION_EXIT = 3;
+
+    @Parameters(arity = "2..*", paramLabel = "RUN_DIR", description = "Base run directory, then the runs to compare with it.")
+    List<Path> runs;
+
+    @Option(names = "--metrics", split = ",", defaultValue = "tokens_per_s,gflops_per_s,wall_s",
+            description = "Timings columns to compare (default: ${DEFAULT-VALUE}).")
+    List<String> metrics;
+
+    @Option(names = "--threshold", defaultValue = "5",
+            description = "Percent worse (and significant) that counts as a regression (default: ${DEFAULT-VALUE}).")
+    double threshold;
+
+    @Option(names = "--output", description = "Directory for compare.md/.json/.parquet (default: runs/compare-<time>).")
+    Path output;
+
+    @Mixin
+    SparkOptions sparkOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Comparison.Metric> ms = metrics.stream().map(String::trim).map(Comparison.Metric::parse).toList();
+        for (Path p : runs) ReportJob.open(p);   // validate before starting Spark
+        Path out = output != null ? output
+                : Path.of("runs", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        CompareJob.Result r = CompareJob.run(Sessions.getOrCreate("ffnbench compare",
+                sparkOptions.master == null ? "local[1]" : sparkOptions.master), runs, ms, threshold, out);
+        System.out.println(r.markdown());
+        System.out.println("Written: " + out.resolve("compare.md") + ", compare.json, compare.parquet");
+        if (!r.regressions().isEmpty()) {
+            System.err.printf("ffnbench compare: %d regression(s) beyond %.1f%%:%n", r.regressions().size(), threshold);
+            r.regressions().forEach(x -> System.err.printf("  %s %s: %+.1f%%%n", x.metric(), x.caseId(), x.changePct()));
+            return REGRESSION_EXIT;
+        }
+        return 0;
+    }
+}
