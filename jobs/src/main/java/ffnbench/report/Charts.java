@@ -69,6 +69,15 @@ public final class Charts {
 
     /** Lines: one series per name, x/y pairs. */
     public static byte[] lines(String title, String xAxis, String yAxis, Map<String, double[][]> series, boolean logY) {
+        return lines(title, xAxis, yAxis, series, logY, Map.of());
+    }
+
+    /**
+     * Line chart with point shapes and, per entry of {@code markers}, a labelled vertical line
+     * (e.g. the knee of a throughput curve).
+     */
+    public static byte[] lines(String title, String xAxis, String yAxis, Map<String, double[][]> series, boolean logY,
+                               Map<String, Double> markers) {
         XYSeriesCollection data = new XYSeriesCollection();
         series.forEach((name, xy) -> {
             XYSeries s = new XYSeries(name, false, true);
@@ -85,6 +94,17 @@ public final class Charts {
             org.jfree.chart.axis.LogAxis axis = new org.jfree.chart.axis.LogAxis(yAxis);
             axis.setSmallestValue(1e-9);
             chart.getXYPlot().setRangeAxis(axis);
+        }
+        if (!markers.isEmpty()) {
+            ((org.jfree.chart.renderer.xy.XYLineAndShapeRenderer) chart.getXYPlot().getRenderer()).setDefaultShapesVisible(true);
+            markers.forEach((label, x) -> {
+                org.jfree.chart.plot.ValueMarker m = new org.jfree.chart.plot.ValueMarker(x, Color.GRAY, new java.awt.BasicStroke(1f,
+                        java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
+                m.setLabel(label);
+                m.setLabelAnchor(org.jfree.chart.ui.RectangleAnchor.TOP_RIGHT);
+                m.setLabelTextAnchor(org.jfree.chart.ui.TextAnchor.TOP_LEFT);
+                chart.getXYPlot().addDomainMarker(m);
+            });
         }
         return png(chart);
     }

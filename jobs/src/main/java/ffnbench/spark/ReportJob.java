@@ -81,6 +81,7 @@ public final class ReportJob {
         if (!speedups.isEmpty()) {
             charts.put("speedup.png", Charts.barsWithErrors("Parallel over serial throughput (± 95% CI)", "speedup", speedups));
         }
+        sweepCharts(runs, several, charts);
         charts.put("stages.png", Charts.stackedBars("Time per stage, summed over tasks (mean of iterations)", "seconds", stages));
 
         Map<String, double[][]> histograms = new LinkedHashMap<>();
@@ -123,6 +124,58 @@ public final class ReportJob {
         Path html = out.resolve("report.html");
         Files.writeString(html, html(runs, charts, md.toString()));
         return html;
+    }
+
+    /**
+     * Charts of sweeps: throughput against tokens per row (seq_len) with each curve's knee marked,
+     * and the parallel/serial ratio against d_model. A curve is the set of cases that differ only in
+     * the swept field.
+     */
+    static void sweepCharts(List<RunDir> runs, boolean several, Map<String, byte[]> charts) {
+        Map<String, java.util.TreeMap<Double, Double>> throughput = new LinkedHashMap<>();
+        Map<String, java.util.TreeMap<Double, Double>> ratios = new LinkedHashMap<>();
+        for (RunDir r : runs) {
+            String prefix = several ? r.id() + ": " : "";
+            for (JsonNode c : r.summary().path("cases")) {
+                JsonNode x = c.path("sweep").path("seq_len");
+                if (x.isMissingNode()) continue;
+                String curve = prefix + c.path("case_id").asText().replaceAll("\\.seq_len-\\d+", "");
+                throughput.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(x.asDouble(), c.path("tokens_per_s").asDouble());
+            }
+            for (JsonNode p : r.summary().path("parallel_vs_serial")) {
+                JsonNode x = p.path("sweep").path("d_model");
+                if (x.isMissingNode()) continue;
+                String curve = prefix + p.path("serial_case").asText().replace(".serial", "." + p.path("formulation").asText())
+                        .replaceAll("\\.d_model-\\d+", "");
+                ratios.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(x.asDouble(), p.path("speedup_over_serial").asDouble());
+            }
+        }
+        if (!throughput.isEmpty()) {
+            Map<String, Double> knees = new LinkedHashMap<>();
+            throughput.forEach((curve, pts) -> {
+                double k = knee(pts);
+                knees.put("knee " + (throughput.size() > 1 ? curve + " " : "") + "(" + (long) k + ")", k);
+            });
+            charts.put("throughput-vs-seq-len.png", Charts.lines("Throughput vs tokens per row (knee: first size within 10% of "
+                    + "the best)", "seq_len (tokens per row)", "tokens/s", xy(throughput), false, knees));
+        }
+        if (!ratios.isEmpty()) {
+            charts.put("ratio-vs-d-model.png", Charts.lines("Parallel / serial throughput vs d_model", "d_model",
+                    "speedup over serial", xy(ratios), false));
+        }
+    }
+
+    /** The knee of a throughput curve: the smallest x whose throughput is within 10% of the curve's best. */
+    static double knee(java.util.SortedMap<Double, Double> curve) {
+        double best = curve.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        return curve.entrySet().stream().filter(e -> e.getValue() >= 0.9 * best).findFirst().orElseThrow().getKey();
+    }
+
+    private static Map<String, double[][]> xy(Map<String, java.util.TreeMap<Double, Double>> curves) {
+        Map<String, double[][]> out = new LinkedHashMap<>();
+        curves.forEach((k, pts) -> out.put(k, pts.entrySet().stream().map(e -> new double[] {e.getKey(), e.getValue()})
+                .toArray(double[][]::new)));
+        return out;
     }
 
     static double[][] histogram(Row row) {

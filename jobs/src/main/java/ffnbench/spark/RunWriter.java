@@ -77,6 +77,8 @@ final class RunWriter {
                 .add("variant", DataTypes.StringType).add("formulation", DataTypes.StringType)
                 .add("placement", DataTypes.StringType).add("d_model", DataTypes.IntegerType)
                 .add("d_ff", DataTypes.IntegerType).add("layers", DataTypes.StringType)
+                .add("weights_dtype", DataTypes.StringType).add("seq_len", DataTypes.IntegerType)
+                .add("shards", DataTypes.IntegerType).add("sweep", DataTypes.StringType)
                 .add("iteration", DataTypes.IntegerType).add("wall_s", DataTypes.DoubleType)
                 .add("tokens", DataTypes.LongType).add("skipped_sequences", DataTypes.LongType)
                 .add("tokens_per_s", DataTypes.DoubleType).add("flops", DataTypes.LongType)
@@ -88,12 +90,19 @@ final class RunWriter {
                 .add("gc_s", DataTypes.DoubleType).add("executors", DataTypes.IntegerType);
     }
 
+    /** The swept values of a case as "field=value,…" (empty when nothing is swept). */
+    static String sweepLabel(BenchCase c) {
+        return c.sweep().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
     static List<Row> timingRows(List<IterationResult> iterations) {
         List<Row> rows = new ArrayList<>();
         for (IterationResult r : iterations) {
             BenchCase c = r.benchCase();
-            List<Object> v = new ArrayList<>(List.of(c.id(), c.model(), c.variant(), c.formulation().id(),
-                    c.placement().id(), c.dModel(), c.config().dFf(), c.layers().toString(), r.iteration(), r.wallNs() / 1e9,
+            List<Object> v = new ArrayList<>(java.util.Arrays.asList(c.id(), c.model(), c.variant(), c.formulation().id(),
+                    c.placement().id(), c.dModel(), c.config().dFf(), c.layers().toString(), c.weightsDtype(),
+                    c.input() == null ? c.seqLen() : null, c.shards(), sweepLabel(c), r.iteration(), r.wallNs() / 1e9,
                     r.tokens(), r.skippedSequences(), r.tokensPerSecond(), r.flops(), r.gflops()));
             for (StageTimes.Stage s : BlockFunction.STAGES) v.add(r.stage(s) / 1e9);
             v.addAll(List.of(r.taskTotalNs() / 1e9, r.tasks(), r.failedAttempts(), r.retried(),
@@ -209,6 +218,14 @@ final class RunWriter {
         m.put("formulation", c.formulation().id());
         m.put("placement", c.placement().id());
         m.put("layers", c.layers());
+        m.put("sweep", c.sweep());
+        m.put("d_model", c.dModel());
+        m.put("weights_dtype", c.weightsDtype());
+        m.put("shards", c.shards());
+        if (c.input() == null) {
+            m.put("sequences", c.sequences());
+            m.put("seq_len", c.seqLen());
+        }
         m.put("model_config", c.config().describe());
         Ci.Interval tps = Ci.of(mine.stream().mapToDouble(IterationResult::tokensPerSecond).toArray());
         Ci.Interval gf = Ci.of(mine.stream().mapToDouble(IterationResult::gflops).toArray());
@@ -254,7 +271,8 @@ final class RunWriter {
             if (serial.formulation() != Formulation.SERIAL) continue;
             for (BenchCase other : cases) {
                 if (other.formulation() == Formulation.SERIAL || !other.model().equals(serial.model())
-                        || !other.variant().equals(serial.variant()) || other.placement() != serial.placement()) {
+                        || !other.variant().equals(serial.variant()) || other.placement() != serial.placement()
+                        || !other.sweep().equals(serial.sweep())) {
                     continue;
                 }
                 Ci.Interval r = Ci.ratio(tokensPerSecond(iterations, other.id()), tokensPerSecond(iterations, serial.id()));
@@ -263,6 +281,9 @@ final class RunWriter {
                 m.put("variant", serial.variant());
                 m.put("placement", serial.placement().id());
                 m.put("formulation", other.formulation().id());
+                m.put("d_model", serial.dModel());
+                m.put("sweep", serial.sweep());
+                m.put("serial_case", serial.id());
                 m.put("speedup_over_serial", r.mean());
                 m.put("ci95_low", r.low());
                 m.put("ci95_high", r.high());

@@ -70,6 +70,22 @@ class ReportTest {
     }
 
     @Test
+    void sweepChartsShowTheKneeAndTheRatioAgainstDModel() throws Exception {
+        String json = "{\"name\": \"sw\", \"output\": \"" + dir.resolve("runs") + "\", \"data\": {\"sequences\": 4, \"seq_len\": [8, 16, 32]},"
+                + " \"models\": [{\"name\": \"t\", \"source\": \"preset:llama\", \"set\": {\"d_model\": [32, 64], \"heads\": 4, \"d_ff\": \"2x\"}}],"
+                + " \"iterations\": {\"warmup\": 0, \"measured\": 1}, \"stats\": {\"enabled\": false}}";
+        Path sweep = new BenchJob(TestSpark.session(), BenchConfig.parse(new ObjectMapper().readTree(json), Map.of()),
+                new PrintStream(new ByteArrayOutputStream())).run().dir();
+        Path out = dir.resolve("sweep-report");
+        ReportJob.write(TestSpark.session(), List.of(sweep), out);
+        for (String chart : new String[] {"throughput-vs-seq-len.png", "ratio-vs-d-model.png"}) {
+            assertTrue(colours(ImageIO.read(out.resolve(chart).toFile())) > 20, chart + " looks empty");
+        }
+        java.util.TreeMap<Double, Double> curve = new java.util.TreeMap<>(Map.of(8.0, 100.0, 16.0, 180.0, 32.0, 195.0, 64.0, 200.0));
+        assertEquals(16.0, ReportJob.knee(curve), "first size within 10% of the best (180 ≥ 0.9 × 200)");
+    }
+
+    @Test
     void missingOrIncompatibleRunDirectories() throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ReportJob.write(TestSpark.session(), List.of(dir.resolve("nope")), dir.resolve("r1")));
