@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The single command-line entry: {@code ffnbench <command> [options]}; each command has {@code --help}. */
 @Command(name = "ffnbench", mixinStandardHelpOptions = true, version = "ffnbench 0.1.0",
         description = "Benchmark and analyse transformer FFN sublayers and blocks on Apache Spark.",
-        subcommands = {GenerateCommand.class, BenchCommand.class, ReportCommand.class, CompareCommand.class, ForwardCommand.class,
+        subcommands = {GenerateCommand.class, BenchCommand.class, ReportCommand.class, CompareCommand.class, ScalingCommand.class, ForwardCommand.class,
             NpyCommands.Import.class, NpyCommands.Export.class, NpyCommands.ImportText.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
