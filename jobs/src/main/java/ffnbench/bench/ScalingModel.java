@@ -13,6 +13,10 @@ import java.util.Locale;
  *                    + N · W / B_storage                   weights read once per executor, all at once (checkpoints)
  *   waves = ceil(P / (N · C)),  s = executor run time / tokens  (Parquet decode, conversion, layers, statistics)
  * </pre>
+ * With k = min(P, N·C) slots busy, compute is divided by the effective parallelism
+ * {@code 1 + (k − 1)·η} instead of k: η (slot efficiency, 1 = linear) is fitted on a second
+ * calibration run with more slots on the same kind of host, when one is given (memory bandwidth and
+ * the driver share the cores of a small host).
  *
  * J and s are measured on the calibration run (J = wall − executor run time / slots used); m is
  * measured by merging the case's real statistics partial q bytes; B_storage and B_net are stated
@@ -38,7 +42,26 @@ public final class ScalingModel {
      * @param weightBytesPerExecutor W: checkpoint bytes each executor reads (0 for seeded weights)
      */
     public record Calibration(double jobOverheadSeconds, double slotSecondsPerToken, double mergeSecondsPerPartial,
-                              long partialBytes, double inputBytesPerToken, long weightBytesPerExecutor) { }
+                              long partialBytes, double inputBytesPerToken, long weightBytesPerExecutor, double slotEfficiency) {
+        /** The same calibration with a slot efficiency η fitted on a run with more slots. */
+        public Calibration withEfficiency(double eta) {
+            return new Calibration(jobOverheadSeconds, slotSecondsPerToken, mergeSecondsPerPartial, partialBytes,
+                    inputBytesPerToken, weightBytesPerExecutor, eta);
+        }
+
+        /**
+         * η from a run that had {@code slots} slots, {@code partitions} partitions and {@code tokens}
+         * tokens and took {@code wallSeconds}: the compute part it measured against the linear ideal.
+         */
+        public double fitEfficiency(double wallSeconds, int slots, long partitions, long tokens) {
+            long busy = Math.min(partitions, slots);
+            if (busy < 2) return 1;
+            long waves = (partitions + slots - 1) / slots;
+            double ideal = waves * (tokens / (double) partitions) * slotSecondsPerToken;
+            double measured = wallSeconds - jobOverheadSeconds - partitions * mergeSecondsPerPartial;
+            return Math.max(0.05, Math.min(1.0, (busy * ideal / measured - 1) / (busy - 1)));
+        }
+    }
 
     /** A prediction and the term that bounds it. */
     public record Prediction(double wallSeconds, double tokensPerSecond, String bound, double computeSeconds,
@@ -62,14 +85,16 @@ public final class ScalingModel {
         double busiestSlot = Math.ceil(tasks / (double) slots) * perTask;
         double overhead = Math.max(0, wallSeconds - busiestSlot - tasks * mergeSecondsPerPartial);
         return new Calibration(overhead, executorRunSeconds / tokens, mergeSecondsPerPartial, partialBytes,
-                inputBytesPerToken, weightBytesPerExecutor);
+                inputBytesPerToken, weightBytesPerExecutor, 1.0);
     }
 
     public static Prediction predict(Calibration c, Assumptions a, int executors, int coresPerExecutor, long partitions,
                                      long tokens) {
         long slots = (long) executors * coresPerExecutor;
         long waves = (partitions + slots - 1) / slots;
-        double compute = waves * (tokens / (double) partitions) * c.slotSecondsPerToken();
+        long busy = Math.min(partitions, slots);
+        double parallelLoss = busy / (1 + (busy - 1) * c.slotEfficiency());   // 1 when η = 1 (linear)
+        double compute = waves * (tokens / (double) partitions) * c.slotSecondsPerToken() * parallelLoss;
         double input = tokens * c.inputBytesPerToken() / a.storageBytesPerSecond();
         double merge = partitions * (c.mergeSecondsPerPartial() + c.partialBytes() / a.networkBytesPerSecond());
         // every executor reads the checkpoint at once: N · W bytes through the shared storage

@@ -100,10 +100,21 @@ public final class ScalingStudy {
         }
     }
 
-    public static List<Check> validate(Run calibration, List<Run> others, ScalingModel.Assumptions a) throws IOException {
+    /**
+     * Calibrates a case on the single-slot run, with the slot efficiency η fitted on the multi-slot
+     * run when there is one (null: η = 1).
+     */
+    public static ScalingModel.Calibration calibrate(Run calibration, Run multiSlot, Measured m) throws IOException {
+        ScalingModel.Calibration c = calibrate(calibration, m);
+        Measured k = multiSlot == null ? null : multiSlot.cases().get(m.caseId());
+        return k == null ? c : c.withEfficiency(c.fitEfficiency(k.wallSeconds(), k.slots(), k.partitions(), k.tokens()));
+    }
+
+    public static List<Check> validate(Run calibration, Run multiSlot, List<Run> others, ScalingModel.Assumptions a)
+            throws IOException {
         List<Check> out = new ArrayList<>();
         for (Measured m : calibration.cases().values()) {
-            ScalingModel.Calibration c = calibrate(calibration, m);
+            ScalingModel.Calibration c = calibrate(calibration, multiSlot, m);
             for (Run r : others) {
                 Measured v = r.cases().get(m.caseId());
                 if (v == null) continue;
@@ -116,11 +127,18 @@ public final class ScalingStudy {
     }
 
     /** Markdown: validation table, then predictions for the given cluster shapes. */
-    public static String markdown(Run calibration, List<Check> checks, ScalingModel.Assumptions a, List<int[]> clusters,
-                                  long tokens, int partitionsPerSlot) throws IOException {
+    public static String markdown(Run calibration, Run multiSlot, List<Check> checks, ScalingModel.Assumptions a,
+                                  List<int[]> clusters, long tokens, int partitionsPerSlot) throws IOException {
         StringBuilder md = new StringBuilder("# ffnbench scaling model\n\nCalibrated on `" + calibration.id() + "` ("
-                + calibration.cases().values().iterator().next().slots() + " slot(s)). Assumed: storage "
-                + a.storageBytesPerSecond() / 1e9 + " GB/s aggregate, network " + a.networkBytesPerSecond() / 1e9 + " GB/s.\n");
+                + calibration.cases().values().iterator().next().slots() + " slot(s))"
+                + (multiSlot == null ? "" : ", slot efficiency η fitted on `" + multiSlot.id() + "`") + ". Assumed: storage "
+                + a.storageBytesPerSecond() / 1e9 + " GB/s aggregate, network " + a.networkBytesPerSecond() / 1e9 + " GB/s.\n\n"
+                + "| case | s (µs/token/slot) | J (s) | merge per partial (ms) | partial (KiB) | η |\n|---|---:|---:|---:|---:|---:|\n");
+        for (Measured m : calibration.cases().values()) {
+            ScalingModel.Calibration c = calibrate(calibration, multiSlot, m);
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.2f | %.0f | %.2f |%n", m.caseId(), c.slotSecondsPerToken() * 1e6,
+                    c.jobOverheadSeconds(), c.mergeSecondsPerPartial() * 1e3, c.partialBytes() / 1024.0, c.slotEfficiency()));
+        }
         if (!checks.isEmpty()) {
             md.append("\n## Validation\n\n| case | run | executors × cores | measured tokens/s | predicted | error | bound |\n"
                     + "|---|---|---|---:|---:|---:|---|\n");
@@ -134,7 +152,7 @@ public final class ScalingStudy {
         md.append(String.format(Locale.ROOT, "%n## Predictions for %,d tokens (%d partitions per core)%n%n", tokens, partitionsPerSlot));
         md.append("| case | executors × cores | predicted | per slot | bound |\n|---|---|---|---:|---|\n");
         for (Measured m : calibration.cases().values()) {
-            ScalingModel.Calibration c = calibrate(calibration, m);
+            ScalingModel.Calibration c = calibrate(calibration, multiSlot, m);
             for (int[] nc : clusters) {
                 long partitions = (long) nc[0] * nc[1] * partitionsPerSlot;
                 ScalingModel.Prediction p = ScalingModel.predict(c, a, nc[0], nc[1], partitions, tokens);

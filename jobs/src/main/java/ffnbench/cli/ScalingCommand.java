@@ -19,6 +19,10 @@ public final class ScalingCommand implements Callable<Integer> {
     @Option(names = "--calibrate", required = true, paramLabel = "RUN_DIR", description = "Run to calibrate on (e.g. a local[1] run).")
     Path calibrate;
 
+    @Option(names = "--efficiency-from", paramLabel = "RUN_DIR",
+            description = "Optional run of the same cases with more slots on one host (e.g. local[2]): fits the slot efficiency η.")
+    Path efficiencyFrom;
+
     @Option(names = "--validate", split = ",", paramLabel = "RUN_DIR", description = "Runs of the same cases to check predictions against.")
     List<Path> validate = new ArrayList<>();
 
@@ -56,7 +60,9 @@ public final class ScalingCommand implements Callable<Integer> {
         ScalingStudy.Run cal = ScalingStudy.read(calibrate);
         List<ScalingStudy.Run> others = new ArrayList<>();
         for (Path p : validate) others.add(ScalingStudy.read(p));
-        String md = ScalingStudy.markdown(cal, ScalingStudy.validate(cal, others, a), a, clusters, tokens, partitionsPerCore);
+        ScalingStudy.Run multi = efficiencyFrom == null ? null : ScalingStudy.read(efficiencyFrom);
+        String md = ScalingStudy.markdown(cal, multi, ScalingStudy.validate(cal, multi, others, a), a, clusters, tokens,
+                partitionsPerCore);
         System.out.println(md);
         if (output != null) Files.writeString(output, md);
         return 0;

@@ -203,7 +203,7 @@ public final class BenchJob {
             spark.sparkContext().setJobGroup(group, "ffnbench " + c.id() + (warm ? " warm-up " : " iteration ") + it, false);
             // A fresh Dataset per iteration: re-running one Dataset's plan can reuse its shuffle output
             // (Spark skips map stages it already ran), which would time only the final aggregation.
-            Dataset<Row> query = caseQuery(c, input);
+            Dataset<Row> query = caseQuery(spark, SparkFunctions.block(c, spark.sparkContext().getConf()), c, input);
             long t0 = System.nanoTime();
             Row r = query.first();
             long wall = System.nanoTime() - t0;
@@ -242,12 +242,12 @@ public final class BenchJob {
     }
 
     /** The case's Spark query: tokens → the layers' function → sums of timings and merged statistics. */
-    private Dataset<Row> caseQuery(BenchCase c, String input) {
+    static Dataset<Row> caseQuery(SparkSession spark, org.apache.spark.sql.expressions.UserDefinedFunction block, BenchCase c,
+                                  String input) {
         Dataset<Row> tokens = TokenBatches.read(spark, input);
         if (tokens.rdd().getNumPartitions() != c.shards()) tokens = tokens.repartition(c.shards());
         // Project the function's result into one column first, so it is evaluated once per row.
-        Dataset<Row> results = tokens.select(SparkFunctions.block(c)
-                .apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"));
+        Dataset<Row> results = tokens.select(block.apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"));
         List<Column> aggs = new ArrayList<>();
         aggs.add(sum("r.tokens"));
         aggs.add(sum("r.skipped"));

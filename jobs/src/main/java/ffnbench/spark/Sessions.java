@@ -15,6 +15,14 @@ public final class Sessions {
         SparkConf conf = new SparkConf(true);
         String effective = master != null ? master : conf.get("spark.master", "local[*]");
         requireReachable(effective);
+        if (GpuSupport.pluginEnabled(conf) && GpuSupport.rapidsOnClasspath()) {
+            // RAPIDS 25.04 adds its shim classes to the thread's context class loader and needs it to be
+            // a URLClassLoader, which Java 17's application loader is not (spark-rapids issue 14506).
+            Thread t = Thread.currentThread();
+            if (!(t.getContextClassLoader() instanceof java.net.URLClassLoader)) {
+                t.setContextClassLoader(new java.net.URLClassLoader(new java.net.URL[0], t.getContextClassLoader()));
+            }
+        }
         SparkSession.Builder b = SparkSession.builder().appName(appName);
         if (!conf.contains("spark.master")) {
             b.master(master == null ? "local[*]" : master)

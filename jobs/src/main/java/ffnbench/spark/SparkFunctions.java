@@ -24,9 +24,17 @@ import scala.collection.Seq;
 public final class SparkFunctions {
     private SparkFunctions() {}
 
-    /** {@code ffn_block(seq_id BIGINT, seq_len INT, d_model INT, hidden ARRAY<FLOAT>) → BlockFunction.RESULT}. */
-    public static UserDefinedFunction block(BenchCase c) {
-        return new SparkUserDefinedFunction(new BlockFunction(c), BlockFunction.RESULT,
+    /**
+     * {@code ffn_block(seq_id BIGINT, seq_len INT, d_model INT, hidden ARRAY<FLOAT>) → BlockFunction.RESULT},
+     * with the CPU or GPU implementation chosen from the session's configuration ({@link GpuSupport}).
+     */
+    public static UserDefinedFunction block(BenchCase c, org.apache.spark.SparkConf conf) {
+        return block(GpuSupport.blockFunction(c, conf));
+    }
+
+    /** As above with a given implementation ({@link BlockFunction} or its GPU subclass). */
+    public static UserDefinedFunction block(BlockFunction f) {
+        return new SparkUserDefinedFunction(f, BlockFunction.RESULT,
                 encoders(AgnosticEncoders.PrimitiveLongEncoder$.MODULE$, AgnosticEncoders.PrimitiveIntEncoder$.MODULE$,
                         AgnosticEncoders.PrimitiveIntEncoder$.MODULE$, floatArray()),
                 Option.empty(), Option.apply("ffn_block"), false, true);

@@ -57,6 +57,36 @@ public final class SiteStats {
         this.sketch = KllFloatsSketch.newHeapInstance(config.kllK());
     }
 
+    /**
+     * A site's statistics from totals computed elsewhere (the GPU path, {@code ffnbench.gpu}): moments
+     * as count, mean and central sums; counts; the histogram; per-channel totals. The quantile sketch
+     * and per-token ratios are not part of them (docs/GPU.md lists what the GPU path computes).
+     */
+    public static SiteStats fromTotals(StatsConfig config, int width, long tokens, long n, double mean, double m2, double m3,
+                                       double m4, float min, float max, float maxAbs, long zeros, long nearZero, long negatives,
+                                       long nan, long inf, long[] histogram, long[] firing, long[] over, float[] channelMaxAbs,
+                                       double[] channelSumSq) {
+        SiteStats s = new SiteStats(config, width, false);
+        CompensatedSum sum = new CompensatedSum();
+        sum.add(mean * n);
+        s.moments.merge(n, sum, m2, m3, m4);
+        s.tokens = tokens;
+        s.min = min;
+        s.max = max;
+        s.maxAbs = maxAbs;
+        s.zeros = zeros;
+        s.nearZero = nearZero;
+        s.negatives = negatives;
+        s.nan = nan;
+        s.inf = inf;
+        System.arraycopy(histogram, 0, s.histogram, 0, s.histogram.length);
+        System.arraycopy(firing, 0, s.firing, 0, width);
+        System.arraycopy(over, 0, s.overThreshold, 0, width);
+        System.arraycopy(channelMaxAbs, 0, s.channelMaxAbs, 0, width);
+        System.arraycopy(channelSumSq, 0, s.channelSumSq, 0, width);
+        return s;
+    }
+
     public int width() {
         return width;
     }
