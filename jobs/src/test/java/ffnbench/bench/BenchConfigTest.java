@@ -15,7 +15,7 @@ class BenchConfigTest {
 
     @Test
     void shippedConfigsParseAndExpand() throws Exception {
-        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json"}) {
+        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json"}) {
             BenchConfig c = BenchConfig.load(CONF.resolve(f), Map.of());
             assertTrue(!BenchCase.expand(c).isEmpty(), f);
         }
