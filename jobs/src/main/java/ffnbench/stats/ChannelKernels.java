@@ -12,6 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class ChannelKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final FloatVector ZERO = FloatVector.zero(S);
+    private static final FloatVector BIG = FloatVector.broadcast(S, 0x1p126f);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
 
     private ChannelKernels() {}
 
@@ -20,12 +22,12 @@ final class ChannelKernels {
      * ~3× more on JDK 17): any positive float times 2^126·2^126 saturates past 1, any other stays ≤ 0.
      */
     private static FloatVector isPositive(FloatVector x) {
-        return x.mul(0x1p126f).mul(0x1p126f).max(0f).min(1f);
+        return x.mul(BIG).mul(BIG).max(ZERO).min(ONE);
     }
 
     /** 1 where {@code x ≥ 0}, else 0, for finite x (a negative x saturates to −∞ before the + 1). */
     private static FloatVector isNonNegative(FloatVector x) {
-        return x.mul(0x1p126f).mul(0x1p126f).add(1f).max(0f).min(1f);
+        return x.mul(BIG).mul(BIG).add(ONE).max(ZERO).min(ONE);
     }
 
     /** Where the scalar tail of a width-long row starts. */
@@ -33,52 +35,59 @@ final class ChannelKernels {
         return S.loopBound(width);
     }
 
+    static int lanes() {
+        return S.length();
+    }
+
     /**
-     * Pass 1 over one token row: per channel the firing and outlier counts, max |x|, Σx and Σx²; for
-     * the row its min, max, max |x| and its negative and near-zero counts (held in registers).
+     * Pass 1 over one token row: per channel the firing and outlier counts, max |x|, Σx and Σx²; per
+     * lane the row's min, max and its negative and near-zero counts (kept as vectors in the scratch:
+     * JDK 17 does not intrinsify float min/max lane reductions, so nothing is reduced per row); the
+     * row's max |x| per lane into {@code tokenMaxLanes}.
      */
     static void firstPass(float[] x, int row, int end, float eps, float threshold, SiteStats.Scratch a, int r) {
-        FloatVector lo = FloatVector.broadcast(S, Float.POSITIVE_INFINITY), hi = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        FloatVector top = ZERO, neg = ZERO, near = ZERO;
+        FloatVector lo = FloatVector.fromArray(S, a.lo, 0), hi = FloatVector.fromArray(S, a.hi, 0);
+        FloatVector neg = FloatVector.fromArray(S, a.neg, 0), near = FloatVector.fromArray(S, a.near, 0);
+        FloatVector top = ZERO;
+        FloatVector thresholdV = FloatVector.broadcast(S, threshold), epsV = FloatVector.broadcast(S, eps);
         for (int c = 0; c < end; c += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, row + c);
             FloatVector abs = v.abs();
             // Counts: v > 0, |v| ≥ threshold (the differences below are exact in sign, so counts are exact)
             FloatVector.fromArray(S, a.fire, c).add(isPositive(v)).intoArray(a.fire, c);
-            FloatVector.fromArray(S, a.over, c).add(isNonNegative(abs.sub(threshold))).intoArray(a.over, c);
+            FloatVector.fromArray(S, a.over, c).add(isNonNegative(abs.sub(thresholdV))).intoArray(a.over, c);
             FloatVector.fromArray(S, a.maxAbs, c).max(abs).intoArray(a.maxAbs, c);
             FloatVector.fromArray(S, a.sum, c).add(v).intoArray(a.sum, c);
             FloatVector.fromArray(S, a.sq, c).add(v.mul(v)).intoArray(a.sq, c);
             neg = neg.add(isPositive(v.neg()));
-            near = near.add(isPositive(abs.neg().add(eps)));   // eps − |v| > 0
+            near = near.add(isPositive(epsV.sub(abs)));   // eps − |v| > 0
             lo = lo.min(v);
             hi = hi.max(v);
             top = top.max(abs);
         }
-        a.min = Math.min(a.min, lo.reduceLanes(VectorOperators.MIN));
-        a.max = Math.max(a.max, hi.reduceLanes(VectorOperators.MAX));
-        a.tokenMax[r] = top.reduceLanes(VectorOperators.MAX);
-        a.negatives += (long) neg.reduceLanes(VectorOperators.ADD);   // exact: at most width/lanes per lane
-        a.nearZero += (long) near.reduceLanes(VectorOperators.ADD);
+        lo.intoArray(a.lo, 0);
+        hi.intoArray(a.hi, 0);
+        neg.intoArray(a.neg, 0);
+        near.intoArray(a.near, 0);
+        top.intoArray(a.tokenMaxLanes, r * S.length());
     }
 
     /**
      * Histogram bin of each value, {@code 1 + floor((x + range)·binsPerUnit)} clamped to
-     * {@code [0, bins + 1]} (0 and bins + 1: under- and overflow), into {@code bin[0, end)}. The floor
-     * is taken with the 1.5·2^23 rounding trick: the Vector API of JDK 17 has no fast float→int.
+     * {@code [0, bins + 1]} (0 and bins + 1: under- and overflow), into {@code bin[0, end)}. Floor and
+     * float→int without masks or conversions (not intrinsified on JDK 17): round with the 1.5·2^23
+     * trick, step down where rounding went up, and read the integer from the bits of floor + 1.5·2^23.
      */
     static void bins(float[] x, int row, int end, float range, float binsPerUnit, int bins, int[] bin) {
-        float magic = ffnbench.math.FastMath.ROUND_MAGIC;
-        int magicBits = ffnbench.math.FastMath.ROUND_MAGIC_BITS;
+        FloatVector magic = FloatVector.broadcast(S, ffnbench.math.FastMath.ROUND_MAGIC);
+        int offset = ffnbench.math.FastMath.ROUND_MAGIC_BITS - 1;   // + 1: bin 0 is the underflow
+        FloatVector rangeV = FloatVector.broadcast(S, range), scale = FloatVector.broadcast(S, binsPerUnit);
+        FloatVector lowest = FloatVector.broadcast(S, -1f), highest = FloatVector.broadcast(S, (float) bins);
         for (int c = 0; c < end; c += S.length()) {
-            FloatVector pos = FloatVector.fromArray(S, x, row + c).add(range).mul(binsPerUnit).max(-1f).min((float) bins);
-            FloatVector shifted = pos.add(magic);
-            FloatVector rounded = shifted.sub(magic);
-            // round-to-nearest went up where rounded > pos: step down one to get the floor
-            jdk.incubator.vector.IntVector k = shifted.reinterpretAsInts().sub(magicBits)
-                    .sub(jdk.incubator.vector.IntVector.zero(jdk.incubator.vector.IntVector.SPECIES_PREFERRED)
-                            .blend(1, rounded.compare(VectorOperators.GT, pos).cast(jdk.incubator.vector.IntVector.SPECIES_PREFERRED)));
-            k.add(1).intoArray(bin, c);
+            FloatVector pos = FloatVector.fromArray(S, x, row + c).add(rangeV).mul(scale).max(lowest).min(highest);
+            FloatVector rounded = pos.add(magic).sub(magic);
+            FloatVector floor = rounded.sub(isPositive(rounded.sub(pos)));
+            floor.add(magic).reinterpretAsInts().sub(offset).intoArray(bin, c);
         }
     }
 
@@ -93,10 +102,19 @@ final class ChannelKernels {
         }
     }
 
-    /** True when every value of the row is finite (NaN and ±∞ turn x·0 into NaN). */
-    static boolean allFinite(float[] x, int row, int end) {
+    /**
+     * True when every value of the block's rows is finite (NaN and ±∞ turn x·0 into NaN). One
+     * accumulator for the whole block, inspected once: lane reductions are slow on JDK 17.
+     */
+    static boolean allFinite(float[] x, int offset, int rows, int stride, int end, float[] tmp) {
         FloatVector acc = ZERO;
-        for (int c = 0; c < end; c += S.length()) acc = acc.add(FloatVector.fromArray(S, x, row + c).mul(0f));
-        return acc.reduceLanes(VectorOperators.ADD) == 0f;
+        for (int r = 0; r < rows; r++) {
+            int row = offset + r * stride;
+            for (int c = 0; c < end; c += S.length()) acc = acc.add(FloatVector.fromArray(S, x, row + c).mul(ZERO));
+        }
+        acc.intoArray(tmp, 0);
+        float sum = 0f;
+        for (int l = 0; l < S.length(); l++) sum += tmp[l];
+        return sum == 0f;
     }
 }

@@ -29,4 +29,29 @@ final class Select {
         }
         return a[k];
     }
+
+    /**
+     * The median (lower median for even lengths) of non-negative floats, exactly as {@link #median},
+     * by radix selection on their bits (for x ≥ 0 the int bits order like the floats): four passes of
+     * byte histograms, with no data-dependent branches — several times faster than quickselect on
+     * the few hundred values of a token. {@code bits} is scratch of at least {@code n} ints.
+     */
+    static float medianOfNonNegative(float[] a, int n, int[] bits, int[] counts) {
+        for (int i = 0; i < n; i++) bits[i] = Float.floatToRawIntBits(a[i]);
+        int k = (n - 1) / 2;          // rank still to find among the values matching `prefix`
+        int prefix = 0;
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            java.util.Arrays.fill(counts, 0, 256, 0);
+            int high = shift + 8;     // bits above this byte must equal the prefix found so far
+            for (int i = 0; i < n; i++) {
+                int b = bits[i];
+                int match = high == 32 || (b >>> high) == prefix ? 1 : 0;
+                counts[(b >>> shift) & 0xff] += match;
+            }
+            int bucket = 0;
+            while (k >= counts[bucket]) k -= counts[bucket++];
+            prefix = (prefix << 8) | bucket;
+        }
+        return Float.intBitsToFloat(prefix);
+    }
 }

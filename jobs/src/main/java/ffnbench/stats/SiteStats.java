@@ -101,6 +101,9 @@ public final class SiteStats {
         final float[] fire, over, maxAbs, sum, sq, c2, c3, c4;
         final int[] bin;
         float[] tokenMax = new float[0];
+        // per SIMD lane across a block's rows: min, max, negative and near-zero counts; per row and lane: max |x|
+        final float[] lo = new float[64], hi = new float[64], neg = new float[64], near = new float[64];
+        float[] tokenMaxLanes = new float[0];
         float min, max;
         long negatives, nearZero;
 
@@ -114,6 +117,11 @@ public final class SiteStats {
         void reset(int rows) {
             for (float[] f : new float[][] {fire, over, maxAbs, sum, sq, c2, c3, c4}) java.util.Arrays.fill(f, 0f);
             if (tokenMax.length < rows) tokenMax = new float[rows];
+            if (tokenMaxLanes.length < rows * 64) tokenMaxLanes = new float[rows * 64];
+            java.util.Arrays.fill(lo, Float.POSITIVE_INFINITY);
+            java.util.Arrays.fill(hi, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(neg, 0f);
+            java.util.Arrays.fill(near, 0f);
             min = Float.POSITIVE_INFINITY;
             max = Float.NEGATIVE_INFINITY;
             negatives = 0;
@@ -137,15 +145,13 @@ public final class SiteStats {
         float eps = (float) config.nearZeroEps();
         float threshold = (float) config.outlierThreshold();
         int end = VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;
+        int lanes = end > 0 ? ChannelKernels.lanes() : 0;
         double[] sum = new double[width];
         double[] sq = new double[width];
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
-            if (end > 0) {
-                ChannelKernels.firstPass(data, row, end, eps, threshold, a, r);
-            } else {
-                a.tokenMax[r] = 0f;
-            }
+            a.tokenMax[r] = 0f;
+            if (end > 0) ChannelKernels.firstPass(data, row, end, eps, threshold, a, r);
             for (int c = end; c < width; c++) {
                 float v = data[row + c], abs = Math.abs(v);
                 if (v > 0f) a.fire[c] += 1f;
@@ -162,7 +168,22 @@ public final class SiteStats {
             if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
                 flush(a.sum, sum);
                 flush(a.sq, sq);
+                for (int l = 0; l < lanes; l++) {   // lane counts into long while they are exact in float
+                    a.negatives += (long) a.neg[l];
+                    a.nearZero += (long) a.near[l];
+                    a.neg[l] = 0f;
+                    a.near[l] = 0f;
+                }
             }
+        }
+        for (int l = 0; l < lanes; l++) {
+            a.min = Math.min(a.min, a.lo[l]);
+            a.max = Math.max(a.max, a.hi[l]);
+        }
+        for (int r = 0; r < rows && lanes > 0; r++) {
+            float m = a.tokenMax[r];
+            for (int l = 0; l < lanes; l++) m = Math.max(m, a.tokenMaxLanes[r * lanes + l]);
+            a.tokenMax[r] = m;
         }
         // Block sum (Neumaier-compensated over channels) → mean for the central pass.
         CompensatedSum blockSum = new CompensatedSum();
@@ -230,10 +251,10 @@ public final class SiteStats {
 
     private boolean allFinite(float[] data, int offset, int rows, int stride) {
         int end = VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;
+        if (end > 0 && !ChannelKernels.allFinite(data, offset, rows, stride, end, new float[ChannelKernels.lanes()])) return false;
         float acc = 0f;
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
-            if (end > 0 && !ChannelKernels.allFinite(data, row, end)) return false;
             for (int c = end; c < width; c++) acc += data[row + c] * 0f;
         }
         return acc == 0f;
@@ -326,6 +347,7 @@ public final class SiteStats {
     private void tokenRatios(float[] data, int offset, int rows, int stride, float[] tokenMax) {
         int m = Math.min(width, MEDIAN_CHANNELS);
         float[] abs = new float[m];
+        int[] bits = new int[m], counts = new int[256];
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
             float top = 0;
@@ -335,7 +357,7 @@ public final class SiteStats {
                 for (int c = 0; c < width; c++) top = Math.max(top, Math.abs(data[row + c]));
             }
             for (int i = 0; i < m; i++) abs[i] = Math.abs(data[row + (int) ((long) i * width / m)]);
-            float median = Select.median(abs);
+            float median = Select.medianOfNonNegative(abs, m, bits, counts);
             double ratio = median > 0 ? top / median : (top > 0 ? Double.POSITIVE_INFINITY : 1.0);
             if (!Double.isFinite(ratio)) ratio = Double.MAX_VALUE;
             if (ratio > maxTokenRatio) maxTokenRatio = ratio;

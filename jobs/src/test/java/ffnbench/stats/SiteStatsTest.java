@@ -186,5 +186,14 @@ class SiteStatsTest {
         Arrays.sort(sorted);
         assertEquals(sorted[500], Select.median(r));
         assertTrue(Select.kth(new float[] {2, 2, 2, 1}, 0) == 1f);
+        // the radix selection used per token agrees with quickselect on magnitudes, ties and zeros included
+        java.util.Random rnd = new java.util.Random(3);
+        for (int n : new int[] {1, 2, 3, 8, 255, 256}) {
+            for (int trial = 0; trial < 50; trial++) {
+                float[] v = new float[n];
+                for (int i = 0; i < n; i++) v[i] = trial % 5 == 0 ? rnd.nextInt(3) : Math.abs((float) rnd.nextGaussian() * (float) Math.pow(10, rnd.nextInt(7) - 3));
+                assertEquals(Select.median(v.clone()), Select.medianOfNonNegative(v.clone(), n, new int[n], new int[256]), n + "/" + trial);
+            }
+        }
     }
 }

@@ -1,0 +1,70 @@
+package ffnbench.perf;
+
+import ffnbench.bench.StatsRecorder;
+import ffnbench.model.Formulation;
+import ffnbench.model.Site;
+import ffnbench.model.SiteRecorder;
+import ffnbench.model.StageTimes;
+import ffnbench.model.TransformerLayer;
+import ffnbench.stats.CaseStats;
+import ffnbench.stats.StatsConfig;
+import ffnbench.weights.ModelSource;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the statistics cost: one block (LLaMA-shaped, d_model 1024, SwiGLU d_ff 2816 by default) over
+ * the same sequences with every statistics site on and with none, interleaved round by round in one
+ * JVM and thread. Reports the median time of each and the overhead, plus the statistics' ns per
+ * recorded value. {@code scripts/benchmark-stats [rounds=7] [sequences=8] [seq_len=256] [d_model=1024]}
+ */
+public final class StatsBenchmark {
+    private StatsBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        int sequences = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        int seqLen = args.length > 2 ? Integer.parseInt(args[2]) : 256;
+        int d = args.length > 3 ? Integer.parseInt(args[3]) : 1024;
+        int dFf = (int) Math.ceil(d * 2.75 / 256) * 256;
+        ModelSource.Layer l = ModelSource.load("preset:llama", 0, 1,
+                Map.of("d_model", "" + d, "heads", "" + d / 64, "d_ff", "" + dFf));
+        TransformerLayer layer = new TransformerLayer(l.config(), l.weights());
+        float[][] x = new float[sequences][];
+        for (int s = 0; s < sequences; s++) x[s] = KernelBenchmark.random(seqLen * d, 10 + s, 1);
+        Set<String> all = new LinkedHashSet<>();
+        all.add("input");
+        for (Site site : Site.values()) all.add(site.id());
+        System.out.printf(Locale.ROOT, "block d_model %d, d_ff %d (SwiGLU), %d sequences × %d tokens, 1 thread, %d rounds%n",
+                d, dFf, sequences, seqLen, rounds);
+        for (Formulation f : new Formulation[] {Formulation.SERIAL, Formulation.PARALLEL}) {
+            double[] off = new double[rounds], on = new double[rounds], statsOnly = new double[rounds];
+            long values = 0;
+            for (int r = -2; r < rounds; r++) {
+                long t0 = System.nanoTime();
+                for (float[] seq : x) layer.forward(seq, seqLen, f, SiteRecorder.NONE, new StageTimes());
+                long t1 = System.nanoTime();
+                CaseStats stats = new CaseStats(StatsConfig.DEFAULT);
+                StageTimes times = new StageTimes();
+                StatsRecorder rec = new StatsRecorder(stats, all, d, times);
+                for (float[] seq : x) {
+                    rec.record("input", seq, 0, seqLen, d, d);
+                    layer.forward(seq, seqLen, f, rec, times);
+                }
+                long t2 = System.nanoTime();
+                if (r >= 0) {
+                    off[r] = (t1 - t0) / 1e9;
+                    on[r] = (t2 - t1) / 1e9;
+                    statsOnly[r] = times.get(StageTimes.Stage.STATS) / 1e9;
+                    values = stats.sites().values().stream().mapToLong(s -> s.count()).sum();
+                }
+            }
+            double mOff = KernelBenchmark.median(off), mOn = KernelBenchmark.median(on), mStats = KernelBenchmark.median(statsOnly);
+            System.out.printf(Locale.ROOT, "%-8s statistics off %.3f s | all 9 sites on %.3f s | overhead %+.1f%% "
+                            + "(stats stage %.3f s, %.2f ns per recorded value, %,d values)%n", f.id(), mOff, mOn,
+                    (mOn / mOff - 1) * 100, mStats, mStats * 1e9 / values, values);
+        }
+    }
+}
