@@ -65,7 +65,8 @@ public final class MemoryPlan {
         long qkvWidth = d + 2L * c.kvHeads() * c.headDim();
         long floats = t * (9 * d + qkvWidth + 2 * g * f + f) + t * t + 4 * t * c.headDim();
         long statistics = (long) sites * Math.max(d, f) * 64;   // per-channel moments, counts and extremes
-        return 4 * floats + statistics;
+        long readerBatch = Math.max(4 * t * d, 32L << 20);       // the Parquet reader's batch (BenchJob caps it at ~32 MiB)
+        return 4 * floats + statistics + readerBatch;
     }
 
     public static Estimate estimate(BenchCase c, int seqLen) {

@@ -9,7 +9,8 @@ import java.util.Locale;
  *   wall(N, C, P, T) = J                                  job overhead (driver: planning, scheduling, result)
  *                    + max( waves · (T / P) · s ,          compute: per-slot seconds per token × tokens per task
  *                           T · b / B_storage )            input bandwidth of the shared storage
- *                    + P · (m + q / B_net)                 final merge of P statistics partials in one task
+ *                    + M(P) · (m + q / B_net)              statistics partials merged one after another
+ *   M(P) = P up to 64 partitions; above, 2·ceil(√P): BenchJob merges in two levels (√P groups in parallel, then the groups)
  *                    + N · W / B_storage                   weights read once per executor, all at once (checkpoints)
  *   waves = ceil(P / (N · C)),  s = executor run time / tokens  (Parquet decode, conversion, layers, statistics)
  * </pre>
@@ -58,7 +59,7 @@ public final class ScalingModel {
             if (busy < 2) return 1;
             long waves = (partitions + slots - 1) / slots;
             double ideal = waves * (tokens / (double) partitions) * slotSecondsPerToken;
-            double measured = wallSeconds - jobOverheadSeconds - partitions * mergeSecondsPerPartial;
+            double measured = wallSeconds - jobOverheadSeconds - mergedInSeries(partitions) * mergeSecondsPerPartial;
             return Math.max(0.05, Math.min(1.0, (busy * ideal / measured - 1) / (busy - 1)));
         }
     }
@@ -83,9 +84,14 @@ public final class ScalingModel {
         // tasks run in waves of `slots`: the busiest slot's time is the executor time divided evenly
         double perTask = executorRunSeconds / tasks;
         double busiestSlot = Math.ceil(tasks / (double) slots) * perTask;
-        double overhead = Math.max(0, wallSeconds - busiestSlot - tasks * mergeSecondsPerPartial);
+        double overhead = Math.max(0, wallSeconds - busiestSlot - mergedInSeries(tasks) * mergeSecondsPerPartial);
         return new Calibration(overhead, executorRunSeconds / tokens, mergeSecondsPerPartial, partialBytes,
                 inputBytesPerToken, weightBytesPerExecutor, 1.0);
+    }
+
+    /** Partials merged one after another on the critical path for P partitions (see BenchJob's two-level merge). */
+    public static long mergedInSeries(long partitions) {
+        return partitions <= 64 ? partitions : 2 * (long) Math.ceil(Math.sqrt(partitions));
     }
 
     public static Prediction predict(Calibration c, Assumptions a, int executors, int coresPerExecutor, long partitions,
@@ -96,7 +102,7 @@ public final class ScalingModel {
         double parallelLoss = busy / (1 + (busy - 1) * c.slotEfficiency());   // 1 when η = 1 (linear)
         double compute = waves * (tokens / (double) partitions) * c.slotSecondsPerToken() * parallelLoss;
         double input = tokens * c.inputBytesPerToken() / a.storageBytesPerSecond();
-        double merge = partitions * (c.mergeSecondsPerPartial() + c.partialBytes() / a.networkBytesPerSecond());
+        double merge = mergedInSeries(partitions) * (c.mergeSecondsPerPartial() + c.partialBytes() / a.networkBytesPerSecond());
         // every executor reads the checkpoint at once: N · W bytes through the shared storage
         double weights = executors * (double) c.weightBytesPerExecutor() / a.storageBytesPerSecond();
         double wall = c.jobOverheadSeconds() + Math.max(compute, input) + merge + weights;

@@ -29,6 +29,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 
 /**
  * The {@code bench} job: token batches → every case's layers as a Spark SQL function → statistics
@@ -103,7 +104,11 @@ public final class BenchJob {
             List<IterationResult> iterations = new ArrayList<>();
             Map<String, CaseStats> stats = new LinkedHashMap<>();
             long started = System.nanoTime();
-            int ran = 0;
+            // ETA by work left: tokens × FLOPs per token of the cases still to run, at the rate so far
+            double workLeft = 0, workDone = 0;
+            for (BenchCase c : cases) {
+                if (!CaseRecords.completed(work, c.id())) workLeft += work(c, shapes.get(inputByCase.get(c.id())));
+            }
             for (int i = 0; i < cases.size(); i++) {
                 BenchCase c = cases.get(i);
                 String input = inputByCase.get(c.id());
@@ -111,10 +116,12 @@ public final class BenchJob {
                     progress.printf("[%d/%d] %s: already completed, skipped%n", i + 1, cases.size(), c.id());
                 } else {
                     progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
-                            shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, ran, cases.size() - i + ran));
-                    CaseResult result = runCase(c, input, runId, listener);
+                            shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, workDone, workLeft));
+                    CaseResult result = runCase(c, input, shapes.get(input), runId, listener);
                     CaseRecords.write(work, c, result.iterations(), result.stats());
-                    ran++;
+                    double w = work(c, shapes.get(input));
+                    workDone += w;
+                    workLeft -= w;
                 }
                 CaseRecords.Completed r = CaseRecords.read(work, c);
                 iterations.addAll(r.iterations());
@@ -149,10 +156,18 @@ public final class BenchJob {
         return new Run(runId, dir, iterations, stats, Map.of());
     }
 
-    private static String eta(long startedNs, int done, int total) {
-        if (done == 0) return "";
-        double perCase = (System.nanoTime() - startedNs) / 1e9 / done;
-        return String.format(" — ETA %.0f s", perCase * (total - done));
+    private static String eta(long startedNs, double workDone, double workLeft) {
+        if (workDone == 0) return "";
+        double secondsPerWork = (System.nanoTime() - startedNs) / 1e9 / workDone;
+        return String.format(" — ETA %.0f s", secondsPerWork * workLeft);
+    }
+
+    /** A case's work for the ETA: tokens × the block's FLOPs per token × layers (a proxy, no more). */
+    private static double work(BenchCase c, TokenBatches.Shape shape) {
+        ffnbench.model.ModelConfig m = c.config();
+        double perToken = 2.0 * m.dModel() * (4.0 * m.dModel() + (m.ffn().gated() ? 3 : 2) * m.dFf())
+                + 4.0 * m.dModel() * shape.maxSeqLen();
+        return shape.tokens() * perToken * c.layers().size();
     }
 
     /**
@@ -192,7 +207,7 @@ public final class BenchJob {
     /** One case's measured iterations and the statistics merged in its final iteration. */
     private record CaseResult(List<IterationResult> iterations, CaseStats stats) { }
 
-    private CaseResult runCase(BenchCase c, String input, String runId, TaskMetricsListener listener)
+    private CaseResult runCase(BenchCase c, String input, TokenBatches.Shape shape, String runId, TaskMetricsListener listener)
             throws InterruptedException {
         List<IterationResult> iterations = new ArrayList<>();
         CaseStats stats = null;
@@ -203,7 +218,7 @@ public final class BenchJob {
             spark.sparkContext().setJobGroup(group, "ffnbench " + c.id() + (warm ? " warm-up " : " iteration ") + it, false);
             // A fresh Dataset per iteration: re-running one Dataset's plan can reuse its shuffle output
             // (Spark skips map stages it already ran), which would time only the final aggregation.
-            Dataset<Row> query = caseQuery(spark, SparkFunctions.block(c, spark.sparkContext().getConf()), c, input);
+            Dataset<Row> query = caseQuery(spark, SparkFunctions.block(c, spark.sparkContext().getConf()), c, input, shape);
             long t0 = System.nanoTime();
             Row r = query.first();
             long wall = System.nanoTime() - t0;
@@ -243,20 +258,53 @@ public final class BenchJob {
 
     /** The case's Spark query: tokens → the layers' function → sums of timings and merged statistics. */
     static Dataset<Row> caseQuery(SparkSession spark, org.apache.spark.sql.expressions.UserDefinedFunction block, BenchCase c,
-                                  String input) {
+                                  String input, TokenBatches.Shape shape) {
+        // Spark's vectorized Parquet reader decodes 4096 rows per batch; a row here is a whole sequence
+        // (seq_len × d floats), so 4096 of them can be gigabytes per task. Cap a batch at ~32 MiB.
+        long rowBytes = 4L * shape.maxSeqLen() * shape.dModel();
+        spark.conf().set("spark.sql.parquet.columnarReaderBatchSize", Long.toString(readerBatchRows(rowBytes)));
         Dataset<Row> tokens = TokenBatches.read(spark, input);
         if (tokens.rdd().getNumPartitions() != c.shards()) tokens = tokens.repartition(c.shards());
         // Project the function's result into one column first, so it is evaluated once per row.
         Dataset<Row> results = tokens.select(block.apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"));
-        List<Column> aggs = new ArrayList<>();
-        aggs.add(sum("r.tokens"));
-        aggs.add(sum("r.skipped"));
-        aggs.add(sum("r.flops"));
-        for (StageTimes.Stage s : BlockFunction.STAGES) aggs.add(sum("r." + s.id() + "_ns"));
-        aggs.add(sum("r.total_ns"));
-        aggs.add(udaf(new StatsMerge(c.stats()), org.apache.spark.sql.Encoders.BINARY()).apply(col("r.partials")));
-        return results.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
+        if (c.shards() <= TREE_MERGE_ABOVE) return merge(results, c, "r.");
+        // Many partitions: merge the statistics partials in two levels, ~√P groups of ~√P partitions
+        // merged in parallel tasks, then the groups in one task (docs/SCALING.md: the final merge is
+        // the one serial step; one level would merge all P partials there).
+        int groups = (int) Math.ceil(Math.sqrt(c.shards()));
+        Column group = functions.pmod(functions.spark_partition_id(), functions.lit(groups));
+        List<Column> level1 = mergeColumns(c, "r.");
+        Dataset<Row> grouped = results.groupBy(group.as("merge_group"))
+                .agg(level1.get(0), level1.subList(1, level1.size()).toArray(new Column[0])).drop("merge_group");
+        return merge(grouped, c, "");
+    }
 
+    /** Parquet reader batch (rows) for rows of {@code rowBytes}: about {@link #READER_BATCH_BYTES}, between 1 and 4096. */
+    static int readerBatchRows(long rowBytes) {
+        return (int) Math.max(1, Math.min(4096, READER_BATCH_BYTES / Math.max(1, rowBytes)));
+    }
+
+    static final long READER_BATCH_BYTES = 32L << 20;
+
+    /** Above this many partitions the statistics partials are merged in two levels. */
+    static final int TREE_MERGE_ABOVE = 64;
+
+    /**
+     * Sums of the result's counters and the merged statistics, named as the result's fields; the
+     * inputs are read as {@code prefix + field} (the function's struct column, or a previous level).
+     */
+    private static List<Column> mergeColumns(BenchCase c, String prefix) {
+        List<Column> aggs = new ArrayList<>();
+        for (String f : new String[] {"tokens", "skipped", "flops"}) aggs.add(sum(prefix + f).as(f));
+        for (StageTimes.Stage s : BlockFunction.STAGES) aggs.add(sum(prefix + s.id() + "_ns").as(s.id() + "_ns"));
+        aggs.add(sum(prefix + "total_ns").as("total_ns"));
+        aggs.add(udaf(new StatsMerge(c.stats()), org.apache.spark.sql.Encoders.BINARY()).apply(col(prefix + "partials")).as("partials"));
+        return aggs;
+    }
+
+    private static Dataset<Row> merge(Dataset<Row> rows, BenchCase c, String prefix) {
+        List<Column> aggs = mergeColumns(c, prefix);
+        return rows.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
     }
 
     /** Spark wraps executor exceptions; users should see the root cause's message (it names the problem). */

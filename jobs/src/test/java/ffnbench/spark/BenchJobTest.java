@@ -126,13 +126,13 @@ class BenchJobTest {
     @Test
     void statisticsDoNotDependOnPartitioning() throws Exception {
         Map<Integer, CaseStats> byShards = new HashMap<>();
-        for (int shards : new int[] {1, 3, 7}) {
+        for (int shards : new int[] {1, 3, 7, BenchJob.TREE_MERGE_ABOVE + 6}) {   // the last merges in two levels
             BenchConfig cfg = config(MODEL + ", \"variants\": [\"swiglu\"], \"formulations\": [\"parallel\"]}",
                     Map.of("shards", Integer.toString(shards)));
             byShards.put(shards, run(cfg).stats().get("tiny.swiglu.parallel"));
         }
         CaseStats one = byShards.get(1);
-        for (int shards : new int[] {3, 7}) assertSameStats(one, byShards.get(shards));
+        for (int shards : new int[] {3, 7, BenchJob.TREE_MERGE_ABOVE + 6}) assertSameStats(one, byShards.get(shards));
     }
 
     @Test

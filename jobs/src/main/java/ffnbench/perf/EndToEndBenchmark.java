@@ -1,0 +1,108 @@
+package ffnbench.perf;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ffnbench.bench.BenchCase;
+import ffnbench.bench.BenchConfig;
+import ffnbench.bench.IterationResult;
+import ffnbench.bench.LayerCache;
+import ffnbench.bench.StatsRecorder;
+import ffnbench.data.TokenBatches;
+import ffnbench.data.TokenGenerator;
+import ffnbench.model.StageTimes;
+import ffnbench.model.TransformerLayer;
+import ffnbench.spark.BenchJob;
+import ffnbench.spark.Sessions;
+import ffnbench.stats.CaseStats;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark {@code bench} job against the kernel alone on the same work: the same block over the
+ * same sequences (read back from the job's Parquet input into memory), on as many threads as the
+ * job has task slots, with the same statistics setting. Prints both throughputs, their ratio and
+ * where the job's remaining time goes (Parquet decode and conversion, statistics, scheduling).
+ * {@code scripts/benchmark-e2e [sequences=400] [seq_len=256] [d_model=768] [stats=false] [master=local[2]]}
+ */
+public final class EndToEndBenchmark {
+    private EndToEndBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int sequences = args.length > 0 ? Integer.parseInt(args[0]) : 400;
+        int seqLen = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+        int d = args.length > 2 ? Integer.parseInt(args[2]) : 768;
+        boolean stats = args.length > 3 && Boolean.parseBoolean(args[3]);
+        String master = args.length > 4 ? args[4] : "local[2]";
+        SparkSession spark = Sessions.getOrCreate("ffnbench e2e benchmark", master);
+        int slots = spark.sparkContext().defaultParallelism();
+        Path dir = Files.createTempDirectory("ffnbench-e2e");
+        String input = dir.resolve("tokens.parquet").toString();
+        TokenBatches.generate(spark, sequences, seqLen, d, TokenGenerator.Distribution.LLM, 7, 2 * slots).write().parquet(input);
+        String json = String.format(Locale.ROOT, """
+                {"name": "e2e", "output": "%s", "data": {"input": "%s"}, "shards": %d,
+                 "models": [{"name": "gpt2-%d", "source": "preset:gpt2", "set": {"d_model": %d, "heads": %d, "d_ff": %d},
+                             "formulations": ["serial"]}],
+                 "iterations": {"warmup": 1, "measured": 3}, "stats": {"enabled": %b}}""",
+                dir.resolve("runs"), input, 2 * slots, d, d, d / 64, 4 * d, stats);
+        BenchConfig cfg = BenchConfig.parse(new ObjectMapper().readTree(json), Map.of());
+        BenchCase c = BenchCase.expand(cfg).get(0);
+        BenchJob.Run run = new BenchJob(spark, cfg, new PrintStream(new ByteArrayOutputStream())).run();
+
+        // the kernel alone: same sequences in memory, `slots` threads, same layer and statistics
+        List<float[]> rows = new ArrayList<>();
+        for (Row r : TokenBatches.read(spark, input).select("hidden").collectAsList()) {
+            List<Float> h = r.getList(0);
+            float[] x = new float[h.size()];
+            for (int i = 0; i < x.length; i++) x[i] = h.get(i);
+            rows.add(x);
+        }
+        TransformerLayer layer = LayerCache.layers(c)[0];
+        ExecutorService pool = Executors.newFixedThreadPool(slots);
+        double[] kernel = new double[4];
+        for (int it = 0; it < kernel.length; it++) {
+            long t0 = System.nanoTime();
+            List<Future<?>> parts = new ArrayList<>();
+            for (int s = 0; s < slots; s++) {
+                int slot = s;
+                parts.add(pool.submit(() -> {
+                    CaseStats cs = new CaseStats(c.stats());
+                    StageTimes times = new StageTimes();
+                    StatsRecorder rec = new StatsRecorder(cs, stats ? c.sites() : java.util.Set.of(), d, times);
+                    for (int i = slot; i < rows.size(); i += slots) {
+                        if (stats) rec.record("input", rows.get(i), 0, seqLen, d, d);
+                        layer.forward(rows.get(i), seqLen, c.formulation(), rec, times);
+                    }
+                }));
+            }
+            for (Future<?> f : parts) f.get();
+            kernel[it] = (System.nanoTime() - t0) / 1e9;
+        }
+        pool.shutdown();
+        double kernelS = KernelBenchmark.median(java.util.Arrays.copyOfRange(kernel, 1, kernel.length));   // first = warm-up
+        List<IterationResult> its = run.iterations();
+        double wall = its.stream().mapToDouble(r -> r.wallNs() / 1e9).sorted().toArray()[its.size() / 2];
+        IterationResult mid = its.stream().filter(r -> r.wallNs() / 1e9 == wall).findFirst().orElseThrow();
+        long tokens = (long) sequences * seqLen;
+        double function = mid.taskTotalNs() / 1e9, executorRun = mid.executorRunTimeMs() / 1e3;
+        double statsS = mid.stage(StageTimes.Stage.STATS) / 1e9;
+        System.out.printf(Locale.ROOT, "%,d tokens, d_model %d, d_ff %d (%s), serial block, statistics %s, %s (%d slots)%n",
+                tokens, d, 4 * d, c.variant(), stats ? "all sites" : "off", master, slots);
+        System.out.printf(Locale.ROOT, "kernel alone   %.2f s  %,.0f tokens/s%n", kernelS, tokens / kernelS);
+        System.out.printf(Locale.ROOT, "bench job      %.2f s  %,.0f tokens/s  → %.3f× the kernel%n", wall, tokens / wall,
+                kernelS / wall);
+        System.out.printf(Locale.ROOT, "job breakdown (task time summed over %d slots): layers %.2f s (of which statistics %.2f s), "
+                        + "Parquet decode + array conversion + task overhead %.2f s, driver/scheduling (wall − busy/slots) %.2f s%n",
+                slots, function - statsS, statsS, executorRun - function, wall - executorRun / slots);
+        spark.stop();
+    }
+}
