@@ -65,8 +65,10 @@ public final class MemoryPlan {
         long qkvWidth = d + 2L * c.kvHeads() * c.headDim();
         long floats = t * (9 * d + qkvWidth + 2 * g * f + f) + t * t + 4 * t * c.headDim();
         long statistics = (long) sites * Math.max(d, f) * 64;   // per-channel moments, counts and extremes
-        long readerBatch = Math.max(4 * t * d, 32L << 20);       // the Parquet reader's batch (BenchJob caps it at ~32 MiB)
-        return 4 * floats + statistics + readerBatch;
+        // the Parquet reader: a batch (BenchJob caps it at ~8 MiB, growing by doubling) and a row group
+        // of the input column (32 MiB for data ffnbench writes; others' files may hold more)
+        long reader = 3 * Math.max(4 * t * d, 8L << 20) + (32L << 20);
+        return 4 * floats + statistics + reader;
     }
 
     public static Estimate estimate(BenchCase c, int seqLen) {

@@ -44,7 +44,7 @@ public final class GenerateCommand implements Callable<Integer> {
         TokenGenerator.Distribution dist = TokenGenerator.Distribution.parse(distribution);
         SparkSession spark = Sessions.getOrCreate("ffnbench generate", sparkOptions.master);
         TokenBatches.generate(spark, sequences, seqLen, dModel, dist, seed, partitions)
-                .write().mode(SaveMode.ErrorIfExists).parquet(output);
+                .write().option("parquet.block.size", TokenBatches.ROW_GROUP_BYTES).mode(SaveMode.ErrorIfExists).parquet(output);
         System.err.printf("ffnbench generate: wrote %,d sequences × %d tokens × d_model %d (%s, seed %d) to %s%n",
                 sequences, seqLen, dModel, dist.id(), seed, output);
         return 0;

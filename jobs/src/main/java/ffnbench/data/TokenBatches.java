@@ -41,6 +41,13 @@ public final class TokenBatches {
     private TokenBatches() {}
 
     /** What a token dataset holds, from its metadata columns only (cheap: the hidden column is not read). */
+    /**
+     * Row-group size for token batches ffnbench writes: a reader holds a whole row group of a column
+     * in memory per task, and a row here is a whole sequence, so Parquet's default 128 MB row groups
+     * would cost 128 MB of heap per running task. 32 MB keeps tasks small and files still efficient.
+     */
+    public static final long ROW_GROUP_BYTES = 32L << 20;
+
     public record Shape(long sequences, long tokens, int dModel, int minSeqLen, int maxSeqLen) { }
 
     /**

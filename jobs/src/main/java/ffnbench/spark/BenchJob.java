@@ -195,7 +195,7 @@ public final class BenchJob {
                     progress.printf("generating %,d sequences × %d tokens × d_model %d (%s, seed %d) → %s%n",
                             c.sequences(), c.seqLen(), c.dModel(), d.distribution().id(), d.seed(), out);
                     TokenBatches.generate(spark, c.sequences(), c.seqLen(), c.dModel(), d.distribution(), d.seed(), c.shards())
-                            .write().mode(SaveMode.ErrorIfExists).parquet(out.toString());
+                            .write().option("parquet.block.size", TokenBatches.ROW_GROUP_BYTES).mode(SaveMode.ErrorIfExists).parquet(out.toString());
                 }
                 generated.put(name, out.toString());
             }
@@ -260,7 +260,7 @@ public final class BenchJob {
     static Dataset<Row> caseQuery(SparkSession spark, org.apache.spark.sql.expressions.UserDefinedFunction block, BenchCase c,
                                   String input, TokenBatches.Shape shape) {
         // Spark's vectorized Parquet reader decodes 4096 rows per batch; a row here is a whole sequence
-        // (seq_len × d floats), so 4096 of them can be gigabytes per task. Cap a batch at ~32 MiB.
+        // (seq_len × d floats), so 4096 of them can be gigabytes per task. Cap a batch at ~8 MiB.
         long rowBytes = 4L * shape.maxSeqLen() * shape.dModel();
         spark.conf().set("spark.sql.parquet.columnarReaderBatchSize", Long.toString(readerBatchRows(rowBytes)));
         Dataset<Row> tokens = TokenBatches.read(spark, input);
@@ -284,7 +284,7 @@ public final class BenchJob {
         return (int) Math.max(1, Math.min(4096, READER_BATCH_BYTES / Math.max(1, rowBytes)));
     }
 
-    static final long READER_BATCH_BYTES = 32L << 20;
+    static final long READER_BATCH_BYTES = 8L << 20;
 
     /** Above this many partitions the statistics partials are merged in two levels. */
     static final int TREE_MERGE_ABOVE = 64;
