@@ -347,10 +347,14 @@ final class RunWriter {
                     (Double) c.get("gflops_per_s"), (Boolean) c.get("retried") ? "yes" : "no"));
         }
         if (!ratios.isEmpty()) {
-            md.append("\n## Parallel vs serial (throughput ratio)\n\n| model | variant | formulation | speedup | 95% CI |\n|---|---|---|---:|---|\n");
+            md.append("\n## Parallel vs serial (throughput ratio)\n\n| model | variant | formulation | sweep point | speedup | 95% CI |\n"
+                    + "|---|---|---|---|---:|---|\n");
             for (Map<String, Object> r : ratios) {
-                md.append(String.format("| %s | %s | %s | %.3f | [%.3f, %.3f] |%n", r.get("model"), r.get("variant"),
-                        r.get("formulation"), (Double) r.get("speedup_over_serial"), (Double) r.get("ci95_low"), (Double) r.get("ci95_high")));
+                String point = ((Map<?, ?>) r.get("sweep")).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(java.util.stream.Collectors.joining(", "));
+                md.append(String.format("| %s | %s | %s | %s | %.3f | [%.3f, %.3f] |%n", r.get("model"), r.get("variant"),
+                        r.get("formulation"), point.isEmpty() ? "—" : point, (Double) r.get("speedup_over_serial"),
+                        (Double) r.get("ci95_low"), (Double) r.get("ci95_high")));
             }
         }
         if (!stats.isEmpty()) {

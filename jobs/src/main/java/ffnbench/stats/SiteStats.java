@@ -333,6 +333,10 @@ public final class SiteStats {
     private void sample(float[] data, int offset, int rows, int stride) {
         long n = (long) rows * width;
         long step = Math.max(1, (n + config.quantileSample() - 1) / config.quantileSample());
+        // A step sharing a factor with the width would visit only some channels (e.g. step 384 on a
+        // 1536-wide site sees 4 channels): take the next step coprime with the width, so the systematic
+        // sample cycles through every channel.
+        while (java.math.BigInteger.valueOf(step).gcd(java.math.BigInteger.valueOf(width)).longValue() != 1) step++;
         for (long i = 0; i < n; i += step) {
             float v = data[offset + (int) (i / width) * stride + (int) (i % width)];
             if (Float.isFinite(v)) sketch.update(v);

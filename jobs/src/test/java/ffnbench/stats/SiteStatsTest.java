@@ -136,6 +136,19 @@ class SiteStatsTest {
     }
 
     @Test
+    void quantileSampleSeesEveryChannel() {
+        // each channel holds its own index: the median over all values is the middle channel. A
+        // systematic step sharing a factor with the width (384 here) would sample 4 channels only.
+        int rows = 1024, width = 1536;
+        float[] x = new float[rows * width];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < width; c++) x[r * width + c] = c;
+        SiteStats s = new SiteStats(StatsConfig.DEFAULT, width, false);
+        s.add(x, 0, rows, width);
+        assertEquals(767.5, s.quantile(0.5), 0.03 * width);
+        assertEquals(0.99 * width, s.quantile(0.99), 0.03 * width);
+    }
+
+    @Test
     void massiveActivationRatioPerToken() {
         // token 0: one value 500, the rest 1 → max/median = 500; token 1: all 1 → 1
         int d = 9;
