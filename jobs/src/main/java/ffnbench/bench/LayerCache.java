@@ -39,9 +39,31 @@ public final class LayerCache {
     }
 
     public static TransformerLayer[] layers(BenchCase c) {
+        return layers(c, null);
+    }
+
+    /** Layers built from shipped weights (a Spark broadcast), in this JVM. A diagnostic for tests. */
+    public static final java.util.concurrent.atomic.LongAdder BUILT_FROM_SHIPPED = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * A case's layers. With {@code shipped} (layer index → tensors, e.g. the value of a Spark broadcast
+     * of a checkpoint the driver read) the layers are built from those tensors and the case's resolved
+     * config, so executors never read the checkpoint themselves; else from the case's source.
+     */
+    public static TransformerLayer[] layers(BenchCase c, java.util.function.Supplier<Map<Integer, Map<String, float[]>>> shipped) {
         List<Integer> idx = c.layers();
         TransformerLayer[] out = new TransformerLayer[idx.size()];
-        for (int i = 0; i < out.length; i++) out[i] = get(c.source(), c.seed(), c.overrides(), idx.get(i), c.weightsDtype());
+        for (int i = 0; i < out.length; i++) {
+            int layer = idx.get(i);
+            if (shipped == null) {
+                out[i] = get(c.source(), c.seed(), c.overrides(), layer, c.weightsDtype());
+                continue;
+            }
+            out[i] = LAYERS.computeIfAbsent(new Key(c.source(), c.seed(), c.overrides(), layer, c.weightsDtype()), k -> {
+                BUILT_FROM_SHIPPED.increment();
+                return new TransformerLayer(c.config(), new ffnbench.model.LayerWeights(shipped.get().get(k.layer)).roundedTo(k.weightsDtype));
+            });
+        }
         return out;
     }
 }

@@ -11,7 +11,9 @@ import java.util.Locale;
  *                           T · b / B_storage )            input bandwidth of the shared storage
  *                    + M(P) · (m + q / B_net)              statistics partials merged one after another
  *   M(P) = P up to 64 partitions; above, 2·ceil(√P): BenchJob merges in two levels (√P groups in parallel, then the groups)
- *                    + N · W / B_storage                   weights read once per executor, all at once (checkpoints)
+ *                    + ceil(log2(N + 1)) · W / B_net       checkpoint weights: read by the driver, sent by torrent broadcast
+ *                                                          (each executor fetches W once, from the driver or peers that
+ *                                                          already have it, so the senders double every round)
  *   waves = ceil(P / (N · C)),  s = executor run time / tokens  (Parquet decode, conversion, layers, statistics)
  * </pre>
  * With k = min(P, N·C) slots busy, compute is divided by the effective parallelism
@@ -40,7 +42,7 @@ public final class ScalingModel {
      * @param mergeSecondsPerPartial m: time to merge one statistics partial (measured by merging it)
      * @param partialBytes          q: serialised statistics partial of one task
      * @param inputBytesPerToken    b: Parquet bytes per token (d_model × 4, plus list overhead)
-     * @param weightBytesPerExecutor W: checkpoint bytes each executor reads (0 for seeded weights)
+     * @param weightBytesPerExecutor W: checkpoint bytes each executor receives (0 for seeded weights)
      */
     public record Calibration(double jobOverheadSeconds, double slotSecondsPerToken, double mergeSecondsPerPartial,
                               long partialBytes, double inputBytesPerToken, long weightBytesPerExecutor, double slotEfficiency) {
@@ -103,8 +105,8 @@ public final class ScalingModel {
         double compute = waves * (tokens / (double) partitions) * c.slotSecondsPerToken() * parallelLoss;
         double input = tokens * c.inputBytesPerToken() / a.storageBytesPerSecond();
         double merge = mergedInSeries(partitions) * (c.mergeSecondsPerPartial() + c.partialBytes() / a.networkBytesPerSecond());
-        // every executor reads the checkpoint at once: N · W bytes through the shared storage
-        double weights = executors * (double) c.weightBytesPerExecutor() / a.storageBytesPerSecond();
+        // torrent broadcast: the number of executors holding the weights doubles every round of W / B_net
+        double weights = Math.ceil(Math.log(executors + 1.0) / Math.log(2)) * c.weightBytesPerExecutor() / a.networkBytesPerSecond();
         double wall = c.jobOverheadSeconds() + Math.max(compute, input) + merge + weights;
         String bound = "compute";
         double biggest = compute;

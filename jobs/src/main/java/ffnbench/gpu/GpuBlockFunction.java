@@ -6,7 +6,6 @@ import ai.rapids.cudf.DType;
 import ai.rapids.cudf.HostColumnVector;
 import com.nvidia.spark.RapidsUDF;
 import ffnbench.bench.BenchCase;
-import ffnbench.bench.LayerCache;
 import ffnbench.model.Site;
 import ffnbench.model.TransformerLayer;
 import ffnbench.spark.BlockFunction;
@@ -53,7 +52,7 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
     private GpuLayer[] gpuLayers() {
         BenchCase c = benchCase();
         return LAYERS.computeIfAbsent(c.id() + "/" + precision, k -> {
-            TransformerLayer[] cpu = LayerCache.layers(c);
+            TransformerLayer[] cpu = layers();
             GpuLayer[] out = new GpuLayer[cpu.length];
             for (int i = 0; i < cpu.length; i++) out[i] = new GpuLayer(cpu[i], precision);
             return out;
@@ -115,7 +114,7 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
 
     private ColumnVector result(BenchCase c, int[] starts, byte[] partial, long totalNs) {
         int rows = starts.length - 1;
-        TransformerLayer[] cpu = LayerCache.layers(c);
+        TransformerLayer[] cpu = layers();
         long[] tokens = new long[rows], flops = new long[rows], zeros = new long[rows], total = new long[rows];
         int[] skipped = new int[rows];
         for (int r = 0; r < rows; r++) {

@@ -141,6 +141,8 @@ public final class BenchJob {
             throw unwrap(e);
         } finally {
             spark.sparkContext().removeSparkListener(listener);
+            shipped.values().forEach(b -> b.destroy());
+            shipped.clear();
         }
     }
 
@@ -204,6 +206,30 @@ public final class BenchJob {
         return byCase;
     }
 
+    /** Broadcasts of checkpoint weights, one per checkpoint source and layer list, for this run. */
+    private final Map<String, org.apache.spark.broadcast.Broadcast<Map<Integer, Map<String, float[]>>>> shipped = new LinkedHashMap<>();
+
+    /**
+     * Weights of a checkpoint source (a directory), read once by the driver and broadcast, so each
+     * executor receives them once (Spark's torrent broadcast) and no executor needs the driver's
+     * path; null for seeded presets (rebuilt from the seed) and the built-in MiniLM.
+     */
+    private org.apache.spark.broadcast.Broadcast<Map<Integer, Map<String, float[]>>> shippedWeights(BenchCase c) {
+        if (!Files.isDirectory(Path.of(c.source()))) return null;
+        return shipped.computeIfAbsent(c.source() + "|" + c.layers(), k -> {
+            Map<Integer, Map<String, float[]>> layers = new LinkedHashMap<>();
+            for (int layer : c.layers()) {
+                try {
+                    layers.put(layer, ffnbench.weights.ModelSource.load(c.source(), layer, c.seed(), Map.of()).weights().tensors());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            progress.printf("broadcasting the weights of %s layers %s to the executors%n", c.source(), c.layers());
+            return org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(layers);
+        });
+    }
+
     /** One case's measured iterations and the statistics merged in its final iteration. */
     private record CaseResult(List<IterationResult> iterations, CaseStats stats) { }
 
@@ -218,7 +244,8 @@ public final class BenchJob {
             spark.sparkContext().setJobGroup(group, "ffnbench " + c.id() + (warm ? " warm-up " : " iteration ") + it, false);
             // A fresh Dataset per iteration: re-running one Dataset's plan can reuse its shuffle output
             // (Spark skips map stages it already ran), which would time only the final aggregation.
-            Dataset<Row> query = caseQuery(spark, SparkFunctions.block(c, spark.sparkContext().getConf()), c, input, shape);
+            BlockFunction f = GpuSupport.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c));
+            Dataset<Row> query = caseQuery(spark, SparkFunctions.block(f), c, input, shape);
             long t0 = System.nanoTime();
             Row r = query.first();
             long wall = System.nanoTime() - t0;

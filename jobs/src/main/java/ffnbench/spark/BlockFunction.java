@@ -45,9 +45,22 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
     public static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
 
     private final BenchCase benchCase;
+    /** Checkpoint weights the driver broadcast (layer → tensors), or null: the layers come from the case's source. */
+    private org.apache.spark.broadcast.Broadcast<java.util.Map<Integer, java.util.Map<String, float[]>>> shippedWeights;
 
     public BlockFunction(BenchCase benchCase) {
         this.benchCase = benchCase;
+    }
+
+    /** Uses weights shipped by a Spark broadcast (read once by the driver, sent once per executor). */
+    public BlockFunction withShippedWeights(org.apache.spark.broadcast.Broadcast<java.util.Map<Integer, java.util.Map<String, float[]>>> w) {
+        this.shippedWeights = w;
+        return this;
+    }
+
+    /** The case's layers in this JVM (built once, cached by LayerCache). */
+    protected TransformerLayer[] layers() {
+        return LayerCache.layers(benchCase, shippedWeights == null ? null : shippedWeights::value);
     }
 
     public BenchCase benchCase() {
@@ -82,7 +95,7 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
         }
         Set<String> sites = c.statsEnabled() ? c.sites() : Set.of();
         StatsRecorder recorder = new StatsRecorder(stats, sites, dModel, times);
-        TransformerLayer[] layers = LayerCache.layers(c);
+        TransformerLayer[] layers = layers();
         float[] x = hidden;
         long flops = 0;
         for (int i = 0; i < layers.length; i++) {

@@ -36,8 +36,8 @@ class ScalingModelTest {
         // above 64 partitions the partials merge in two levels: 2·ceil(√P) in series
         assertEquals(64, ScalingModel.mergedInSeries(64));
         assertEquals(2 * 127, ScalingModel.mergedInSeries(16_000));
-        // checkpoint weights: N executors read W each through the shared storage
+        // checkpoint weights by torrent broadcast: ceil(log2(1001)) = 10 rounds of 2.8 GB at 1 GB/s
         ScalingModel.Calibration ckpt = new ScalingModel.Calibration(0.5, 1e-3, 0, 0, 4000, 2_800_000_000L, 1.0);
-        assertEquals(280, ScalingModel.predict(ckpt, A, 1000, 4, 4000, 1_000_000).weightSeconds(), 1e-9);
+        assertEquals(28, ScalingModel.predict(ckpt, A, 1000, 4, 4000, 1_000_000).weightSeconds(), 1e-9);
     }
 }

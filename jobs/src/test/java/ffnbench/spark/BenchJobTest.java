@@ -136,6 +136,23 @@ class BenchJobTest {
     }
 
     @Test
+    void checkpointWeightsAreBroadcastOnceAndGiveTheSameResults() throws Exception {
+        // an ffnbench-layers checkpoint holding exactly the seeded weights of MODEL's two layers
+        java.util.Map<String, String> set = Map.of("d_model", "64", "heads", "4", "kv_heads", "2", "d_ff", "96");
+        java.util.Map<Integer, ffnbench.model.LayerWeights> layers = new HashMap<>();
+        for (int l : new int[] {0, 1}) layers.put(l, ffnbench.weights.ModelSource.load("preset:llama", l, 3, set).weights());
+        Path ckpt = dir.resolve("ckpt-" + System.nanoTime());
+        ffnbench.weights.LayerCheckpoint.write(ckpt, ffnbench.weights.ModelSource.config("preset:llama", set), layers);
+        long before = ffnbench.bench.LayerCache.BUILT_FROM_SHIPPED.sum();
+        BenchConfig fromCheckpoint = config("{\"name\": \"tiny\", \"source\": \"" + ckpt + "\", \"layers\": [0, 1], "
+                + "\"formulations\": [\"serial\"]}", Map.of());
+        CaseStats shipped = run(fromCheckpoint).stats().get("tiny.swiglu.serial");
+        assertEquals(2, ffnbench.bench.LayerCache.BUILT_FROM_SHIPPED.sum() - before, "both layers built from the broadcast");
+        CaseStats seeded = run(config(MODEL + ", \"formulations\": [\"serial\"]}", Map.of())).stats().get("tiny.swiglu.serial");
+        assertSameStats(seeded, shipped);
+    }
+
+    @Test
     void injectedTaskFailureIsRetriedAndMarked() throws Exception {
         String m = MODEL + ", \"variants\": [\"swiglu\"], \"formulations\": [\"serial\"]}";
         BenchJob.Run clean = run(config(m, Map.of()));
