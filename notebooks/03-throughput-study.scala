@@ -2,8 +2,9 @@
 // MAGIC %md
 // MAGIC # Throughput study: tokens/s across sequence lengths and model widths, serial vs parallel
 // MAGIC
-// MAGIC One bench run per (d_model, seq_len); each run measures the serial and the parallel block on identical
-// MAGIC weights and tokens. On Databricks, `display()` of the final table gives the throughput-vs-size plot.
+// MAGIC One config whose `d_model` and `seq_len` are lists: ffnbench runs their cross product (serial and parallel
+// MAGIC block on identical weights and tokens at every point) as one resumable study. On Databricks, `display()` of the
+// MAGIC final table gives the throughput-vs-size plot; `scripts/ffnbench report` draws it with the knee marked.
 
 // COMMAND ----------
 
@@ -24,28 +25,29 @@ val tokens = intList("tokens", 1, 100000000).head
 // COMMAND ----------
 
 case class Point(d_model: Int, seq_len: Int, formulation: String, tokens_per_s: Double, gflops_per_s: Double)
-val points = for (d <- dModels; t <- seqLens) yield {
-  val json = s"""{
-    "name": "throughput-d$d-t$t", "output": "${dbutils.widgets.get("output")}",
-    "data": {"sequences": ${math.max(1, tokens / t)}, "seq_len": $t, "distribution": "gaussian", "seed": 7},
-    "shards": ${spark.sparkContext.defaultParallelism},
-    "models": [{"name": "llama", "source": "preset:llama",
-                "set": {"d_model": $d, "heads": ${d / 64}, "d_ff": ${ffnbench.model.FfnVariant.gatedHiddenWidth(4 * d, 64)}},
-                "formulations": ["serial", "parallel"]}],
-    "iterations": {"warmup": 1, "measured": 2},
-    "stats": {"enabled": false}
-  }"""
-  val config = ffnbench.bench.BenchConfig.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json), java.util.Map.of())
-  val run = new ffnbench.spark.BenchJob(spark, config, System.out).run()
-  import scala.collection.JavaConverters._
-  run.iterations.asScala.groupBy(_.benchCase.formulation.id).map { case (f, its) =>
-    Point(d, t, f, its.map(_.tokensPerSecond).sum / its.size, its.map(_.gflops).sum / its.size)
-  }
-}
+val json = s"""{
+  "name": "throughput", "study": "throughput-${dModels.mkString("_")}-${seqLens.mkString("_")}-$tokens",
+  "output": "${dbutils.widgets.get("output")}",
+  "data": {"sequences": ${math.max(1, tokens / seqLens.max)}, "seq_len": [${seqLens.mkString(", ")}], "distribution": "gaussian", "seed": 7},
+  "shards": ${spark.sparkContext.defaultParallelism},
+  "models": [{"name": "llama", "source": "preset:llama",
+              "set": {"d_model": [${dModels.mkString(", ")}], "heads": 2, "d_ff": "2.6875x"},
+              "formulations": ["serial", "parallel"]}],
+  "iterations": {"warmup": 1, "measured": 2},
+  "stats": {"enabled": false}
+}"""
+// a re-run of this cell resumes the study (completed points are skipped), so a detached cluster loses nothing
+val config = ffnbench.bench.BenchConfig.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json), java.util.Map.of())
+val run = new ffnbench.spark.BenchJob(spark, config, System.out).run()
+import scala.collection.JavaConverters._
+val points = run.iterations.asScala.groupBy(_.benchCase.id).values.map { its =>
+  val c = its.head.benchCase
+  Point(c.dModel, c.seqLen, c.formulation.id, its.map(_.tokensPerSecond).sum / its.size, its.map(_.gflops).sum / its.size)
+}.toSeq
 
 // COMMAND ----------
 
-val table = spark.createDataFrame(points.flatten).orderBy("d_model", "seq_len", "formulation")
+val table = spark.createDataFrame(points).orderBy("d_model", "seq_len", "formulation")
 display(table)
 
 // COMMAND ----------
