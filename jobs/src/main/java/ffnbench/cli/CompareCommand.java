@@ -23,8 +23,13 @@ public final class CompareCommand implements Callable<Integer> {
     /** Exit code for "a significant regression was found" (distinct from errors, for CI scripts). */
     public static final int REGRESSION_EXIT = 3;
 
-    @Parameters(arity = "2..*", paramLabel = "RUN_DIR", description = "Base run directory, then the runs to compare with it.")
+    @Parameters(arity = "1..*", paramLabel = "RUN_DIR", description = "Base run directory, then the runs to compare with it.")
     List<Path> runs;
+
+    @Option(names = "--within", paramLabel = "A=B",
+            description = {"Compare inside each run instead: cases whose id has segment A against the same id with B,",
+                "e.g. --within serial=parallel (B relative to A)."})
+    String within;
 
     @Option(names = "--metrics", split = ",", defaultValue = "tokens_per_s,gflops_per_s,wall_s",
             description = "Timings columns to compare (default: ${DEFAULT-VALUE}).")
@@ -43,11 +48,18 @@ public final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Comparison.Metric> ms = metrics.stream().map(String::trim).map(Comparison.Metric::parse).toList();
+        String[] pair = null;
+        if (within != null) {
+            pair = within.split("=", -1);
+            if (pair.length != 2 || pair[0].isBlank() || pair[1].isBlank() || pair[0].equals(pair[1])) {
+                throw new IllegalArgumentException("--within must be A=B with two different id segments, e.g. serial=parallel");
+            }
+        }
         for (Path p : runs) ReportJob.open(p);   // validate before starting Spark
         Path out = output != null ? output
                 : Path.of("runs", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         CompareJob.Result r = CompareJob.run(Sessions.getOrCreate("ffnbench compare",
-                sparkOptions.master == null ? "local[1]" : sparkOptions.master), runs, ms, threshold, out);
+                sparkOptions.master == null ? "local[1]" : sparkOptions.master), runs, ms, threshold, out, pair);
         System.out.println(r.markdown());
         System.out.println("Written: " + out.resolve("compare.md") + ", compare.json, compare.parquet");
         if (!r.regressions().isEmpty()) {

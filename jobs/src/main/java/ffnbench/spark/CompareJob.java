@@ -34,13 +34,35 @@ public final class CompareJob {
 
     public static Result run(SparkSession spark, List<Path> runDirs, List<Comparison.Metric> metrics, double thresholdPct,
                              Path out) throws IOException {
-        if (runDirs.size() < 2) throw new IllegalArgumentException("compare needs a base run and at least one other run directory");
+        return run(spark, runDirs, metrics, thresholdPct, out, null);
+    }
+
+    /**
+     * As above; with {@code within = {A, B}} each run is compared with itself instead: every case whose
+     * id has the segment A (e.g. {@code serial}) against the case with B in its place (e.g.
+     * {@code parallel}), so the typical pair "serial vs parallel" needs one run.
+     */
+    public static Result run(SparkSession spark, List<Path> runDirs, List<Comparison.Metric> metrics, double thresholdPct,
+                             Path out, String[] within) throws IOException {
+        if (within == null && runDirs.size() < 2) {
+            throw new IllegalArgumentException("compare needs a base run and at least one other run directory (or --within A=B)");
+        }
         List<ReportJob.RunDir> runs = new ArrayList<>();
         for (Path p : runDirs) runs.add(ReportJob.open(p));
         List<Comparison.Row> rows = new ArrayList<>();
         Map<String, List<String>> unmatched = new LinkedHashMap<>();
         ReportJob.RunDir base = runs.get(0);
         for (Comparison.Metric m : metrics) {
+            if (within != null) {
+                for (ReportJob.RunDir r : runs) {
+                    Map<String, double[]> all = iterations(spark, r, m.column());
+                    Map<String, double[]> a = withSegment(all, within[0], within[1]), b = withSegment(all, within[1], within[0]);
+                    rows.addAll(Comparison.compare(m, r.id() + ":" + within[0], a, r.id() + ":" + within[1], b, thresholdPct));
+                    unmatched.put(r.id() + ": " + within[0] + " only", Comparison.unmatched(a, b));
+                    unmatched.put(r.id() + ": " + within[1] + " only", Comparison.unmatched(b, a));
+                }
+                continue;
+            }
             Map<String, double[]> b = iterations(spark, base, m.column());
             for (ReportJob.RunDir other : runs.subList(1, runs.size())) {
                 Map<String, double[]> o = iterations(spark, other, m.column());
@@ -79,6 +101,20 @@ public final class CompareJob {
     private static Row toRow(Comparison.Row r) {
         return RowFactory.create(r.metric(), r.caseId(), r.baseRun(), r.otherRun(), r.nBase(), r.nOther(), r.baseMean(),
                 r.otherMean(), r.changePct(), r.ciLowPct(), r.ciHighPct(), r.significant(), r.regression());
+    }
+
+    /** The cases whose id has the dot-separated segment {@code seg}, keyed by the id with it written "seg|other". */
+    static Map<String, double[]> withSegment(Map<String, double[]> byCase, String seg, String other) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        byCase.forEach((id, v) -> {
+            List<String> parts = new ArrayList<>(List.of(id.split("\\.")));
+            int i = parts.indexOf(seg);
+            if (i < 0) return;
+            String pair = seg.compareTo(other) < 0 ? seg + "|" + other : other + "|" + seg;
+            parts.set(i, "{" + pair + "}");
+            out.put(String.join(".", parts), v);
+        });
+        return out;
     }
 
     /** Per case, the metric's value in each measured iteration (iteration order). */

@@ -73,6 +73,14 @@ class CompareTest {
         // the other way round it is a significant improvement: exit 0
         assertEquals(0, Main.run("compare", slower.toString(), base.toString(), "--output", tmp.resolve("cmp2").toString(),
                 "--metrics", "tokens_per_s", "--master", "local[2]"));
+        // serial vs parallel inside one run: "after" has m.swiglu.serial at 80 and m.swiglu.parallel at 100.67 tokens/s
+        Path within = tmp.resolve("within");
+        assertEquals(0, Main.run("compare", slower.toString(), "--within", "serial=parallel", "--metrics", "tokens_per_s",
+                "--output", within.toString(), "--master", "local[2]"));
+        Row pair = TestSpark.session().read().parquet(within.resolve("compare.parquet").toString()).first();
+        assertEquals("m.swiglu.{parallel|serial}", pair.getAs("case_id"));
+        assertEquals("after:serial", pair.getAs("base_run"));
+        assertEquals((100.0 + 2.0 / 3) / 80 * 100 - 100, (double) pair.getAs("change_pct"), 1e-9);
         // bad input: one directory, or an unknown metric, is a usage error
         assertEquals(2, Main.run("compare", base.toString(), "--output", tmp.resolve("x").toString()));
         assertEquals(2, Main.run("compare", base.toString(), slower.toString(), "--metrics", "speed"));
