@@ -2,7 +2,6 @@ package ffnbench.gpu;
 
 import ai.rapids.cudf.ColumnVector;
 import ai.rapids.cudf.ColumnView;
-import ai.rapids.cudf.DType;
 import ai.rapids.cudf.HostColumnVector;
 import com.nvidia.spark.RapidsUDF;
 import ffnbench.bench.BenchCase;
@@ -137,17 +136,18 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
         }
     }
 
-    /** Spark's BINARY on the GPU is LIST&lt;UINT8&gt;: the partial in row 0, null elsewhere. */
-    @SuppressWarnings("unchecked")
+    /**
+     * Spark's BINARY on the GPU is LIST&lt;UINT8&gt;: the batch's statistics partial as row 0's bytes, the
+     * other rows empty (an empty partial merges as nothing). Built from one byte column and offsets,
+     * without boxing.
+     */
     private static ColumnVector binaryColumn(byte[] first, int rows) {
-        List<Byte>[] lists = new List[rows];
-        if (rows > 0 && first != null) {
-            List<Byte> bytes = new ArrayList<>(first.length);
-            for (byte b : first) bytes.add(b);
-            lists[0] = bytes;
+        byte[] bytes = first == null ? new byte[0] : first;
+        int[] offsets = new int[rows + 1];
+        for (int i = 1; i <= rows; i++) offsets[i] = bytes.length;
+        try (ColumnVector child = ColumnVector.fromUnsignedBytes(bytes); ColumnVector offs = ColumnVector.fromInts(offsets)) {
+            return child.makeListFromOffsets(rows, offs);
         }
-        return ColumnVector.fromLists(new HostColumnVector.ListType(true, new HostColumnVector.BasicType(false, DType.UINT8)),
-                lists);
     }
 
     /** The sites of one batch: a device accumulator per (layer, site), read back once at the end. */
