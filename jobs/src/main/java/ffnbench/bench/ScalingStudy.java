@@ -38,8 +38,13 @@ public final class ScalingStudy {
 
     public static Run read(Path dir) throws IOException {
         JsonNode summary = JSON.readTree(dir.resolve("summary.json").toFile());
-        int slots = summary.path("environment").path("default_parallelism").asInt(-1);
-        if (slots < 1) throw new IllegalArgumentException(dir + ": summary.json has no environment.default_parallelism");
+        JsonNode env = summary.path("environment");
+        int parallelism = env.path("default_parallelism").asInt(-1);
+        if (parallelism < 1) throw new IllegalArgumentException(dir + ": summary.json has no environment.default_parallelism");
+        // Task slots: local[N] → N. On a cluster Spark's default parallelism is max(total cores, 2), so with a
+        // known spark.executor.cores the slots are executors (that ran tasks) × cores.
+        boolean local = env.path("spark_master").asText().startsWith("local");
+        int executorCores = env.path("spark_conf").path("spark.executor.cores").asInt(-1);
         Map<String, Measured> cases = new LinkedHashMap<>();
         for (JsonNode c : summary.path("cases")) {
             String id = c.path("case_id").asText();
@@ -57,6 +62,7 @@ public final class ScalingStudy {
                 executors = Math.max(executors, it.path("executors").asInt(1));
             }
             int n = its.size();
+            int slots = !local && executorCores > 0 ? executors * executorCores : parallelism;
             cases.put(id, new Measured(id, wall / n, run / n, its.get(0).path("tokens").asLong(), Math.round(tasks / n), slots,
                     executors, c.path("shards").asLong(1), c.path("d_model").asInt(), record.resolve("stats.bin")));
         }
