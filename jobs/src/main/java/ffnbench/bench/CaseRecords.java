@@ -98,7 +98,8 @@ public final class CaseRecords {
         return new Completed(out, CaseStats.fromBytes(Files.readAllBytes(dir.resolve("stats.bin")), c.stats()));
     }
 
-    static void deleteTree(Path p) throws IOException {
+    /** Deletes a file or directory tree (nothing when absent). */
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (var walk = Files.walk(p)) {
             for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);

@@ -75,8 +75,9 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
         try (ColumnView values = hidden.getChildColumnView(0)) {
             long x = values.getData().getAddress();
             if (c.sites().contains("input") && c.statsEnabled()) sites.recordInput(x, tokens, d);
-            if (sites.inputNonFinite() > 0) {
-                throw new IllegalArgumentException("the batch contains " + sites.inputNonFinite() + " NaN/Inf values; the GPU "
+            long nonFinite = sites.inputNonFinite();   // one small read of the device accumulators
+            if (nonFinite > 0) {
+                throw new IllegalArgumentException("the batch contains " + nonFinite + " NaN/Inf values; the GPU "
                         + "path does not skip sequences (on_nonfinite): clean the input or run this case on the CPU path");
             }
             for (int i = 0; i < layers.length; i++) {

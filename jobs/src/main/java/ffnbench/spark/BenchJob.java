@@ -346,9 +346,8 @@ public final class BenchJob {
     }
 
     static void deleteRecursively(Path p) {
-        if (!Files.exists(p)) return;
-        try (var walk = Files.walk(p)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        try {
+            CaseRecords.deleteTree(p);
         } catch (IOException ignored) {
             // best effort: the directory's name already says it is incomplete
         }

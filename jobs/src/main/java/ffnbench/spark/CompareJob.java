@@ -13,6 +13,7 @@ import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -52,10 +53,14 @@ public final class CompareJob {
         List<Comparison.Row> rows = new ArrayList<>();
         Map<String, List<String>> unmatched = new LinkedHashMap<>();
         ReportJob.RunDir base = runs.get(0);
+        // each run's timings read once, all metrics at a time: metric → case → iterations
+        List<Map<String, Map<String, double[]>>> timings = new ArrayList<>();
+        for (ReportJob.RunDir r : runs) timings.add(iterations(spark, r, metrics));
         for (Comparison.Metric m : metrics) {
             if (within != null) {
-                for (ReportJob.RunDir r : runs) {
-                    Map<String, double[]> all = iterations(spark, r, m.column());
+                for (int i = 0; i < runs.size(); i++) {
+                    ReportJob.RunDir r = runs.get(i);
+                    Map<String, double[]> all = timings.get(i).get(m.column());
                     Map<String, double[]> a = withSegment(all, within[0], within[1]), b = withSegment(all, within[1], within[0]);
                     rows.addAll(Comparison.compare(m, r.id() + ":" + within[0], a, r.id() + ":" + within[1], b, thresholdPct));
                     unmatched.put(r.id() + ": " + within[0] + " only", Comparison.unmatched(a, b));
@@ -63,9 +68,10 @@ public final class CompareJob {
                 }
                 continue;
             }
-            Map<String, double[]> b = iterations(spark, base, m.column());
-            for (ReportJob.RunDir other : runs.subList(1, runs.size())) {
-                Map<String, double[]> o = iterations(spark, other, m.column());
+            Map<String, double[]> b = timings.get(0).get(m.column());
+            for (int i = 1; i < runs.size(); i++) {
+                ReportJob.RunDir other = runs.get(i);
+                Map<String, double[]> o = timings.get(i).get(m.column());
                 rows.addAll(Comparison.compare(m, base.id(), b, other.id(), o, thresholdPct));
                 unmatched.put(base.id() + " only (vs " + other.id() + ")", Comparison.unmatched(b, o));
                 unmatched.put(other.id() + " only", Comparison.unmatched(o, b));
@@ -117,15 +123,21 @@ public final class CompareJob {
         return out;
     }
 
-    /** Per case, the metric's value in each measured iteration (iteration order). */
-    private static Map<String, double[]> iterations(SparkSession spark, ReportJob.RunDir run, String column) {
-        Map<String, List<Double>> byCase = new LinkedHashMap<>();
-        for (Row r : spark.read().parquet(run.dir().resolve("timings.parquet").toString())
-                .select("case_id", "iteration", column).orderBy("case_id", "iteration").collectAsList()) {
-            byCase.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(((Number) r.get(2)).doubleValue());
+    /** Per metric and case, the metric's value in each measured iteration (iteration order), from one read. */
+    private static Map<String, Map<String, double[]>> iterations(SparkSession spark, ReportJob.RunDir run,
+                                                                 List<Comparison.Metric> metrics) {
+        List<org.apache.spark.sql.Column> columns = new ArrayList<>(List.of(functions.col("case_id"), functions.col("iteration")));
+        for (Comparison.Metric m : metrics) columns.add(functions.col(m.column()));
+        List<Row> rows = spark.read().parquet(run.dir().resolve("timings.parquet").toString())
+                .select(columns.toArray(new org.apache.spark.sql.Column[0])).orderBy("case_id", "iteration").collectAsList();
+        Map<String, Map<String, double[]>> out = new LinkedHashMap<>();
+        for (int k = 0; k < metrics.size(); k++) {
+            Map<String, List<Double>> byCase = new LinkedHashMap<>();
+            for (Row r : rows) byCase.computeIfAbsent(r.getString(0), x -> new ArrayList<>()).add(((Number) r.get(2 + k)).doubleValue());
+            Map<String, double[]> values = new LinkedHashMap<>();
+            byCase.forEach((id, v) -> values.put(id, v.stream().mapToDouble(Double::doubleValue).toArray()));
+            out.put(metrics.get(k).column(), values);
         }
-        Map<String, double[]> out = new LinkedHashMap<>();
-        byCase.forEach((k, v) -> out.put(k, v.stream().mapToDouble(Double::doubleValue).toArray()));
         return out;
     }
 }

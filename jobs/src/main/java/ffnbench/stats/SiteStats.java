@@ -180,7 +180,7 @@ public final class SiteStats {
             a.min = Math.min(a.min, a.lo[l]);
             a.max = Math.max(a.max, a.hi[l]);
         }
-        for (int r = 0; r < rows && lanes > 0; r++) {
+        for (int r = 0; r < rows && lanes > 0 && perTokenRatio; r++) {   // per-token max |x| feeds only the ratios
             float m = a.tokenMax[r];
             for (int l = 0; l < lanes; l++) m = Math.max(m, a.tokenMaxLanes[r * lanes + l]);
             a.tokenMax[r] = m;
