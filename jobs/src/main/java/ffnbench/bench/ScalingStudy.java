@@ -116,35 +116,43 @@ public final class ScalingStudy {
         return k == null ? c : c.withEfficiency(c.fitEfficiency(k.wallSeconds(), k.slots(), k.partitions(), k.tokens()));
     }
 
-    public static List<Check> validate(Run calibration, Run multiSlot, List<Run> others, ScalingModel.Assumptions a)
-            throws IOException {
+    /**
+     * Every case's calibration, computed once (the merge cost is measured, so recomputing it would
+     * give the tables slightly different figures).
+     */
+    public static Map<String, ScalingModel.Calibration> calibrations(Run calibration, Run multiSlot) throws IOException {
+        Map<String, ScalingModel.Calibration> out = new LinkedHashMap<>();
+        for (Measured m : calibration.cases().values()) out.put(m.caseId(), calibrate(calibration, multiSlot, m));
+        return out;
+    }
+
+    public static List<Check> validate(Map<String, ScalingModel.Calibration> calibrations, List<Run> others,
+                                       ScalingModel.Assumptions a) {
         List<Check> out = new ArrayList<>();
-        for (Measured m : calibration.cases().values()) {
-            ScalingModel.Calibration c = calibrate(calibration, multiSlot, m);
+        calibrations.forEach((caseId, c) -> {
             for (Run r : others) {
-                Measured v = r.cases().get(m.caseId());
+                Measured v = r.cases().get(caseId);
                 if (v == null) continue;
                 int cores = Math.max(1, v.slots() / v.executors());
                 ScalingModel.Prediction p = ScalingModel.predict(c, a, v.executors(), cores, v.partitions(), v.tokens());
-                out.add(new Check(m.caseId(), r.id(), v.executors(), cores, v.tokensPerSecond(), p.tokensPerSecond(), p.bound()));
+                out.add(new Check(caseId, r.id(), v.executors(), cores, v.tokensPerSecond(), p.tokensPerSecond(), p.bound()));
             }
-        }
+        });
         return out;
     }
 
     /** Markdown: validation table, then predictions for the given cluster shapes. */
-    public static String markdown(Run calibration, Run multiSlot, List<Check> checks, ScalingModel.Assumptions a,
-                                  List<int[]> clusters, long tokens, int partitionsPerSlot) throws IOException {
+    public static String markdown(Run calibration, Run multiSlot, Map<String, ScalingModel.Calibration> calibrations,
+                                  List<Check> checks, ScalingModel.Assumptions a, List<int[]> clusters, long tokens,
+                                  int partitionsPerSlot) {
         StringBuilder md = new StringBuilder("# ffnbench scaling model\n\nCalibrated on `" + calibration.id() + "` ("
                 + calibration.cases().values().iterator().next().slots() + " slot(s))"
                 + (multiSlot == null ? "" : ", slot efficiency η fitted on `" + multiSlot.id() + "`") + ". Assumed: storage "
                 + a.storageBytesPerSecond() / 1e9 + " GB/s aggregate, network " + a.networkBytesPerSecond() / 1e9 + " GB/s.\n\n"
                 + "| case | s (µs/token/slot) | J (s) | merge per partial (ms) | partial (KiB) | η |\n|---|---:|---:|---:|---:|---:|\n");
-        for (Measured m : calibration.cases().values()) {
-            ScalingModel.Calibration c = calibrate(calibration, multiSlot, m);
-            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.2f | %.0f | %.2f |%n", m.caseId(), c.slotSecondsPerToken() * 1e6,
-                    c.jobOverheadSeconds(), c.mergeSecondsPerPartial() * 1e3, c.partialBytes() / 1024.0, c.slotEfficiency()));
-        }
+        calibrations.forEach((caseId, c) -> md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.2f | %.0f | %.2f |%n",
+                caseId, c.slotSecondsPerToken() * 1e6, c.jobOverheadSeconds(), c.mergeSecondsPerPartial() * 1e3,
+                c.partialBytes() / 1024.0, c.slotEfficiency())));
         if (!checks.isEmpty()) {
             md.append("\n## Validation\n\n| case | run | executors × cores | measured tokens/s | predicted | error | bound |\n"
                     + "|---|---|---|---:|---:|---:|---|\n");
@@ -157,15 +165,14 @@ public final class ScalingStudy {
         }
         md.append(String.format(Locale.ROOT, "%n## Predictions for %,d tokens (%d partitions per core)%n%n", tokens, partitionsPerSlot));
         md.append("| case | executors × cores | predicted | per slot | bound |\n|---|---|---|---:|---|\n");
-        for (Measured m : calibration.cases().values()) {
-            ScalingModel.Calibration c = calibrate(calibration, multiSlot, m);
+        calibrations.forEach((caseId, c) -> {
             for (int[] nc : clusters) {
                 long partitions = (long) nc[0] * nc[1] * partitionsPerSlot;
                 ScalingModel.Prediction p = ScalingModel.predict(c, a, nc[0], nc[1], partitions, tokens);
-                md.append(String.format(Locale.ROOT, "| %s | %d × %d | %s | %,.0f tokens/s | %s |%n", m.caseId(), nc[0], nc[1],
+                md.append(String.format(Locale.ROOT, "| %s | %d × %d | %s | %,.0f tokens/s | %s |%n", caseId, nc[0], nc[1],
                         p.describe(), p.tokensPerSecond() / (nc[0] * (double) nc[1]), p.bound()));
             }
-        }
+        });
         return md.toString();
     }
 }

@@ -61,8 +61,9 @@ public final class ScalingCommand implements Callable<Integer> {
         List<ScalingStudy.Run> others = new ArrayList<>();
         for (Path p : validate) others.add(ScalingStudy.read(p));
         ScalingStudy.Run multi = efficiencyFrom == null ? null : ScalingStudy.read(efficiencyFrom);
-        String md = ScalingStudy.markdown(cal, multi, ScalingStudy.validate(cal, multi, others, a), a, clusters, tokens,
-                partitionsPerCore);
+        var calibrations = ScalingStudy.calibrations(cal, multi);
+        String md = ScalingStudy.markdown(cal, multi, calibrations, ScalingStudy.validate(calibrations, others, a), a, clusters,
+                tokens, partitionsPerCore);
         System.out.println(md);
         if (output != null) Files.writeString(output, md);
         return 0;
