@@ -22,6 +22,9 @@ public abstract class FeedForward {
     private final float[] outputWeight;  // [dFf × dModel]
     private final float[] outputBias;    // [dModel] or null
 
+    /** {@link Workspace} slots of an FFN: its input projection, its output and the dense hidden H. */
+    static final int PROJ_SLOT = 0, OUT_SLOT = 1, HIDDEN_SLOT = 2;
+
     protected FeedForward(int dModel, int dFf, Activation activation,
                           float[] inputWeight, float[] inputBias, float[] outputWeight, float[] outputBias) {
         this.dModel = dModel;
@@ -58,9 +61,10 @@ public abstract class FeedForward {
     /**
      * Element-wise step: reads {@code P} ({@code tokens} rows of stride {@code projStride} starting at
      * {@code projOffset}; may be modified) and returns the dense hidden {@code H [tokens × d_ff]}:
-     * {@code P} itself, activated in place, when it already has that layout, else a new array.
+     * {@code P} itself, activated in place, when it already has that layout, else an array from {@code ws}.
      */
-    public abstract float[] activate(float[] proj, int projOffset, int projStride, int tokens, SiteRecorder sites);
+    public abstract float[] activate(float[] proj, int projOffset, int projStride, int tokens, SiteRecorder sites,
+                                     Workspace ws);
 
     public int dModel() {
         return dModel;
@@ -89,13 +93,18 @@ public abstract class FeedForward {
 
     /** As {@link #forward(float[], int, SiteRecorder)}, adding the time of each stage to {@code times}. */
     public float[] forward(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+        return forward(x, tokens, sites, times, Workspace.fresh());
+    }
+
+    /** As above, with intermediates (and the returned output) taken from {@code ws}. */
+    public float[] forward(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
         long t = times.now();
-        float[] proj = new float[tokens * inputWidth()];
+        float[] proj = ws.get(this, PROJ_SLOT, tokens * inputWidth());
         Gemm.linear(x, tokens, dModel, inputWeight, inputBias, inputWidth(), proj);
         t = times.lap(StageTimes.Stage.FFN_GEMM, t);
-        float[] hidden = activate(proj, 0, inputWidth(), tokens, sites);
+        float[] hidden = activate(proj, 0, inputWidth(), tokens, sites, ws);
         t = times.lap(StageTimes.Stage.ACTIVATION, t);
-        float[] out = new float[tokens * dModel];
+        float[] out = ws.get(this, OUT_SLOT, tokens * dModel);
         project(hidden, tokens, out, sites);
         times.lap(StageTimes.Stage.FFN_GEMM, t);
         return out;

@@ -22,8 +22,8 @@ public final class GatedFfn extends FeedForward {
     }
 
     @Override
-    public float[] activate(float[] proj, int projOffset, int projStride, int tokens, SiteRecorder sites) {
-        float[] hidden = new float[tokens * dFf];
+    public float[] activate(float[] proj, int projOffset, int projStride, int tokens, SiteRecorder sites, Workspace ws) {
+        float[] hidden = ws.get(this, HIDDEN_SLOT, tokens * dFf);
         if (sites.wants(Site.FFN_PREACT)) sites.record(Site.FFN_PREACT, proj, projOffset, tokens, dFf, projStride);
         if (sites.wants(Site.FFN_UP)) sites.record(Site.FFN_UP, proj, projOffset + dFf, tokens, dFf, projStride);
         for (int t = 0; t < tokens; t++) {

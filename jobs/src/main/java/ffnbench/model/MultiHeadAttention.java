@@ -78,13 +78,22 @@ public final class MultiHeadAttention {
         return causal;
     }
 
+    /** {@link Workspace} slots of the attention sublayer. */
+    private static final int QKV_SLOT = 0, CONTEXT_SLOT = 1, OUT_SLOT = 2, Q_SLOT = 3, K_SLOT = 4, V_SLOT = 5,
+            HEAD_CONTEXT_SLOT = 6, SCORES_SLOT = 7;
+
     /** The whole sublayer: {@code y[tokens × d] = Attn(x)}. */
     public float[] forward(float[] x, int tokens, SiteRecorder sites) {
-        float[] qkv = new float[tokens * qkvWidth()];
+        return forward(x, tokens, sites, Workspace.fresh());
+    }
+
+    /** As above, with intermediates (and the returned output) taken from {@code ws}. */
+    public float[] forward(float[] x, int tokens, SiteRecorder sites, Workspace ws) {
+        float[] qkv = ws.get(this, QKV_SLOT, tokens * qkvWidth());
         Gemm.linear(x, tokens, dModel, qkvWeight, qkvBias, qkvWidth(), qkv);
-        float[] context = new float[tokens * heads * headDim];
-        attend(qkv, 0, qkvWidth(), tokens, context);
-        float[] out = new float[tokens * dModel];
+        float[] context = ws.get(this, CONTEXT_SLOT, tokens * heads * headDim);
+        attend(qkv, 0, qkvWidth(), tokens, context, ws);
+        float[] out = ws.get(this, OUT_SLOT, tokens * dModel);
         project(context, tokens, out, sites);
         return out;
     }
@@ -94,7 +103,7 @@ public final class MultiHeadAttention {
      * {@code offset}; rotated in place when RoPE is on) to the per-head context
      * {@code [tokens × heads·headDim]}.
      */
-    public void attend(float[] qkv, int offset, int stride, int tokens, float[] context) {
+    public void attend(float[] qkv, int offset, int stride, int tokens, float[] context, Workspace ws) {
         int keyOffset = offset + heads * headDim;
         int valueOffset = keyOffset + kvHeads * headDim;
         if (rope != null) {
@@ -106,11 +115,11 @@ public final class MultiHeadAttention {
         int contextStride = heads * headDim;
         // Heads are gathered into dense [tokens × headDim] blocks: netlib checks array bounds as if
         // every row of a strided view were full, so strided sub-matrices at an offset are refused.
-        float[] q = new float[tokens * headDim];
-        float[] k = new float[tokens * headDim];
-        float[] v = new float[tokens * headDim];
-        float[] headContext = new float[tokens * headDim];
-        float[] scores = new float[tokens * tokens];
+        float[] q = ws.get(this, Q_SLOT, tokens * headDim);
+        float[] k = ws.get(this, K_SLOT, tokens * headDim);
+        float[] v = ws.get(this, V_SLOT, tokens * headDim);
+        float[] headContext = ws.get(this, HEAD_CONTEXT_SLOT, tokens * headDim);
+        float[] scores = ws.get(this, SCORES_SLOT, tokens * tokens);
         int loadedKv = -1;
         for (int h = 0; h < heads; h++) {
             int kv = h / group;

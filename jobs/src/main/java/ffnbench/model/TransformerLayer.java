@@ -31,6 +31,9 @@ public final class TransformerLayer {
     private final float[] fusedWeight;   // [d × (qkvWidth + ffnInputWidth)]
     private final float[] fusedBias;     // or null when neither side has biases
 
+    /** {@link Workspace} slots of the parallel block (attention, FFN and norms have their own). */
+    private static final int FUSED_SLOT = 0, CONTEXT_SLOT = 1, Y_SLOT = 2, MLP_SLOT = 3;
+
     public TransformerLayer(ModelConfig config, LayerWeights weights) {
         weights.validate(config);
         this.config = config;
@@ -96,89 +99,100 @@ public final class TransformerLayer {
 
     /** As {@link #forward(float[], int, Formulation, SiteRecorder)}, adding each stage's time to {@code times}. */
     public float[] forward(float[] x, int tokens, Formulation formulation, SiteRecorder sites, StageTimes times) {
+        return forward(x, tokens, formulation, sites, times, Workspace.fresh());
+    }
+
+    /**
+     * As above, with every intermediate taken from {@code ws}: a task that runs many rows passes one
+     * reusing workspace and allocates nothing large per row. The returned array belongs to {@code ws}.
+     */
+    public float[] forward(float[] x, int tokens, Formulation formulation, SiteRecorder sites, StageTimes times,
+                           Workspace ws) {
         int d = config.dModel();
         if (x.length != tokens * d) {
             throw new IllegalArgumentException("input has " + x.length + " values, expected " + tokens + " tokens × d_model " + d);
         }
         float[] y = switch (formulation) {
-            case SERIAL -> config.placement() == NormPlacement.PRE ? serialPreNorm(x, tokens, sites, times) : serialPostNorm(x, tokens, sites, times);
-            case PARALLEL -> parallelShared(x, tokens, sites, times);
-            case PARALLEL_TWO_NORMS -> parallelTwoNorms(x, tokens, sites, times);
+            case SERIAL -> config.placement() == NormPlacement.PRE
+                    ? serialPreNorm(x, tokens, sites, times, ws) : serialPostNorm(x, tokens, sites, times, ws);
+            case PARALLEL -> parallelShared(x, tokens, sites, times, ws);
+            case PARALLEL_TWO_NORMS -> parallelTwoNorms(x, tokens, sites, times, ws);
         };
         if (sites.wants(Site.BLOCK_OUT)) sites.record(Site.BLOCK_OUT, y, 0, tokens, d, d);
         return y;
     }
 
-    private float[] serialPreNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
-        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times);
-        float[] h = attend(n1, tokens, sites, times);
+    private float[] serialPreNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
+        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws);
+        float[] h = attend(n1, tokens, sites, times, ws);
         addInPlace(h, x, times);
-        float[] n2 = normalise(norm2, Site.MLP_NORM, h, tokens, sites, times);
-        float[] y = ffn.forward(n2, tokens, sites, times);
+        float[] n2 = normalise(norm2, Site.MLP_NORM, h, tokens, sites, times, ws);
+        float[] y = ffn.forward(n2, tokens, sites, times, ws);
         addInPlace(y, h, times);
         return y;
     }
 
-    private float[] serialPostNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
-        float[] a = attend(x, tokens, sites, times);
+    private float[] serialPostNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
+        float[] a = attend(x, tokens, sites, times, ws);
         addInPlace(a, x, times);
-        float[] h = normalise(norm1, Site.ATTN_NORM, a, tokens, sites, times);
-        float[] m = ffn.forward(h, tokens, sites, times);
+        float[] h = normalise(norm1, Site.ATTN_NORM, a, tokens, sites, times, ws);
+        float[] m = ffn.forward(h, tokens, sites, times, ws);
         addInPlace(m, h, times);
-        return normalise(norm2, Site.MLP_NORM, m, tokens, sites, times);
+        return normalise(norm2, Site.MLP_NORM, m, tokens, sites, times, ws);
     }
 
-    private float[] parallelShared(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+    private float[] parallelShared(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
         int d = config.dModel();
         boolean pre = config.placement() == NormPlacement.PRE;
-        float[] in = pre ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times) : x;
+        float[] in = pre ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws) : x;
 
         // One GEMM for both input projections: [QKV | P] = in · [W_qkv | W_in] + [b_qkv | b_in].
         long t = times.now();
-        float[] fused = new float[tokens * fusedWidth];
+        float[] fused = ws.get(this, FUSED_SLOT, tokens * fusedWidth);
         Gemm.linear(in, tokens, d, fusedWeight, fusedBias, fusedWidth, fused);
         t = times.lap(StageTimes.Stage.FUSED_GEMM, t);
 
-        float[] context = new float[tokens * attention.heads() * attention.headDim()];
-        attention.attend(fused, 0, fusedWidth, tokens, context);
-        float[] y = new float[tokens * d];
+        float[] context = ws.get(this, CONTEXT_SLOT, tokens * attention.heads() * attention.headDim());
+        attention.attend(fused, 0, fusedWidth, tokens, context, ws);
+        float[] y = ws.get(this, Y_SLOT, tokens * d);
         attention.project(context, tokens, y, sites);
         t = times.lap(StageTimes.Stage.ATTENTION, t);
 
-        float[] hidden = ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, sites);
+        float[] hidden = ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, sites, ws);
         t = times.lap(StageTimes.Stage.ACTIVATION, t);
-        float[] m = new float[tokens * d];
+        float[] m = ws.get(this, MLP_SLOT, tokens * d);
         ffn.project(hidden, tokens, m, sites);
         times.lap(StageTimes.Stage.FFN_GEMM, t);
 
         addInPlace(y, m, times);
         addInPlace(y, x, times);
-        return pre ? y : normalise(norm1, Site.ATTN_NORM, y, tokens, sites, times);
+        return pre ? y : normalise(norm1, Site.ATTN_NORM, y, tokens, sites, times, ws);
     }
 
-    private float[] parallelTwoNorms(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+    private float[] parallelTwoNorms(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
         if (config.placement() != NormPlacement.PRE) {
             throw new IllegalArgumentException("parallel-two-norms needs pre-LN placement: it applies the layer's two norms "
                     + "to the block input (GPT-NeoX), which a post-LN model does not have; use serial or parallel");
         }
-        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times);
-        float[] n2 = normalise(norm2, Site.MLP_NORM, x, tokens, sites, times);
-        float[] y = attend(n1, tokens, sites, times);
-        addInPlace(y, ffn.forward(n2, tokens, sites, times), times);
+        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws);
+        float[] n2 = normalise(norm2, Site.MLP_NORM, x, tokens, sites, times, ws);
+        float[] y = attend(n1, tokens, sites, times, ws);
+        addInPlace(y, ffn.forward(n2, tokens, sites, times, ws), times);
         addInPlace(y, x, times);
         return y;
     }
 
-    private float[] attend(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+    private float[] attend(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
         long t = times.now();
-        float[] y = attention.forward(x, tokens, sites);
+        float[] y = attention.forward(x, tokens, sites, ws);
         times.lap(StageTimes.Stage.ATTENTION, t);
         return y;
     }
 
-    private float[] normalise(Norm norm, Site site, float[] x, int tokens, SiteRecorder sites, StageTimes times) {
+    private float[] normalise(Norm norm, Site site, float[] x, int tokens, SiteRecorder sites, StageTimes times,
+                              Workspace ws) {
         long t = times.now();
-        float[] out = new float[x.length];
+        float[] out = ws.get(norm, 0, x.length);   // each norm has its own buffer: serial blocks keep both outputs
         norm.apply(x, out, tokens);
         times.lap(StageTimes.Stage.NORM, t);
         if (sites.wants(site)) sites.record(site, out, 0, tokens, config.dModel(), config.dModel());

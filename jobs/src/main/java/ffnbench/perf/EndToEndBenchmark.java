@@ -78,9 +78,10 @@ public final class EndToEndBenchmark {
                     CaseStats cs = new CaseStats(c.stats());
                     StageTimes times = new StageTimes();
                     StatsRecorder rec = new StatsRecorder(cs, stats ? c.sites() : java.util.Set.of(), d, times);
+                    ffnbench.model.Workspace ws = ffnbench.model.Workspace.reusing();   // as BlockFunction: one per task thread
                     for (int i = slot; i < rows.size(); i += slots) {
                         if (stats) rec.record("input", rows.get(i), 0, seqLen, d, d);
-                        layer.forward(rows.get(i), seqLen, c.formulation(), rec, times);
+                        layer.forward(rows.get(i), seqLen, c.formulation(), rec, times, ws);
                     }
                 }));
             }

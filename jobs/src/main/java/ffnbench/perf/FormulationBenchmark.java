@@ -5,6 +5,7 @@ import ffnbench.model.Formulation;
 import ffnbench.model.SiteRecorder;
 import ffnbench.model.StageTimes;
 import ffnbench.model.TransformerLayer;
+import ffnbench.model.Workspace;
 import ffnbench.weights.ModelSource;
 import java.util.Locale;
 import java.util.Map;
@@ -53,8 +54,9 @@ public final class FormulationBenchmark {
     }
 
     private static double time(TransformerLayer layer, float[][] x, int seqLen, Formulation f) {
+        Workspace ws = Workspace.reusing();   // as BlockFunction: intermediates reused from row to row
         long t0 = System.nanoTime();
-        for (float[] seq : x) layer.forward(seq, seqLen, f, SiteRecorder.NONE, new StageTimes());
+        for (float[] seq : x) layer.forward(seq, seqLen, f, SiteRecorder.NONE, new StageTimes(), ws);
         return (System.nanoTime() - t0) / 1e9;
     }
 }

@@ -6,6 +6,7 @@ import ffnbench.model.Site;
 import ffnbench.model.SiteRecorder;
 import ffnbench.model.StageTimes;
 import ffnbench.model.TransformerLayer;
+import ffnbench.model.Workspace;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.StatsConfig;
 import ffnbench.weights.ModelSource;
@@ -42,16 +43,17 @@ public final class StatsBenchmark {
         for (Formulation f : new Formulation[] {Formulation.SERIAL, Formulation.PARALLEL}) {
             double[] off = new double[rounds], on = new double[rounds], statsOnly = new double[rounds];
             long values = 0;
+            Workspace ws = Workspace.reusing();   // as BlockFunction: intermediates reused from row to row
             for (int r = -2; r < rounds; r++) {
                 long t0 = System.nanoTime();
-                for (float[] seq : x) layer.forward(seq, seqLen, f, SiteRecorder.NONE, new StageTimes());
+                for (float[] seq : x) layer.forward(seq, seqLen, f, SiteRecorder.NONE, new StageTimes(), ws);
                 long t1 = System.nanoTime();
                 CaseStats stats = new CaseStats(StatsConfig.DEFAULT);
                 StageTimes times = new StageTimes();
                 StatsRecorder rec = new StatsRecorder(stats, all, d, times);
                 for (float[] seq : x) {
                     rec.record("input", seq, 0, seqLen, d, d);
-                    layer.forward(seq, seqLen, f, rec, times);
+                    layer.forward(seq, seqLen, f, rec, times, ws);
                 }
                 long t2 = System.nanoTime();
                 if (r >= 0) {

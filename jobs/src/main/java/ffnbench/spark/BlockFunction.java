@@ -5,6 +5,7 @@ import ffnbench.bench.LayerCache;
 import ffnbench.bench.StatsRecorder;
 import ffnbench.model.StageTimes;
 import ffnbench.model.TransformerLayer;
+import ffnbench.model.Workspace;
 import ffnbench.stats.CaseStats;
 import java.io.Serializable;
 import java.util.Set;
@@ -43,6 +44,13 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
 
     /** Calls in this JVM: a diagnostic (tests check that Spark evaluates the function once per row). */
     public static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * Each task thread's intermediates, reused from row to row (see {@link Workspace}: per-row arrays
+     * of megabytes made garbage collection a tenth of task time). Dropped when the thread moves on to
+     * another case's layers.
+     */
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::reusing);
 
     private final BenchCase benchCase;
     /** Checkpoint weights the driver broadcast (layer → tensors), or null: the layers come from the case's source. */
@@ -96,12 +104,13 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
         Set<String> sites = c.statsEnabled() ? c.sites() : Set.of();
         StatsRecorder recorder = new StatsRecorder(stats, sites, dModel, times);
         TransformerLayer[] layers = layers();
+        Workspace ws = WORKSPACE.get().scopedTo(layers[0]);   // LayerCache keeps layer objects, not the array
         float[] x = hidden;
         long flops = 0;
         for (int i = 0; i < layers.length; i++) {
             recorder.layer(c.layers().get(i));
             if (sites.contains("input")) recorder.record("input", x, 0, seqLen, dModel, dModel);
-            x = layers[i].forward(x, seqLen, c.formulation(), recorder, times);
+            x = layers[i].forward(x, seqLen, c.formulation(), recorder, times, ws);
             flops += seqLen * layers[i].flopsPerToken(c.formulation(), seqLen);
         }
         return result(seqLen, 0, flops, times, System.nanoTime() - start, c.statsEnabled() ? stats.toBytes() : null);

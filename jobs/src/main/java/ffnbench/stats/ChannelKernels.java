@@ -44,12 +44,15 @@ final class ChannelKernels {
      * lane the row's min, max and its negative and near-zero counts (kept as vectors in the scratch:
      * JDK 17 does not intrinsify float min/max lane reductions, so nothing is reduced per row); the
      * row's max |x| per lane into {@code tokenMaxLanes}.
+     *
+     * <p>Every accumulator lives in an array, loaded and stored in each step: JDK 17's C2 boxes a
+     * vector carried from one loop iteration to the next (a heap object per step — JFR showed 10 GB
+     * of such garbage in one short run and statistics at ~6 ns per value).
      */
     static void firstPass(float[] x, int row, int end, float eps, float threshold, SiteStats.Scratch a, int r) {
-        FloatVector lo = FloatVector.fromArray(S, a.lo, 0), hi = FloatVector.fromArray(S, a.hi, 0);
-        FloatVector neg = FloatVector.fromArray(S, a.neg, 0), near = FloatVector.fromArray(S, a.near, 0);
-        FloatVector top = ZERO;
         FloatVector thresholdV = FloatVector.broadcast(S, threshold), epsV = FloatVector.broadcast(S, eps);
+        int top = r * S.length();
+        ZERO.intoArray(a.tokenMaxLanes, top);
         for (int c = 0; c < end; c += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, row + c);
             FloatVector abs = v.abs();
@@ -59,17 +62,12 @@ final class ChannelKernels {
             FloatVector.fromArray(S, a.maxAbs, c).max(abs).intoArray(a.maxAbs, c);
             FloatVector.fromArray(S, a.sum, c).add(v).intoArray(a.sum, c);
             FloatVector.fromArray(S, a.sq, c).add(v.mul(v)).intoArray(a.sq, c);
-            neg = neg.add(isPositive(v.neg()));
-            near = near.add(isPositive(epsV.sub(abs)));   // eps − |v| > 0
-            lo = lo.min(v);
-            hi = hi.max(v);
-            top = top.max(abs);
+            FloatVector.fromArray(S, a.neg, 0).add(isPositive(v.neg())).intoArray(a.neg, 0);
+            FloatVector.fromArray(S, a.near, 0).add(isPositive(epsV.sub(abs))).intoArray(a.near, 0);   // eps − |v| > 0
+            FloatVector.fromArray(S, a.lo, 0).min(v).intoArray(a.lo, 0);
+            FloatVector.fromArray(S, a.hi, 0).max(v).intoArray(a.hi, 0);
+            FloatVector.fromArray(S, a.tokenMaxLanes, top).max(abs).intoArray(a.tokenMaxLanes, top);
         }
-        lo.intoArray(a.lo, 0);
-        hi.intoArray(a.hi, 0);
-        neg.intoArray(a.neg, 0);
-        near.intoArray(a.near, 0);
-        top.intoArray(a.tokenMaxLanes, r * S.length());
     }
 
     /**
@@ -104,15 +102,17 @@ final class ChannelKernels {
 
     /**
      * True when every value of the block's rows is finite (NaN and ±∞ turn x·0 into NaN). One
-     * accumulator for the whole block, inspected once: lane reductions are slow on JDK 17.
+     * accumulator for the whole block (in {@code tmp}, not a loop-carried vector: see firstPass),
+     * inspected once: lane reductions are slow on JDK 17.
      */
     static boolean allFinite(float[] x, int offset, int rows, int stride, int end, float[] tmp) {
-        FloatVector acc = ZERO;
+        ZERO.intoArray(tmp, 0);
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
-            for (int c = 0; c < end; c += S.length()) acc = acc.add(FloatVector.fromArray(S, x, row + c).mul(ZERO));
+            for (int c = 0; c < end; c += S.length()) {
+                FloatVector.fromArray(S, tmp, 0).add(FloatVector.fromArray(S, x, row + c).mul(ZERO)).intoArray(tmp, 0);
+            }
         }
-        acc.intoArray(tmp, 0);
         float sum = 0f;
         for (int l = 0; l < S.length(); l++) sum += tmp[l];
         return sum == 0f;

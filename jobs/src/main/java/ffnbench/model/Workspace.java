@@ -1,0 +1,78 @@
+package ffnbench.model;
+
+import java.util.IdentityHashMap;
+
+/**
+ * The large intermediate arrays of a forward pass (projections, attention scores, hidden
+ * activations, block outputs), kept between calls so that a task running many rows allocates them
+ * once instead of once per row.
+ *
+ * <p>Why it matters: a 256-token row at d_model 1024 needs ~15 MB of intermediates, most of them
+ * single arrays of 1–3 MB. G1 treats arrays of half a heap region or more as "humongous" (allocated
+ * straight into the old generation), so per-row allocation made garbage collection 10–20% of task
+ * time in the scaling study; on a host shared by several executor JVMs the collectors' threads
+ * then competed for the same cores.
+ *
+ * <p>A buffer is named by its owner (the layer, attention or FFN object that uses it) and a slot
+ * number private to that owner, so two layers of one model never share an array. Contents are
+ * whatever the previous call left: every user overwrites all elements it reads. An array returned
+ * by a forward pass that used a reusing workspace stays valid only until the next pass with the
+ * same workspace; callers that keep results use {@link #fresh()} (what the convenience overloads
+ * do). Not thread-safe: one workspace per thread.
+ */
+public final class Workspace {
+    private final boolean reuse;
+    private final IdentityHashMap<Object, float[][]> buffers = new IdentityHashMap<>();
+    private Object scope;
+
+    private Workspace(boolean reuse) {
+        this.reuse = reuse;
+    }
+
+    /** A workspace that allocates a new array on every request: results may be kept. */
+    public static Workspace fresh() {
+        return new Workspace(false);
+    }
+
+    /** A workspace that hands out the same arrays again on later calls. */
+    public static Workspace reusing() {
+        return new Workspace(true);
+    }
+
+    /**
+     * Drops every buffer when {@code newScope} (e.g. the layers of a benchmark case) differs from
+     * the previous one, so a thread that moves on to another case does not keep the old case's arrays.
+     */
+    public Workspace scopedTo(Object newScope) {
+        if (newScope != scope) {
+            buffers.clear();
+            scope = newScope;
+        }
+        return this;
+    }
+
+    /** A float array of exactly {@code length} elements for slot {@code slot} of {@code owner}; contents undefined. */
+    public float[] get(Object owner, int slot, int length) {
+        if (!reuse) return new float[length];
+        float[][] slots = buffers.get(owner);
+        if (slots == null || slots.length <= slot) {
+            float[][] grown = new float[slot + 1][];
+            if (slots != null) System.arraycopy(slots, 0, grown, 0, slots.length);
+            slots = grown;
+            buffers.put(owner, slots);
+        }
+        float[] a = slots[slot];
+        if (a == null || a.length != length) {
+            a = new float[length];
+            slots[slot] = a;
+        }
+        return a;
+    }
+
+    /** Floats held (a diagnostic for tests). */
+    public long heldFloats() {
+        long n = 0;
+        for (float[][] slots : buffers.values()) for (float[] a : slots) if (a != null) n += a.length;
+        return n;
+    }
+}
