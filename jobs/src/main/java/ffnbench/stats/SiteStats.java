@@ -100,7 +100,6 @@ public final class SiteStats {
     static final class Scratch {
         final float[] fire, over, maxAbs, sum, sq, c2, c3, c4;
         final int[] bin;
-        final int[][] counts;   // four partial histograms (see histogram())
         float[] tokenMax = new float[0];
         // per SIMD lane across a block's rows: min, max, negative and near-zero counts; per row and lane: max |x|
         final float[] lo = new float[64], hi = new float[64], neg = new float[64], near = new float[64];
@@ -108,8 +107,7 @@ public final class SiteStats {
         float min, max;
         long negatives, nearZero;
 
-        Scratch(int width, int histogramLength) {
-            counts = new int[4][histogramLength];
+        Scratch(int width) {
             fire = new float[width]; over = new float[width];
             maxAbs = new float[width]; sum = new float[width]; sq = new float[width];
             c2 = new float[width]; c3 = new float[width]; c4 = new float[width];
@@ -141,7 +139,7 @@ public final class SiteStats {
             return;
         }
         // Per-channel float accumulators, SIMD across channels; sums moved to double every 16 tokens.
-        if (scratch == null) scratch = new Scratch(width, histogram.length);
+        if (scratch == null) scratch = new Scratch(width);
         Scratch a = scratch;
         a.reset(rows);
         float eps = (float) config.nearZeroEps();
@@ -266,30 +264,16 @@ public final class SiteStats {
         float range = (float) config.histogramRange();
         int bins = config.histogramBins();
         float binsPerUnit = bins / (2 * range);
-        // Four partial histograms, one per position mod 4: neighbouring values of near-Gaussian data
-        // mostly fall in the same bin, and one array would serialise those increments through memory.
-        int[] h0 = scratch.counts[0], h1 = scratch.counts[1], h2 = scratch.counts[2], h3 = scratch.counts[3];
-        int quad = end & ~3;
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
             if (end > 0) {
                 ChannelKernels.bins(data, row, end, range, binsPerUnit, bins, bin);
-                for (int c = 0; c < quad; c += 4) {
-                    h0[bin[c]]++;
-                    h1[bin[c + 1]]++;
-                    h2[bin[c + 2]]++;
-                    h3[bin[c + 3]]++;
-                }
-                for (int c = quad; c < end; c++) h0[bin[c]]++;
+                for (int c = 0; c < end; c++) histogram[bin[c]]++;
             }
             for (int c = end; c < width; c++) {
                 float pos = (data[row + c] + range) * binsPerUnit;
                 histogram[pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos]++;
             }
-        }
-        for (int i = 0; i < histogram.length; i++) {   // int partials: a block has far fewer than 2^31 values
-            histogram[i] += (long) h0[i] + h1[i] + h2[i] + h3[i];
-            h0[i] = h1[i] = h2[i] = h3[i] = 0;
         }
     }
 
