@@ -69,7 +69,7 @@ public final class BenchJob {
         if (study && Files.isDirectory(done)) {
             StudyManifest.check(done, runId, config, cases);
             progress.printf("study %s is already complete (%d cases) in %s: nothing to run%n", runId, cases.size(), done);
-            return completedRun(runId, done, cases);
+            return readRecords(runId, done, cases, Map.of());
         }
         for (String w : MemoryPlan.check(cases.stream().filter(c -> c.input() == null).toList(), BenchCase::seqLen,
                 Sessions.memoryBudget(spark))) {
@@ -101,8 +101,6 @@ public final class BenchJob {
                     c -> shapes.get(inputByCase.get(c.id())).maxSeqLen(), Sessions.memoryBudget(spark))) {
                 progress.println("warning: " + w);
             }
-            List<IterationResult> iterations = new ArrayList<>();
-            Map<String, CaseStats> stats = new LinkedHashMap<>();
             long started = System.nanoTime();
             // ETA by work left: tokens × FLOPs per token of the cases still to run, at the rate so far
             double workLeft = 0, workDone = 0;
@@ -123,13 +121,12 @@ public final class BenchJob {
                     workDone += w;
                     workLeft -= w;
                 }
-                CaseRecords.Completed r = CaseRecords.read(work, c);
-                iterations.addAll(r.iterations());
-                stats.put(c.id(), r.stats());
             }
-            RunWriter.write(spark, work, runId, config, cases, iterations, stats, shapes);
+            // Every case's results as recorded (run now or by an earlier, interrupted run of the study)
+            Run recorded = readRecords(runId, work, cases, shapes);
+            RunWriter.write(spark, work, runId, config, cases, recorded.iterations(), recorded.stats(), shapes);
             Files.move(work, done);
-            return new Run(runId, done, iterations, stats, shapes);
+            return new Run(runId, done, recorded.iterations(), recorded.stats(), shapes);
         } catch (Exception e) {
             if (study) {
                 long completed = cases.stream().filter(c -> CaseRecords.completed(work, c.id())).count();
@@ -146,8 +143,9 @@ public final class BenchJob {
         }
     }
 
-    /** A finished study read back from its case records (nothing is re-run or rewritten). */
-    private static Run completedRun(String runId, Path dir, List<BenchCase> cases) throws IOException {
+    /** The cases' results read back from their records in {@code dir} (nothing is re-run or rewritten). */
+    private static Run readRecords(String runId, Path dir, List<BenchCase> cases, Map<String, TokenBatches.Shape> shapes)
+            throws IOException {
         List<IterationResult> iterations = new ArrayList<>();
         Map<String, CaseStats> stats = new LinkedHashMap<>();
         for (BenchCase c : cases) {
@@ -155,7 +153,7 @@ public final class BenchJob {
             iterations.addAll(r.iterations());
             stats.put(c.id(), r.stats());
         }
-        return new Run(runId, dir, iterations, stats, Map.of());
+        return new Run(runId, dir, iterations, stats, shapes);
     }
 
     private static String eta(long startedNs, double workDone, double workLeft) {
