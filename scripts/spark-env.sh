@@ -2,6 +2,9 @@
 # build when sources changed, and for scripts/cluster and scripts/submit a Spark installation made of
 # the Maven-resolved Spark jars, so neither needs a Spark distribution.
 #   JAVA17_FLAGS      the --add-opens flags Spark needs on Java 17
+#   GC_FLAGS          the collector for ffnbench's JVMs (local mode and executors): $FFNBENCH_GC, default
+#                     ParallelGC (G1 treats megabyte-sized per-row arrays as humongous and waits on BLAS's
+#                     JNI critical sections: 15–20% of local[2] throughput, docs/PERFORMANCE.md)
 #   build_if_stale    `mvn package` when the jars are missing or older than the sources (writes both
 #                     jars and target/classpath.txt, target/spark-classpath.txt)
 #   spark_env_build   build_if_stale, then SPARK_JARS_CP (Spark's own jars, Maven 'provided' scope) and
@@ -13,6 +16,7 @@ CLUSTER_DIR="${FFNBENCH_CLUSTER_DIR:-$ROOT/target/cluster}"
 LOCAL_SPARK_HOME="$CLUSTER_DIR/spark-home"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JAVA17_FLAGS=$(sed -n 's:.*<spark.java17.flags>\(.*\)</spark.java17.flags>.*:\1:p' "$ROOT/pom.xml")
+GC_FLAGS="${FFNBENCH_GC:--XX:+UseParallelGC}"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 export SPARK_SCALA_VERSION=2.12
 
