@@ -31,27 +31,20 @@ final class Select {
     }
 
     /**
-     * The median (lower median for even lengths) of non-negative floats, exactly as {@link #median},
-     * by radix selection on their bits (for x ≥ 0 the int bits order like the floats): four passes of
-     * byte histograms, with no data-dependent branches — several times faster than quickselect on
-     * the few hundred values of a token. {@code bits} is scratch of at least {@code n} ints.
+     * The k-th smallest (0-based) of {@code n} non-negative floats given as their bits (for x ≥ 0 the
+     * int bits order like the floats), exactly as {@link #kth}. Builds the answer bit by bit from the
+     * top: it is the largest r with at most k values below it, so each bit is kept when the count of
+     * values below the candidate stays ≤ k. 31 counting passes of a compare-free subtraction; no
+     * data-dependent branches (ChannelKernels runs the passes in SIMD lanes).
      */
-    static float medianOfNonNegative(float[] a, int n, int[] bits, int[] counts) {
-        for (int i = 0; i < n; i++) bits[i] = Float.floatToRawIntBits(a[i]);
-        int k = (n - 1) / 2;          // rank still to find among the values matching `prefix`
-        int prefix = 0;
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            java.util.Arrays.fill(counts, 0, 256, 0);
-            int high = shift + 8;     // bits above this byte must equal the prefix found so far
-            for (int i = 0; i < n; i++) {
-                int b = bits[i];
-                int match = high == 32 || (b >>> high) == prefix ? 1 : 0;
-                counts[(b >>> shift) & 0xff] += match;
-            }
-            int bucket = 0;
-            while (k >= counts[bucket]) k -= counts[bucket++];
-            prefix = (prefix << 8) | bucket;
+    static float kthOfNonNegative(int[] bits, int n, int k) {
+        int r = 0;
+        for (int bit = 30; bit >= 0; bit--) {
+            int candidate = r | (1 << bit);
+            int below = 0;
+            for (int i = 0; i < n; i++) below += (bits[i] - candidate) >>> 31;   // 1 when bits[i] < candidate
+            if (below <= k) r = candidate;
         }
-        return Float.intBitsToFloat(prefix);
+        return Float.intBitsToFloat(r);
     }
 }

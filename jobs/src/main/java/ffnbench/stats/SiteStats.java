@@ -96,32 +96,52 @@ public final class SiteStats {
     /** Float sums are moved into double every this many tokens (bounds float rounding to ~16 terms). */
     static final int FLUSH_TOKENS = 16;
 
-    /** Per-channel float accumulators for one block (reused between blocks of this site). */
+    /** Per-channel accumulators for one block (reused between blocks of this site). */
     static final class Scratch {
-        final float[] fire, over, maxAbs, sum, sq, c2, c3, c4;
+        final int[] fire, over, maxAbs;          // counts; max |x| as bits (non-negative floats order as ints)
+        final float[] sum, sq, c2, c3, c4;       // float sums, moved into double every FLUSH_TOKENS tokens
         final int[] bin;
         float[] tokenMax = new float[0];
-        // per SIMD lane across a block's rows: min, max, negative and near-zero counts; per row and lane: max |x|
-        final float[] lo = new float[64], hi = new float[64], neg = new float[64], near = new float[64];
-        float[] tokenMaxLanes = new float[0];
+        // per SIMD lane across a block's rows: min and max as order keys, negative and near-zero counts;
+        // per row and lane: max |x| as bits
+        final int[] lo = new int[64], hi = new int[64], neg = new int[64], near = new int[64];
+        int[] tokenMaxLanes = new int[0];
         float min, max;
         long negatives, nearZero;
+        // the per-token median: which channels it reads, their |x| bits padded for the SIMD selection
+        final int[] medianChannels;
+        final int[] medianBits, medianKept;
+        final int[] selectScratch = new int[256];
 
         Scratch(int width) {
-            fire = new float[width]; over = new float[width];
-            maxAbs = new float[width]; sum = new float[width]; sq = new float[width];
+            fire = new int[width]; over = new int[width]; maxAbs = new int[width];
+            sum = new float[width]; sq = new float[width];
             c2 = new float[width]; c3 = new float[width]; c4 = new float[width];
             bin = new int[width];
+            int m = Math.min(width, MEDIAN_CHANNELS);
+            medianChannels = new int[m];
+            for (int i = 0; i < m; i++) medianChannels[i] = (int) ((long) i * width / m);
+            medianBits = new int[VECTORIZED ? ChannelKernels.selectionLength(m) : m];
+            Arrays.fill(medianBits, Integer.MAX_VALUE);   // padding: never below a candidate
+            medianKept = new int[medianBits.length];
+        }
+
+        /** Whether pass 1 saw only finite values: NaN's and ±∞'s |x| bits are ≥ +∞'s (0x7f800000). */
+        boolean allFinite() {
+            int top = 0;
+            for (int m : maxAbs) top = Math.max(top, m);
+            return top < 0x7f800000;
         }
 
         void reset(int rows) {
-            for (float[] f : new float[][] {fire, over, maxAbs, sum, sq, c2, c3, c4}) java.util.Arrays.fill(f, 0f);
+            for (int[] f : new int[][] {fire, over, maxAbs}) Arrays.fill(f, 0);
+            for (float[] f : new float[][] {sum, sq, c2, c3, c4}) Arrays.fill(f, 0f);
             if (tokenMax.length < rows) tokenMax = new float[rows];
-            if (tokenMaxLanes.length < rows * 64) tokenMaxLanes = new float[rows * 64];
-            java.util.Arrays.fill(lo, Float.POSITIVE_INFINITY);
-            java.util.Arrays.fill(hi, Float.NEGATIVE_INFINITY);
-            java.util.Arrays.fill(neg, 0f);
-            java.util.Arrays.fill(near, 0f);
+            if (tokenMaxLanes.length < rows * 64) tokenMaxLanes = new int[rows * 64];
+            Arrays.fill(lo, Integer.MAX_VALUE);
+            Arrays.fill(hi, Integer.MIN_VALUE);
+            Arrays.fill(neg, 0);
+            Arrays.fill(near, 0);
             min = Float.POSITIVE_INFINITY;
             max = Float.NEGATIVE_INFINITY;
             negatives = 0;
@@ -131,59 +151,22 @@ public final class SiteStats {
 
     private transient Scratch scratch;
 
-    /** Adds the matrix {@code data[offset + r·stride + c]}, {@code r < rows}, {@code c < width}. */
+    /**
+     * Adds the matrix {@code data[offset + r·stride + c]}, {@code r < rows}, {@code c < width}: two
+     * passes over it (counts, extremes and sums; then central moments about the block mean and the
+     * histogram), then the quantile sample and the per-token ratios.
+     */
     public void add(float[] data, int offset, int rows, int stride) {
         if (rows == 0) return;
-        if (!allFinite(data, offset, rows, stride)) {
-            addWithNonFinite(data, offset, rows, stride);
-            return;
-        }
-        // Per-channel float accumulators, SIMD across channels; sums moved to double every 16 tokens.
         if (scratch == null) scratch = new Scratch(width);
         Scratch a = scratch;
         a.reset(rows);
-        float eps = (float) config.nearZeroEps();
-        float threshold = (float) config.outlierThreshold();
-        int end = VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;
-        int lanes = end > 0 ? ChannelKernels.lanes() : 0;
-        double[] sum = new double[width];
-        double[] sq = new double[width];
-        for (int r = 0; r < rows; r++) {
-            int row = offset + r * stride;
-            a.tokenMax[r] = 0f;
-            if (end > 0) ChannelKernels.firstPass(data, row, end, eps, threshold, a, r);
-            for (int c = end; c < width; c++) {
-                float v = data[row + c], abs = Math.abs(v);
-                if (v > 0f) a.fire[c] += 1f;
-                if (v < 0f) a.negatives++;
-                if (abs < eps) a.nearZero++;
-                if (abs >= threshold) a.over[c] += 1f;
-                a.maxAbs[c] = Math.max(a.maxAbs[c], abs);
-                a.sum[c] += v;
-                a.sq[c] += v * v;
-                a.min = Math.min(a.min, v);
-                a.max = Math.max(a.max, v);
-                a.tokenMax[r] = Math.max(a.tokenMax[r], abs);
-            }
-            if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
-                flush(a.sum, sum);
-                flush(a.sq, sq);
-                for (int l = 0; l < lanes; l++) {   // lane counts into long while they are exact in float
-                    a.negatives += (long) a.neg[l];
-                    a.nearZero += (long) a.near[l];
-                    a.neg[l] = 0f;
-                    a.near[l] = 0f;
-                }
-            }
-        }
-        for (int l = 0; l < lanes; l++) {
-            a.min = Math.min(a.min, a.lo[l]);
-            a.max = Math.max(a.max, a.hi[l]);
-        }
-        for (int r = 0; r < rows && lanes > 0 && perTokenRatio; r++) {   // per-token max |x| feeds only the ratios
-            float m = a.tokenMax[r];
-            for (int l = 0; l < lanes; l++) m = Math.max(m, a.tokenMaxLanes[r * lanes + l]);
-            a.tokenMax[r] = m;
+        int end = VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;   // SIMD for channels [0, end), scalar after
+        double[] sum = new double[width], sq = new double[width];
+        firstPass(data, offset, rows, stride, end, a, sum, sq);
+        if (!a.allFinite()) {   // NaN/±∞ showed up as a max |x| bit pattern ≥ +∞'s: start over, apart
+            addWithNonFinite(data, offset, rows, stride, a);
+            return;
         }
         // Block sum (Neumaier-compensated over channels) → mean for the central pass.
         CompensatedSum blockSum = new CompensatedSum();
@@ -191,21 +174,7 @@ public final class SiteStats {
         long n = (long) rows * width;
         float mean = (float) (blockSum.value() / n);
         double[] c2 = new double[width], c3 = new double[width], c4 = new double[width];
-        for (int r = 0; r < rows; r++) {
-            int row = offset + r * stride;
-            if (end > 0) ChannelKernels.secondPass(data, row, end, mean, a);
-            for (int c = end; c < width; c++) {
-                float d = data[row + c] - mean, d2 = d * d;
-                a.c2[c] += d2;
-                a.c3[c] += d2 * d;
-                a.c4[c] += d2 * d2;
-            }
-            if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
-                flush(a.c2, c2);
-                flush(a.c3, c3);
-                flush(a.c4, c4);
-            }
-        }
+        secondPass(data, offset, rows, stride, end, mean, a, c2, c3, c4);
         // Central sums about the block mean, shifted from the float mean used above (exact identity).
         double delta = mean - blockSum.value() / n;
         double s1 = blockSum.value() - n * (double) mean;   // Σd, then Σd², Σd³, Σd⁴, about the float mean
@@ -223,13 +192,14 @@ public final class SiteStats {
 
         long blockFiring = 0;
         for (int c = 0; c < width; c++) {
-            long f = (long) a.fire[c];
+            long f = a.fire[c];
             firing[c] += f;
             blockFiring += f;
-            overThreshold[c] += (long) a.over[c];
-            channelMaxAbs[c] = Math.max(channelMaxAbs[c], a.maxAbs[c]);
+            overThreshold[c] += a.over[c];
+            float channelMax = Float.intBitsToFloat(a.maxAbs[c]);
+            channelMaxAbs[c] = Math.max(channelMaxAbs[c], channelMax);
             channelSumSq[c] += sq[c];
-            maxAbs = Math.max(maxAbs, a.maxAbs[c]);
+            maxAbs = Math.max(maxAbs, channelMax);
         }
         zeros += n - blockFiring - a.negatives;   // finite values are > 0, < 0 or = 0
         negatives += a.negatives;
@@ -237,48 +207,94 @@ public final class SiteStats {
         min = Math.min(min, a.min);
         max = Math.max(max, a.max);
         tokens += rows;
-        histogram(data, offset, rows, stride, end, a.bin);
         sample(data, offset, rows, stride);
-        if (perTokenRatio) tokenRatios(data, offset, rows, stride, a.tokenMax);
+        if (perTokenRatio) tokenRatios(data, offset, rows, stride, a.tokenMax, a);
     }
 
-    private static void flush(float[] from, double[] to) {
-        for (int c = 0; c < from.length; c++) {
-            to[c] += from[c];
-            from[c] = 0f;
+    /**
+     * Pass 1 into the scratch: per channel the firing and outlier counts, max |x| (as bits), Σx and Σx²
+     * (into {@code sum}, {@code sq}); the block's min, max, negative and near-zero counts; per token
+     * max |x| when the site keeps ratios.
+     */
+    private void firstPass(float[] data, int offset, int rows, int stride, int end, Scratch a, double[] sum, double[] sq) {
+        float eps = (float) config.nearZeroEps();
+        float threshold = (float) config.outlierThreshold();
+        if (end > 0) {
+            ChannelKernels.firstPass(data, offset, rows, stride, end, Float.floatToRawIntBits(eps),
+                    Float.floatToRawIntBits(threshold), perTokenRatio, a, sum, sq);
         }
-    }
-
-    private boolean allFinite(float[] data, int offset, int rows, int stride) {
-        int end = VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;
-        if (end > 0 && !ChannelKernels.allFinite(data, offset, rows, stride, end, new float[ChannelKernels.lanes()])) return false;
-        float acc = 0f;
-        for (int r = 0; r < rows; r++) {
+        java.util.Arrays.fill(a.tokenMax, 0, rows, 0f);
+        for (int r = 0; r < rows && end < width; r++) {
             int row = offset + r * stride;
-            for (int c = end; c < width; c++) acc += data[row + c] * 0f;
+            for (int c = end; c < width; c++) {
+                float v = data[row + c], abs = Math.abs(v);
+                if (v > 0f) a.fire[c]++;
+                if (v < 0f) a.negatives++;
+                if (abs < eps) a.nearZero++;
+                if (abs >= threshold) a.over[c]++;
+                a.maxAbs[c] = Math.max(a.maxAbs[c], Float.floatToRawIntBits(abs));
+                a.sum[c] += v;
+                a.sq[c] += v * v;
+                a.min = Math.min(a.min, v);
+                a.max = Math.max(a.max, v);
+                a.tokenMax[r] = Math.max(a.tokenMax[r], abs);
+            }
+            if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
+                flush(a.sum, sum, end, width);
+                flush(a.sq, sq, end, width);
+            }
         }
-        return acc == 0f;
+        int lanes = end > 0 ? ChannelKernels.lanes() : 0;
+        for (int l = 0; l < lanes; l++) {
+            a.min = Math.min(a.min, ChannelKernels.fromOrderKey(a.lo[l]));
+            a.max = Math.max(a.max, ChannelKernels.fromOrderKey(a.hi[l]));
+            a.negatives += a.neg[l];
+            a.nearZero += a.near[l];
+        }
+        for (int r = 0; r < rows && lanes > 0 && perTokenRatio; r++) {
+            int m = Float.floatToRawIntBits(a.tokenMax[r]);
+            for (int l = 0; l < lanes; l++) m = Math.max(m, a.tokenMaxLanes[r * lanes + l]);
+            a.tokenMax[r] = Float.intBitsToFloat(m);
+        }
     }
 
-    private void histogram(float[] data, int offset, int rows, int stride, int end, int[] bin) {
+    /** Pass 2: Σd², Σd³, Σd⁴ per channel about the float mean (into c2, c3, c4), and the histogram. */
+    private void secondPass(float[] data, int offset, int rows, int stride, int end, float mean, Scratch a,
+                            double[] c2, double[] c3, double[] c4) {
         float range = (float) config.histogramRange();
         int bins = config.histogramBins();
         float binsPerUnit = bins / (2 * range);
-        for (int r = 0; r < rows; r++) {
+        if (end > 0) {
+            ChannelKernels.secondPass(data, offset, rows, stride, end, mean, range, binsPerUnit, bins, a, c2, c3, c4, histogram);
+        }
+        for (int r = 0; r < rows && end < width; r++) {
             int row = offset + r * stride;
-            if (end > 0) {
-                ChannelKernels.bins(data, row, end, range, binsPerUnit, bins, bin);
-                for (int c = 0; c < end; c++) histogram[bin[c]]++;
-            }
             for (int c = end; c < width; c++) {
-                float pos = (data[row + c] + range) * binsPerUnit;
+                float v = data[row + c], d = v - mean, d2 = d * d;
+                a.c2[c] += d2;
+                a.c3[c] += d2 * d;
+                a.c4[c] += d2 * d2;
+                float pos = (v + range) * binsPerUnit;
                 histogram[pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos]++;
             }
+            if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
+                flush(a.c2, c2, end, width);
+                flush(a.c3, c3, end, width);
+                flush(a.c4, c4, end, width);
+            }
+        }
+    }
+
+    /** Moves the float sums of channels [from, to) into double and clears them. */
+    static void flush(float[] sums, double[] into, int from, int to) {
+        for (int c = from; c < to; c++) {
+            into[c] += sums[c];
+            sums[c] = 0f;
         }
     }
 
     /** The rare block with NaN/±∞ values: counted apart, every statistic taken over the finite values, in double. */
-    private void addWithNonFinite(float[] data, int offset, int rows, int stride) {
+    private void addWithNonFinite(float[] data, int offset, int rows, int stride, Scratch a) {
         float eps = (float) config.nearZeroEps();
         float threshold = (float) config.outlierThreshold();
         float range = (float) config.histogramRange();
@@ -327,7 +343,7 @@ public final class SiteStats {
             moments.merge(finite, sum, s2, s3, s4);
         }
         sample(data, offset, rows, stride);
-        if (perTokenRatio) tokenRatios(data, offset, rows, stride, null);
+        if (perTokenRatio) tokenRatios(data, offset, rows, stride, null, a);
     }
 
     private void sample(float[] data, int offset, int rows, int stride) {
@@ -336,11 +352,28 @@ public final class SiteStats {
         // A step sharing a factor with the width would visit only some channels (e.g. step 384 on a
         // 1536-wide site sees 4 channels): take the next step coprime with the width, so the systematic
         // sample cycles through every channel.
-        while (java.math.BigInteger.valueOf(step).gcd(java.math.BigInteger.valueOf(width)).longValue() != 1) step++;
-        for (long i = 0; i < n; i += step) {
-            float v = data[offset + (int) (i / width) * stride + (int) (i % width)];
+        while (gcd(step, width) != 1) step++;
+        // walk (row, channel) incrementally: a 64-bit division per sampled value cost as much as the sketch
+        int stepRows = (int) (step / width), stepChannels = (int) (step % width);
+        for (int r = 0, c = 0; r < rows; ) {
+            float v = data[offset + r * stride + c];
             if (Float.isFinite(v)) sketch.update(v);
+            r += stepRows;
+            c += stepChannels;
+            if (c >= width) {
+                c -= width;
+                r++;
+            }
         }
+    }
+
+    private static long gcd(long a, long b) {
+        while (b != 0) {
+            long t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
     }
 
     /**
@@ -348,10 +381,9 @@ public final class SiteStats {
      * {@link #MEDIAN_CHANNELS} evenly spaced channels (all of them when the site is narrower): an exact
      * median per token costs more than everything else in the statistics together.
      */
-    private void tokenRatios(float[] data, int offset, int rows, int stride, float[] tokenMax) {
-        int m = Math.min(width, MEDIAN_CHANNELS);
-        float[] abs = new float[m];
-        int[] bits = new int[m], counts = new int[256];
+    private void tokenRatios(float[] data, int offset, int rows, int stride, float[] tokenMax, Scratch a) {
+        int[] channels = a.medianChannels, bits = a.medianBits;
+        int m = channels.length, k = (m - 1) / 2;   // the lower median
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
             float top = 0;
@@ -360,8 +392,9 @@ public final class SiteStats {
             } else {
                 for (int c = 0; c < width; c++) top = Math.max(top, Math.abs(data[row + c]));
             }
-            for (int i = 0; i < m; i++) abs[i] = Math.abs(data[row + (int) ((long) i * width / m)]);
-            float median = Select.medianOfNonNegative(abs, m, bits, counts);
+            for (int i = 0; i < m; i++) bits[i] = Float.floatToRawIntBits(data[row + channels[i]]) & 0x7fffffff;
+            float median = VECTORIZED ? ChannelKernels.kthOfNonNegative(bits, bits.length, k, a.selectScratch, a.medianKept)
+                    : Select.kthOfNonNegative(bits, m, k);
             double ratio = median > 0 ? top / median : (top > 0 ? Double.POSITIVE_INFINITY : 1.0);
             if (!Double.isFinite(ratio)) ratio = Double.MAX_VALUE;
             if (ratio > maxTokenRatio) maxTokenRatio = ratio;

@@ -95,6 +95,57 @@ class SiteStatsTest {
         assertEquals(near, s.nearZero());
         assertEquals(over, java.util.Arrays.stream(s.overThreshold()).sum());
         assertEquals(x.length - positive - negative, s.zeros());
+        // extremes kept as integer keys of the bits: the same floats as Math.min/max/abs
+        float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+        float[] channelMax = new float[width];
+        for (int i = 0; i < x.length; i++) {
+            min = Math.min(min, x[i]);
+            max = Math.max(max, x[i]);
+            channelMax[i % width] = Math.max(channelMax[i % width], Math.abs(x[i]));
+        }
+        assertEquals(min, s.min());
+        assertEquals(max, s.max());
+        assertEquals(Float.MAX_VALUE, s.maxAbs());
+        assertArrayEquals(channelMax, s.channelMaxAbs());
+    }
+
+    /** Order keys: every pair of finite floats (±0, subnormals, extremes) compares as the floats do. */
+    @Test
+    void orderKeysOrderFloats() {
+        float[] v = {-Float.MAX_VALUE, -1e30f, -2f, -1f, -Float.MIN_NORMAL, -Float.MIN_VALUE, -0f, 0f, Float.MIN_VALUE,
+            Float.MIN_NORMAL, 1f, 2f, 1e30f, Float.MAX_VALUE};
+        for (int i = 0; i < v.length; i++) {
+            assertEquals(Float.floatToRawIntBits(v[i]), Float.floatToRawIntBits(ChannelKernels.fromOrderKey(ChannelKernels.orderKey(v[i]))));
+            for (int j = i + 1; j < v.length; j++) assertTrue(ChannelKernels.orderKey(v[i]) < ChannelKernels.orderKey(v[j]), v[i] + " < " + v[j]);
+        }
+    }
+
+    /** Per-token ratios on a site wide enough for the SIMD path, against sorting the sampled channels. */
+    @Test
+    void tokenRatiosAgreeWithSorting() {
+        int rows = 40, width = 1000;
+        float[] x = Reference.gaussian(rows * width, 1, 21);
+        for (int r = 0; r < rows; r += 3) x[r * width + (r * 37) % width] = 400f + r;   // some massive tokens
+        SiteStats s = new SiteStats(StatsConfig.DEFAULT, width, true);
+        s.add(x, 0, rows, width);
+        int m = SiteStats.MEDIAN_CHANNELS;
+        double maxRatio = 0, sumRatio = 0;
+        long massive = 0;
+        for (int r = 0; r < rows; r++) {
+            float top = 0;
+            for (int c = 0; c < width; c++) top = Math.max(top, Math.abs(x[r * width + c]));
+            float[] sample = new float[m];
+            for (int i = 0; i < m; i++) sample[i] = Math.abs(x[r * width + (int) ((long) i * width / m)]);
+            Arrays.sort(sample);
+            double ratio = top / sample[(m - 1) / 2];
+            maxRatio = Math.max(maxRatio, ratio);
+            sumRatio += ratio;
+            if (ratio >= SiteStats.MASSIVE_RATIO) massive++;
+        }
+        assertEquals(maxRatio, s.maxTokenRatio(), 0);
+        assertEquals(sumRatio / rows, s.meanTokenRatio(), 1e-12 * sumRatio);
+        assertEquals(massive, s.massiveTokens());
+        assertTrue(massive > 0);
     }
 
     @Test
@@ -199,13 +250,27 @@ class SiteStatsTest {
         Arrays.sort(sorted);
         assertEquals(sorted[500], Select.median(r));
         assertTrue(Select.kth(new float[] {2, 2, 2, 1}, 0) == 1f);
-        // the radix selection used per token agrees with quickselect on magnitudes, ties and zeros included
+        // the bitwise selection used per token (scalar, and in SIMD lanes over padded bits) agrees with
+        // quickselect on magnitudes, ties, zeros, subnormals and huge values included, at every rank
         java.util.Random rnd = new java.util.Random(3);
-        for (int n : new int[] {1, 2, 3, 8, 255, 256}) {
+        for (int n : new int[] {1, 2, 3, 8, 63, 255, 256}) {
             for (int trial = 0; trial < 50; trial++) {
                 float[] v = new float[n];
-                for (int i = 0; i < n; i++) v[i] = trial % 5 == 0 ? rnd.nextInt(3) : Math.abs((float) rnd.nextGaussian() * (float) Math.pow(10, rnd.nextInt(7) - 3));
-                assertEquals(Select.median(v.clone()), Select.medianOfNonNegative(v.clone(), n, new int[n], new int[256]), n + "/" + trial);
+                for (int i = 0; i < n; i++) {
+                    v[i] = switch (trial % 5) {
+                        case 0 -> rnd.nextInt(3);
+                        case 1 -> rnd.nextBoolean() ? Float.MIN_VALUE * rnd.nextInt(4) : Float.MAX_VALUE;
+                        default -> Math.abs((float) rnd.nextGaussian() * (float) Math.pow(10, rnd.nextInt(7) - 3));
+                    };
+                }
+                int[] bits = new int[ChannelKernels.selectionLength(n)];
+                Arrays.fill(bits, Integer.MAX_VALUE);
+                for (int i = 0; i < n; i++) bits[i] = Float.floatToRawIntBits(v[i]);
+                for (int k : new int[] {0, (n - 1) / 2, n - 1}) {
+                    float expected = Select.kth(v.clone(), k);
+                    assertEquals(expected, Select.kthOfNonNegative(bits, n, k), n + "/" + trial + "/" + k);
+                    assertEquals(expected, ChannelKernels.kthOfNonNegative(bits, bits.length, k, new int[256], new int[bits.length]), n + "/" + trial + "/" + k);
+                }
             }
         }
     }
