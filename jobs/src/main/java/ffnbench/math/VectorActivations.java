@@ -46,6 +46,15 @@ final class VectorActivations {
         return end;
     }
 
+    /** {@code a[aFrom + i] *= b[bFrom + i]} over whole SIMD widths; returns how many were done. */
+    static int multiply(float[] a, int aFrom, float[] b, int bFrom, int length) {
+        int done = S.loopBound(length);
+        for (int i = 0; i < done; i += S.length()) {
+            FloatVector.fromArray(S, a, aFrom + i).mul(FloatVector.fromArray(S, b, bFrom + i)).intoArray(a, aFrom + i);
+        }
+        return done;
+    }
+
     private static void relu(float[] x, int from, int end) {
         for (int i = from; i < end; i += S.length()) FloatVector.fromArray(S, x, i).max(0f).intoArray(x, i);
     }
@@ -101,6 +110,23 @@ final class VectorActivations {
         return result.blend(x, x.compare(VectorOperators.NE, x));   // NaN ≠ NaN
     }
 
+    /**
+     * {@link #exp} for arguments that cannot exceed 0 (or are NaN), as in {@link #normalCdf}, where
+     * p − z² ≤ p(t = 1) ≈ 0: the same bits, without the upper clamp and the +∞ and NaN blends (a NaN
+     * argument stays NaN through the arithmetic). GELU (exact) spends most of its time here.
+     */
+    static FloatVector expOfNonPositive(FloatVector x) {
+        FloatVector xc = x.max(FastMath.EXP_LO);
+        FloatVector shifted = xc.mul(FastMath.LOG2E).add(FastMath.ROUND_MAGIC);
+        FloatVector k = shifted.sub(FastMath.ROUND_MAGIC);
+        IntVector twoToK = shifted.reinterpretAsInts().sub(FastMath.ROUND_MAGIC_BITS).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector r = xc.sub(k.mul(FastMath.LN2_HI)).sub(k.mul(FastMath.LN2_LO));
+        FloatVector p = r.mul(FastMath.P0).add(FastMath.P1).mul(r).add(FastMath.P2).mul(r).add(FastMath.P3).mul(r)
+                .add(FastMath.P4).mul(r).add(FastMath.P5);
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        return p.mul(twoToK.reinterpretAsFloats()).blend(0f, x.compare(VectorOperators.LT, FastMath.EXP_LO));
+    }
+
     /** Lane-wise {@link FastMath#tanh}. */
     static FloatVector tanh(FloatVector x) {
         FloatVector a = x.abs();
@@ -118,7 +144,7 @@ final class VectorActivations {
         FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
         FloatVector p = FloatVector.broadcast(S, ERFC[0]);
         for (int i = 1; i < ERFC.length; i++) p = p.mul(t).add(ERFC[i]);
-        FloatVector half = t.mul(exp(p.sub(z.mul(z)))).mul(0.5f);
+        FloatVector half = t.mul(expOfNonPositive(p.sub(z.mul(z)))).mul(0.5f);
         VectorMask<Float> negative = x.compare(VectorOperators.LT, 0f);
         return FloatVector.broadcast(S, 1f).sub(half).blend(half, negative);
     }

@@ -32,9 +32,7 @@ public final class GatedFfn extends FeedForward {
             int h = t * dFf;
             System.arraycopy(proj, gate, hidden, h, dFf);
             activation.applyInPlace(hidden, h, dFf);
-            for (int i = 0; i < dFf; i++) {
-                hidden[h + i] *= proj[up + i];
-            }
+            Activation.multiplyInPlace(hidden, h, proj, up, dFf);
         }
         if (sites.wants(Site.FFN_ACT)) sites.record(Site.FFN_ACT, hidden, 0, tokens, dFf, dFf);
         return hidden;

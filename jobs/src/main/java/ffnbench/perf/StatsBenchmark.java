@@ -19,7 +19,7 @@ import java.util.Set;
  * What the statistics cost: one block (LLaMA-shaped, d_model 1024, SwiGLU d_ff 2816 by default) over
  * the same sequences with every statistics site on and with none, interleaved round by round in one
  * JVM and thread. Reports the median time of each and the overhead, plus the statistics' ns per
- * recorded value. {@code scripts/benchmark-stats [rounds=7] [sequences=8] [seq_len=256] [d_model=1024]}
+ * recorded value. {@code scripts/benchmark-stats [rounds=7] [sequences=8] [seq_len=256] [d_model=1024] [quantile_sample]}
  */
 public final class StatsBenchmark {
     private StatsBenchmark() {}
@@ -29,6 +29,10 @@ public final class StatsBenchmark {
         int sequences = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int seqLen = args.length > 2 ? Integer.parseInt(args[2]) : 256;
         int d = args.length > 3 ? Integer.parseInt(args[3]) : 1024;
+        int quantileSample = args.length > 4 ? Integer.parseInt(args[4]) : StatsConfig.DEFAULT.quantileSample();
+        StatsConfig config = new StatsConfig(StatsConfig.DEFAULT.nearZeroEps(), StatsConfig.DEFAULT.outlierThreshold(),
+                StatsConfig.DEFAULT.histogramRange(), StatsConfig.DEFAULT.histogramBins(), StatsConfig.DEFAULT.topK(),
+                quantileSample, StatsConfig.DEFAULT.kllK());
         int dFf = (int) Math.ceil(d * 2.75 / 256) * 256;
         ModelSource.Layer l = ModelSource.load("preset:llama", 0, 1,
                 Map.of("d_model", "" + d, "heads", "" + d / 64, "d_ff", "" + dFf));
@@ -38,8 +42,8 @@ public final class StatsBenchmark {
         Set<String> all = new LinkedHashSet<>();
         all.add("input");
         for (Site site : Site.values()) all.add(site.id());
-        System.out.printf(Locale.ROOT, "block d_model %d, d_ff %d (SwiGLU), %d sequences × %d tokens, 1 thread, %d rounds%n",
-                d, dFf, sequences, seqLen, rounds);
+        System.out.printf(Locale.ROOT, "block d_model %d, d_ff %d (SwiGLU), %d sequences × %d tokens, 1 thread, %d rounds, "
+                + "quantile_sample %d%n", d, dFf, sequences, seqLen, rounds, quantileSample);
         for (Formulation f : new Formulation[] {Formulation.SERIAL, Formulation.PARALLEL}) {
             double[] off = new double[rounds], on = new double[rounds], statsOnly = new double[rounds];
             long values = 0;
@@ -48,7 +52,7 @@ public final class StatsBenchmark {
                 long t0 = System.nanoTime();
                 for (float[] seq : x) layer.forward(seq, seqLen, f, SiteRecorder.NONE, new StageTimes(), ws);
                 long t1 = System.nanoTime();
-                CaseStats stats = new CaseStats(StatsConfig.DEFAULT);
+                CaseStats stats = new CaseStats(config);
                 StageTimes times = new StageTimes();
                 StatsRecorder rec = new StatsRecorder(stats, all, d, times);
                 for (float[] seq : x) {

@@ -60,6 +60,25 @@ class ActivationTest {
         assertTrue(Reference.relativeL2(scalar, expected) <= 1e-6, a + " scalar");
     }
 
+    /** NaN and ±∞ take the same way through the SIMD GELU (its exp skips the general special cases) as through the scalar one. */
+    @Test
+    void geluNonFiniteInputsAgree() {
+        float[] x = new float[64];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = switch (i % 4) {
+                case 0 -> Float.NaN;
+                case 1 -> Float.POSITIVE_INFINITY;
+                case 2 -> Float.NEGATIVE_INFINITY;
+                default -> -20f + i;
+            };
+        }
+        float[] batched = x.clone();
+        Activation.GELU.applyInPlace(batched, 0, batched.length);
+        for (int i = 0; i < x.length; i++) assertEquals(Activation.GELU.apply(x[i]), batched[i], 0, "at x=" + x[i]);
+        assertTrue(Float.isNaN(batched[0]));
+        assertEquals(Float.POSITIVE_INFINITY, batched[1]);
+    }
+
     @Test
     void simdPathIsActiveUnderTheBuild() {
         // Surefire and scripts/ffnbench start the JVM with --add-modules jdk.incubator.vector
