@@ -46,9 +46,10 @@ public final class LayerCache {
     public static final java.util.concurrent.atomic.LongAdder BUILT_FROM_SHIPPED = new java.util.concurrent.atomic.LongAdder();
 
     /**
-     * A case's layers. With {@code shipped} (layer index → tensors, e.g. the value of a Spark broadcast
-     * of a checkpoint the driver read) the layers are built from those tensors and the case's resolved
-     * config, so executors never read the checkpoint themselves; else from the case's source.
+     * A case's layers. With {@code shipped} (layer index → tensors with the matrices {@code [out × in]},
+     * e.g. the value of a Spark broadcast of a checkpoint the driver read) the layers are built from
+     * those tensors, without copying them, and the case's resolved config, so executors never read the
+     * checkpoint themselves; else from the case's source.
      */
     public static TransformerLayer[] layers(BenchCase c, java.util.function.Supplier<Map<Integer, Map<String, float[]>>> shipped) {
         List<Integer> idx = c.layers();
@@ -61,7 +62,7 @@ public final class LayerCache {
             }
             out[i] = LAYERS.computeIfAbsent(new Key(c.source(), c.seed(), c.overrides(), layer, c.weightsDtype()), k -> {
                 BUILT_FROM_SHIPPED.increment();
-                return new TransformerLayer(c.config(), new ffnbench.model.LayerWeights(shipped.get().get(k.layer)).roundedTo(k.weightsDtype));
+                return TransformerLayer.ofOutIn(c.config(), new ffnbench.model.LayerWeights(shipped.get().get(k.layer)).roundedTo(k.weightsDtype));
             });
         }
         return out;

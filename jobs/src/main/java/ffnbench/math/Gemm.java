@@ -83,4 +83,18 @@ public final class Gemm {
             gemm(false, m, n, k, 1f, a, 0, k, w, 0, n, 1f, c, 0, n);
         }
     }
+
+    /**
+     * {@code C[m×n] = A[m×k]·Wᵀ + bias} with W stored {@code [n×k]} (out × in, PyTorch's {@code nn.Linear}
+     * layout; bias may be null). The layers hold their weights this way: OpenBLAS packs a transposed B
+     * faster, which shows on the short GEMMs of one sequence (docs/PERFORMANCE.md).
+     */
+    public static void linearOutIn(float[] a, int m, int k, float[] wOutIn, float[] bias, int n, float[] c) {
+        if (bias == null) {
+            gemm(true, m, n, k, 1f, a, 0, k, wOutIn, 0, k, 0f, c, 0, n);
+        } else {
+            broadcastRows(bias, c, m, n);
+            gemm(true, m, n, k, 1f, a, 0, k, wOutIn, 0, k, 1f, c, 0, n);
+        }
+    }
 }

@@ -25,4 +25,35 @@ public final class Matrices {
         }
         return out;
     }
+
+    /** The transpose {@code [cols × rows]} of a row-major {@code [rows × cols]} matrix (a new array). */
+    public static float[] transpose(float[] a, int rows, int cols) {
+        if (a.length != (long) rows * cols) {
+            throw new IllegalArgumentException("a matrix of " + a.length + " values is not " + rows + " × " + cols);
+        }
+        float[] t = new float[a.length];
+        int block = 64;   // tiles, so that both the reads and the writes stay in cache
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            for (int c0 = 0; c0 < cols; c0 += block) {
+                int r1 = Math.min(rows, r0 + block), c1 = Math.min(cols, c0 + block);
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) t[c * rows + r] = a[r * cols + c];
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Stacked concatenation of row-major matrices of equal width: their rows one after another. */
+    public static float[] concatRows(float[]... parts) {
+        int total = 0;
+        for (float[] p : parts) total += p.length;
+        float[] out = new float[total];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
 }

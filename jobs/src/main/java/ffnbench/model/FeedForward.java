@@ -2,6 +2,7 @@ package ffnbench.model;
 
 import ffnbench.math.Activation;
 import ffnbench.math.Gemm;
+import ffnbench.math.Matrices;
 
 /**
  * The FFN (MLP) sublayer, in three steps that every variant shares:
@@ -11,20 +12,23 @@ import ffnbench.math.Gemm;
  *   <li>output projection {@code y = H·W_out + b_out}: one GEMM.</li>
  * </ol>
  * Keeping step 1 separate lets a parallel block fuse it with the attention's input projection into
- * a single GEMM. Weights are stored {@code [in × out]} (row-major), so {@code y = x·W}.
+ * a single GEMM. The weights come in canonical {@code [in × out]} ({@code y = x·W}, see
+ * {@link LayerWeights}) and are held {@code [out × in]} ({@code y = x·Wᵀ}, PyTorch's {@code nn.Linear}
+ * layout): OpenBLAS runs the short GEMMs of one sequence faster that way (docs/PERFORMANCE.md).
  */
 public abstract class FeedForward {
     protected final int dModel;
     protected final int dFf;
     protected final Activation activation;
-    private final float[] inputWeight;   // [dModel × inputWidth]
+    private final float[] inputWeight;   // [inputWidth × dModel] (out × in)
     private final float[] inputBias;     // [inputWidth] or null
-    private final float[] outputWeight;  // [dFf × dModel]
+    private final float[] outputWeight;  // [dModel × dFf] (out × in)
     private final float[] outputBias;    // [dModel] or null
 
     /** {@link Workspace} slots of an FFN: its input projection, its output and the dense hidden H. */
     static final int PROJ_SLOT = 0, OUT_SLOT = 1, HIDDEN_SLOT = 2;
 
+    /** From weights already {@code [out × in]} (held as given, not copied). */
     protected FeedForward(int dModel, int dFf, Activation activation,
                           float[] inputWeight, float[] inputBias, float[] outputWeight, float[] outputBias) {
         this.dModel = dModel;
@@ -40,9 +44,19 @@ public abstract class FeedForward {
         if (outputBias != null) requireLength("mlp.out.bias", outputBias, dModel);
     }
 
-    /** Builds the FFN of a variant from its canonical weights (see {@link LayerWeights}). */
+    /** Builds the FFN of a variant from its canonical {@code [in × out]} weights (see {@link LayerWeights}); copies them. */
     public static FeedForward create(FfnVariant variant, int dModel, int dFf,
                                      float[] inputWeight, float[] inputBias, float[] outputWeight, float[] outputBias) {
+        int inputWidth = (variant.gated() ? 2 : 1) * dFf;
+        requireLength("mlp.in.weight", inputWeight, (long) dModel * inputWidth);
+        requireLength("mlp.out.weight", outputWeight, (long) dFf * dModel);
+        return createOutIn(variant, dModel, dFf, Matrices.transpose(inputWeight, dModel, inputWidth), inputBias,
+                Matrices.transpose(outputWeight, dFf, dModel), outputBias);
+    }
+
+    /** As {@link #create}, from weights already {@code [out × in]} (held as given). */
+    public static FeedForward createOutIn(FfnVariant variant, int dModel, int dFf,
+                                          float[] inputWeight, float[] inputBias, float[] outputWeight, float[] outputBias) {
         return variant.gated()
                 ? new GatedFfn(dModel, dFf, variant.activation(), inputWeight, inputBias, outputWeight, outputBias)
                 : new StandardFfn(dModel, dFf, variant.activation(), inputWeight, inputBias, outputWeight, outputBias);
@@ -78,8 +92,18 @@ public abstract class FeedForward {
         return activation;
     }
 
-    public float[] inputWeight() {
+    /** The input projection's weights, {@code [inputWidth × dModel]} (out × in). */
+    public float[] inputWeightOutIn() {
         return inputWeight;
+    }
+
+    /** The output projection's weights, {@code [dModel × dFf]} (out × in). */
+    public float[] outputWeightOutIn() {
+        return outputWeight;
+    }
+
+    public float[] outputBias() {
+        return outputBias;
     }
 
     public float[] inputBias() {
@@ -100,7 +124,7 @@ public abstract class FeedForward {
     public float[] forward(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
         long t = times.now();
         float[] proj = ws.get(this, PROJ_SLOT, tokens * inputWidth());
-        Gemm.linear(x, tokens, dModel, inputWeight, inputBias, inputWidth(), proj);
+        Gemm.linearOutIn(x, tokens, dModel, inputWeight, inputBias, inputWidth(), proj);
         t = times.lap(StageTimes.Stage.FFN_GEMM, t);
         float[] hidden = activate(proj, 0, inputWidth(), tokens, sites, ws);
         t = times.lap(StageTimes.Stage.ACTIVATION, t);
@@ -112,7 +136,7 @@ public abstract class FeedForward {
 
     /** Output projection {@code out = H·W_out + b_out}, recorded as {@link Site#FFN_OUT}. */
     public void project(float[] hidden, int tokens, float[] out, SiteRecorder sites) {
-        Gemm.linear(hidden, tokens, dFf, outputWeight, outputBias, dModel, out);
+        Gemm.linearOutIn(hidden, tokens, dFf, outputWeight, outputBias, dModel, out);
         if (sites.wants(Site.FFN_OUT)) sites.record(Site.FFN_OUT, out, 0, tokens, dModel, dModel);
     }
 

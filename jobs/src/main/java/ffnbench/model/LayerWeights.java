@@ -18,6 +18,8 @@ import java.util.Map;
  * mlp.in.bias      [d_ff or 2·d_ff]                       (mlp_bias)
  * mlp.out.weight   [d_ff × d]   mlp.out.bias [d]
  * </pre>
+ * A {@link TransformerLayer} computes with the four matrices transposed, {@code [out × in]}
+ * ({@link #withMatricesTransposed}); it reports its weights in this canonical layout.
  */
 public final class LayerWeights {
     private final Map<String, float[]> tensors;
@@ -71,6 +73,28 @@ public final class LayerWeights {
 
     public Map<String, float[]> tensors() {
         return tensors;
+    }
+
+    /** The four weight matrices of a layer (the other tensors are vectors). */
+    static final java.util.List<String> MATRICES = java.util.List.of("attn.qkv.weight", "attn.out.weight", "mlp.in.weight",
+            "mlp.out.weight");
+
+    /**
+     * The same tensors with the four matrices transposed: canonical {@code [in × out]} to the
+     * {@code [out × in]} layout the layers compute with ({@code toOutIn}), or back. Vectors are shared,
+     * not copied.
+     */
+    public LayerWeights withMatricesTransposed(ModelConfig c, boolean toOutIn) {
+        Map<String, int[]> shapes = expectedShapes(c);
+        Map<String, float[]> out = new LinkedHashMap<>(tensors);
+        for (String name : MATRICES) {
+            int[] shape = shapes.get(name);   // canonical [in, out]
+            float[] t = tensors.get(name);
+            if (t == null) continue;          // validate() reports it
+            out.put(name, toOutIn ? ffnbench.math.Matrices.transpose(t, shape[0], shape[1])
+                    : ffnbench.math.Matrices.transpose(t, shape[1], shape[0]));
+        }
+        return new LayerWeights(out);
     }
 
     /** A copy with every tensor rounded to {@code dtype} (f32 returns this object: nothing changes). */

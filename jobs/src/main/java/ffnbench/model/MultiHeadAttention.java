@@ -19,11 +19,12 @@ public final class MultiHeadAttention {
     private final int headDim;
     private final boolean causal;
     private final Rope rope;              // null: no rotary embeddings
-    private final float[] qkvWeight;      // [dModel × qkvWidth]
+    private final float[] qkvWeight;      // [qkvWidth × dModel] (out × in, as FeedForward holds its weights)
     private final float[] qkvBias;        // [qkvWidth] or null
-    private final float[] outWeight;      // [heads·headDim × dModel]
+    private final float[] outWeight;      // [dModel × heads·headDim] (out × in)
     private final float[] outBias;        // [dModel] or null
 
+    /** From weights {@code [out × in]} ({@link LayerWeights#withMatricesTransposed}), held as given. */
     public MultiHeadAttention(int dModel, int heads, int kvHeads, boolean causal, Rope rope,
                               float[] qkvWeight, float[] qkvBias, float[] outWeight, float[] outBias) {
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0 || dModel % heads != 0) {
@@ -54,8 +55,18 @@ public final class MultiHeadAttention {
         return (heads + 2 * kvHeads) * headDim;
     }
 
-    public float[] qkvWeight() {
+    /** The Q/K/V projection's weights, {@code [qkvWidth × dModel]} (out × in). */
+    public float[] qkvWeightOutIn() {
         return qkvWeight;
+    }
+
+    /** The output projection's weights, {@code [dModel × heads·headDim]} (out × in). */
+    public float[] outWeightOutIn() {
+        return outWeight;
+    }
+
+    public float[] outBias() {
+        return outBias;
     }
 
     public float[] qkvBias() {
@@ -90,7 +101,7 @@ public final class MultiHeadAttention {
     /** As above, with intermediates (and the returned output) taken from {@code ws}. */
     public float[] forward(float[] x, int tokens, SiteRecorder sites, Workspace ws) {
         float[] qkv = ws.get(this, QKV_SLOT, tokens * qkvWidth());
-        Gemm.linear(x, tokens, dModel, qkvWeight, qkvBias, qkvWidth(), qkv);
+        Gemm.linearOutIn(x, tokens, dModel, qkvWeight, qkvBias, qkvWidth(), qkv);
         float[] context = ws.get(this, CONTEXT_SLOT, tokens * heads * headDim);
         attend(qkv, 0, qkvWidth(), tokens, context, ws);
         float[] out = ws.get(this, OUT_SLOT, tokens * dModel);
@@ -165,7 +176,7 @@ public final class MultiHeadAttention {
 
     /** Output projection {@code out = context·W_o + b_o}, recorded as {@link Site#ATTN_OUT}. */
     public void project(float[] context, int tokens, float[] out, SiteRecorder sites) {
-        Gemm.linear(context, tokens, heads * headDim, outWeight, outBias, dModel, out);
+        Gemm.linearOutIn(context, tokens, heads * headDim, outWeight, outBias, dModel, out);
         if (sites.wants(Site.ATTN_OUT)) sites.record(Site.ATTN_OUT, out, 0, tokens, dModel, dModel);
     }
 

@@ -22,35 +22,48 @@ import ffnbench.math.Rope;
  */
 public final class TransformerLayer {
     private final ModelConfig config;
-    private final LayerWeights weights;
+    private final LayerWeights outIn;    // the tensors it computes with: matrices [out × in], shared with the sublayers
     private final Norm norm1;
     private final Norm norm2;
     private final MultiHeadAttention attention;
     private final FeedForward ffn;
     private final int fusedWidth;
-    private final float[] fusedWeight;   // [d × (qkvWidth + ffnInputWidth)]
+    private final float[] fusedWeight;   // [(qkvWidth + ffnInputWidth) × d]: W_qkvᵀ stacked on W_inᵀ
     private final float[] fusedBias;     // or null when neither side has biases
 
     /** {@link Workspace} slots of the parallel block (attention, FFN and norms have their own). */
     private static final int FUSED_SLOT = 0, CONTEXT_SLOT = 1, Y_SLOT = 2, MLP_SLOT = 3;
 
+    /** From canonical weights ({@code [in × out]} matrices); the matrices are transposed once, here. */
     public TransformerLayer(ModelConfig config, LayerWeights weights) {
-        weights.validate(config);
+        this(config, weights.validate(config).withMatricesTransposed(config, true), true);
+    }
+
+    /**
+     * From weights whose matrices are already {@code [out × in]} ({@link LayerWeights#withMatricesTransposed}),
+     * held as given: executors build layers from a broadcast in this layout without a second copy.
+     */
+    public static TransformerLayer ofOutIn(ModelConfig config, LayerWeights outIn) {
+        return new TransformerLayer(config, outIn.validate(config), true);
+    }
+
+    /** {@code validated}: only tells this constructor apart from the public one. */
+    private TransformerLayer(ModelConfig config, LayerWeights outIn, boolean validated) {
         this.config = config;
-        this.weights = weights;
-        this.norm1 = norm(config, weights, "attn_norm");
-        this.norm2 = norm(config, weights, "mlp_norm");
+        this.outIn = outIn;
+        this.norm1 = norm(config, outIn, "attn_norm");
+        this.norm2 = norm(config, outIn, "mlp_norm");
         Rope rope = config.rotaryDim() > 0 ? new Rope(config.rotaryDim(), config.ropeTheta()) : null;
         this.attention = new MultiHeadAttention(config.dModel(), config.heads(), config.kvHeads(), config.causal(), rope,
-                weights.get("attn.qkv.weight"), weights.get("attn.qkv.bias"),
-                weights.get("attn.out.weight"), weights.get("attn.out.bias"));
-        this.ffn = FeedForward.create(config.ffn(), config.dModel(), config.dFf(),
-                weights.get("mlp.in.weight"), weights.get("mlp.in.bias"),
-                weights.get("mlp.out.weight"), weights.get("mlp.out.bias"));
+                outIn.get("attn.qkv.weight"), outIn.get("attn.qkv.bias"),
+                outIn.get("attn.out.weight"), outIn.get("attn.out.bias"));
+        this.ffn = FeedForward.createOutIn(config.ffn(), config.dModel(), config.dFf(),
+                outIn.get("mlp.in.weight"), outIn.get("mlp.in.bias"),
+                outIn.get("mlp.out.weight"), outIn.get("mlp.out.bias"));
         int qkvWidth = attention.qkvWidth();
         int ffnWidth = ffn.inputWidth();
         this.fusedWidth = qkvWidth + ffnWidth;
-        this.fusedWeight = Matrices.concatColumns(config.dModel(), attention.qkvWeight(), ffn.inputWeight());
+        this.fusedWeight = Matrices.concatRows(attention.qkvWeightOutIn(), ffn.inputWeightOutIn());
         this.fusedBias = (attention.qkvBias() == null && ffn.inputBias() == null) ? null
                 : Matrices.concatColumns(1, orZeros(attention.qkvBias(), qkvWidth), orZeros(ffn.inputBias(), ffnWidth));
     }
@@ -69,9 +82,14 @@ public final class TransformerLayer {
         return config;
     }
 
-    /** The weights this layer was built from (canonical names). */
+    /** The weights this layer was built from, canonical names and layout (rebuilt from what it holds: a copy). */
     public LayerWeights weights() {
-        return weights;
+        return outIn.withMatricesTransposed(config, false);
+    }
+
+    /** The tensors this layer computes with: canonical names, matrices {@code [out × in]} (shared, not a copy). */
+    public LayerWeights weightsOutIn() {
+        return outIn;
     }
 
     public FeedForward ffn() {
@@ -149,7 +167,7 @@ public final class TransformerLayer {
         // One GEMM for both input projections: [QKV | P] = in · [W_qkv | W_in] + [b_qkv | b_in].
         long t = times.now();
         float[] fused = ws.get(this, FUSED_SLOT, tokens * fusedWidth);
-        Gemm.linear(in, tokens, d, fusedWeight, fusedBias, fusedWidth, fused);
+        Gemm.linearOutIn(in, tokens, d, fusedWeight, fusedBias, fusedWidth, fused);
         t = times.lap(StageTimes.Stage.FUSED_GEMM, t);
 
         float[] context = ws.get(this, CONTEXT_SLOT, tokens * attention.heads() * attention.headDim());

@@ -38,9 +38,9 @@ public final class FormulationBenchmark {
                     "d_ff", "" + dFf));
             TransformerLayer layer = new TransformerLayer(l.config(), l.weights());
             // The input projections alone: [W_qkv | W_in] as one GEMM (the parallel block) or two (serial)
-            float[] wQkv = layer.attention().qkvWeight(), wIn = layer.ffn().inputWeight();
+            float[] wQkv = layer.attention().qkvWeightOutIn(), wIn = layer.ffn().inputWeightOutIn();   // [out × in]
             int nQkv = wQkv.length / d, nIn = wIn.length / d;
-            float[] wFused = Matrices.concatColumns(d, wQkv, wIn);
+            float[] wFused = Matrices.concatRows(wQkv, wIn);
             for (int seqLen : new int[] {128, 512, 1024}) {
                 int sequences = Math.max(1, tokens / seqLen);
                 float[][] x = new float[sequences][];
@@ -58,11 +58,11 @@ public final class FormulationBenchmark {
                     ratio[r] = serial[r] / parallel[r];
                     long t0 = System.nanoTime();
                     for (float[] seq : x) {
-                        Gemm.linear(seq, seqLen, d, wQkv, null, nQkv, outQkv);
-                        Gemm.linear(seq, seqLen, d, wIn, null, nIn, outIn);
+                        Gemm.linearOutIn(seq, seqLen, d, wQkv, null, nQkv, outQkv);
+                        Gemm.linearOutIn(seq, seqLen, d, wIn, null, nIn, outIn);
                     }
                     long t1 = System.nanoTime();
-                    for (float[] seq : x) Gemm.linear(seq, seqLen, d, wFused, null, nQkv + nIn, outFused);
+                    for (float[] seq : x) Gemm.linearOutIn(seq, seqLen, d, wFused, null, nQkv + nIn, outFused);
                     gemmRatio[r] = (t1 - t0) / (double) (System.nanoTime() - t1);
                 }
                 Ci.Interval ci = Ci.of(ratio), gemm = Ci.of(gemmRatio);

@@ -55,8 +55,9 @@ public final class KernelBenchmark {
             long t0 = System.nanoTime();
             ffn.forward(x, tokens, SiteRecorder.NONE, st);
             long t1 = System.nanoTime();
-            Gemm.matmul(x, wIn, p, tokens, d, inWidth);
-            Gemm.matmul(h, wOut, y, tokens, dFf, d);
+            // the FFN's own two GEMMs, on the weights as it holds them ([out × in])
+            Gemm.linearOutIn(x, tokens, d, ffn.inputWeightOutIn(), null, inWidth, p);
+            Gemm.linearOutIn(h, tokens, dFf, ffn.outputWeightOutIn(), null, d, y);
             long t2 = System.nanoTime();
             if (r >= 0) {
                 ffnTimes[r] = (t1 - t0) / 1e9;

@@ -218,7 +218,9 @@ public final class BenchJob {
             Map<Integer, Map<String, float[]>> layers = new LinkedHashMap<>();
             for (int layer : c.layers()) {
                 try {
-                    layers.put(layer, ffnbench.weights.ModelSource.load(c.source(), layer, c.seed(), Map.of()).weights().tensors());
+                    var l = ffnbench.weights.ModelSource.load(c.source(), layer, c.seed(), Map.of());
+                    // in the layout the layers compute with, so executors hold one copy (LayerCache)
+                    layers.put(layer, l.weights().validate(l.config()).withMatricesTransposed(l.config(), true).tensors());
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

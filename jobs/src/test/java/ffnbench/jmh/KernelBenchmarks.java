@@ -83,8 +83,8 @@ public class KernelBenchmarks {
     /** The same two GEMMs alone: the ceiling for ffnForward. */
     @Benchmark
     public float[] bareGemms(Ffn s) {
-        Gemm.matmul(s.x, s.wIn, s.proj, s.tokens, s.d, s.inWidth);
-        Gemm.matmul(s.hidden, s.wOut, s.out, s.tokens, s.dFf, s.d);
+        Gemm.linearOutIn(s.x, s.tokens, s.d, s.ffn.inputWeightOutIn(), null, s.inWidth, s.proj);
+        Gemm.linearOutIn(s.hidden, s.tokens, s.dFf, s.ffn.outputWeightOutIn(), null, s.d, s.out);
         return s.out;
     }
 

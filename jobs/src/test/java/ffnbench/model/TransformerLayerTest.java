@@ -63,6 +63,34 @@ class TransformerLayerTest {
         assertTrue(Reference.maxAbsDiff(serial, layer.forward(x, T, Formulation.PARALLEL_TWO_NORMS, SiteRecorder.NONE)) < 1e-6);
     }
 
+    /**
+     * The layer computes with its matrices transposed ([out × in]); what it reports as its weights is
+     * the canonical input, bit for bit, and a layer built from the transposed tensors directly (the
+     * executors' broadcast path) computes the same bits.
+     */
+    @Test
+    void weightsRoundTripTheTransposedLayout() {
+        for (String preset : new String[] {"llama", "bert"}) {
+            ModelConfig c = TestWeights.small(preset);
+            LayerWeights canonical = TestWeights.random(c, 12);
+            TransformerLayer layer = new TransformerLayer(c, canonical);
+            assertEquals(canonical.tensors().keySet(), layer.weights().tensors().keySet());
+            canonical.tensors().forEach((name, t) -> assertArrayEquals(t, layer.weights().get(name), preset + " " + name));
+            TransformerLayer shipped = TransformerLayer.ofOutIn(c, canonical.withMatricesTransposed(c, true));
+            float[] x = Reference.gaussian(T * c.dModel(), 1, 13);
+            for (Formulation f : new Formulation[] {Formulation.SERIAL, Formulation.PARALLEL}) {
+                assertArrayEquals(layer.forward(x, T, f, SiteRecorder.NONE), shipped.forward(x, T, f, SiteRecorder.NONE));
+            }
+        }
+        // the transpose itself, across its 64 × 64 tiles' edges
+        int rows = 70, cols = 131;
+        float[] a = new float[rows * cols];
+        for (int i = 0; i < a.length; i++) a[i] = i;
+        float[] t = ffnbench.math.Matrices.transpose(a, rows, cols);
+        for (int r = 0; r < rows; r++) for (int col = 0; col < cols; col++) assertEquals(a[r * cols + col], t[col * rows + r]);
+        assertArrayEquals(a, ffnbench.math.Matrices.transpose(t, cols, rows));
+    }
+
     @Test
     void causalDecoderDoesNotSeeTheFutureEncoderDoes() {
         for (String preset : new String[] {"llama", "bert"}) {
