@@ -58,6 +58,12 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
         });
     }
 
+    /** RAPIDS runs this class as a SQL function on columnar batches. */
+    @Override
+    public boolean columnar() {
+        return true;
+    }
+
     @Override
     public ColumnVector evaluateColumnar(int numRows, ColumnVector... args) {
         long start = System.nanoTime();

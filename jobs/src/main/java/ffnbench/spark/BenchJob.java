@@ -245,7 +245,7 @@ public final class BenchJob {
             // A fresh Dataset per iteration: re-running one Dataset's plan can reuse its shuffle output
             // (Spark skips map stages it already ran), which would time only the final aggregation.
             BlockFunction f = GpuSupport.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c));
-            Dataset<Row> query = caseQuery(spark, SparkFunctions.block(f), c, input, shape);
+            Dataset<Row> query = caseQuery(spark, f, c, input, shape);
             long t0 = System.nanoTime();
             Row r = query.first();
             long wall = System.nanoTime() - t0;
@@ -283,17 +283,23 @@ public final class BenchJob {
         return new CaseResult(iterations, stats);
     }
 
-    /** The case's Spark query: tokens → the layers' function → sums of timings and merged statistics. */
-    static Dataset<Row> caseQuery(SparkSession spark, org.apache.spark.sql.expressions.UserDefinedFunction block, BenchCase c,
-                                  String input, TokenBatches.Shape shape) {
+    /**
+     * The case's Spark query: tokens → the layers' function → sums of timings and merged statistics.
+     * The GPU function runs as a SQL function (RAPIDS executes it on columnar batches); the CPU one
+     * over Spark's internal rows ({@link SparkFunctions#applyToRows}), which avoids the per-float
+     * boxing of a UDF's input conversion.
+     */
+    static Dataset<Row> caseQuery(SparkSession spark, BlockFunction f, BenchCase c, String input, TokenBatches.Shape shape) {
         // Spark's vectorized Parquet reader decodes 4096 rows per batch; a row here is a whole sequence
         // (seq_len × d floats), so 4096 of them can be gigabytes per task. Cap a batch at ~8 MiB.
         long rowBytes = 4L * shape.maxSeqLen() * shape.dModel();
         spark.conf().set("spark.sql.parquet.columnarReaderBatchSize", Long.toString(readerBatchRows(rowBytes)));
         Dataset<Row> tokens = TokenBatches.read(spark, input);
         if (tokens.rdd().getNumPartitions() != c.shards()) tokens = tokens.repartition(c.shards());
-        // Project the function's result into one column first, so it is evaluated once per row.
-        Dataset<Row> results = tokens.select(block.apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"));
+        // The function's result as one column first, so it is evaluated once per row.
+        Dataset<Row> results = f.columnar()
+                ? tokens.select(SparkFunctions.block(f).apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"))
+                : SparkFunctions.applyToRows(spark, f, tokens);
         if (c.shards() <= TREE_MERGE_ABOVE) return merge(results, c, "r.");
         // Many partitions: merge the statistics partials in two levels, ~√P groups of ~√P partitions
         // merged in parallel tasks, then the groups in one task (docs/SCALING.md: the final merge is

@@ -75,6 +75,14 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
         return benchCase;
     }
 
+    /**
+     * Whether the bench job calls this as a SQL function over columnar batches (the GPU class: the
+     * RAPIDS Accelerator runs it that way) rather than over Spark's internal rows (the CPU class).
+     */
+    public boolean columnar() {
+        return false;
+    }
+
     @Override
     public Row apply(Object seqIdObj, Object seqLenObj, Object dModelObj, float[] hidden) {
         long start = System.nanoTime();

@@ -2,6 +2,14 @@ package ffnbench.spark;
 
 import ffnbench.bench.BenchCase;
 import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.catalyst.encoders.AgnosticEncoder;
 import org.apache.spark.sql.catalyst.encoders.AgnosticEncoders;
 import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder;
@@ -13,13 +21,15 @@ import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
 /**
- * Builds ffnbench's Spark SQL functions.
+ * Builds ffnbench's Spark SQL functions, and applies the block function to token rows.
  *
  * <p>A plain Java {@code UDF1} over {@code ARRAY<FLOAT>} receives a Scala {@code Seq} of boxed
  * floats: one object per value. Declaring typed input encoders instead (as Scala's typed
- * {@code udf} does) makes Spark hand the function a primitive {@code float[]}, copied in one go from
- * its internal array ({@code UnsafeArrayData.toFloatArray}). Same plan, same expression
- * ({@code ScalaUDF}), which is what the RAPIDS Accelerator looks for on the GPU path.
+ * {@code udf} does) makes Spark hand the function a primitive {@code float[]}, but Spark 3.5 still
+ * builds it element by element: the deserializer is {@code mapobjects(…).toFloatArray}, one boxed
+ * {@code Float} per value. That is the {@code ScalaUDF} the RAPIDS Accelerator runs on the GPU path
+ * (columnar, no boxing there); the CPU bench path reads Spark's internal rows instead
+ * ({@link #applyToRows}: {@code UnsafeArrayData.toFloatArray}, one memory copy).
  */
 public final class SparkFunctions {
     private SparkFunctions() {}
@@ -49,5 +59,40 @@ public final class SparkFunctions {
         List<Option<ExpressionEncoder<?>>> list = new java.util.ArrayList<>();
         for (AgnosticEncoder<?> e : encoders) list.add(Option.apply(ExpressionEncoder$.MODULE$.apply((AgnosticEncoder) e)));
         return JavaConverters.asScalaBuffer(list).toList();
+    }
+
+    /**
+     * {@code f} over every row of {@code tokens} (columns seq_id, seq_len, d_model, hidden) as one
+     * column {@code r} of {@link BlockFunction#RESULT}, like {@code tokens.select(block(f)(…).as("r"))}
+     * but reading each row's {@code hidden} straight from Spark's internal row with one copy, not
+     * through the UDF's boxing deserializer (docs/PERFORMANCE.md: ~1.5 GB of garbage per short run).
+     */
+    public static Dataset<Row> applyToRows(SparkSession spark, BlockFunction f, Dataset<Row> tokens) {
+        JavaRDD<Row> results = tokens.select("seq_id", "seq_len", "d_model", "hidden").queryExecution().toRdd().toJavaRDD()
+                .map(row -> RowFactory.create(applyToRow(f, row)));
+        return spark.createDataFrame(results, new StructType().add("r", BlockFunction.RESULT, false));
+    }
+
+    private static Row applyToRow(BlockFunction f, InternalRow row) {
+        for (int i = 0; i < 3; i++) {
+            if (row.isNullAt(i)) {
+                throw new IllegalArgumentException("a token row has a null " + new String[] {"seq_id", "seq_len", "d_model"}[i]
+                        + " (token batches need every column set; see data/README.md)");
+            }
+        }
+        long seqId = row.getLong(0);
+        return f.apply(seqId, row.getInt(1), row.getInt(2), row.isNullAt(3) ? null : floats(seqId, row.getArray(3)));
+    }
+
+    /** The array's values in one copy; a null element is an error (as the typed UDF's assertnotnull makes it). */
+    private static float[] floats(long seqId, ArrayData a) {
+        int n = a.numElements();
+        for (int i = 0; i < n; i++) {
+            if (a.isNullAt(i)) {
+                throw new IllegalArgumentException("sequence " + seqId + " has a null value in hidden at index " + i
+                        + " (token batches hold finite floats; see data/README.md)");
+            }
+        }
+        return a.toFloatArray();
     }
 }

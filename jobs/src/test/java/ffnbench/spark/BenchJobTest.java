@@ -240,6 +240,25 @@ class BenchJobTest {
         assertTrue(msg.contains("ragged") && msg.contains("sequence 1"), msg);
     }
 
+    /** The CPU path reads Spark's internal rows directly (no typed-UDF conversion): a null value must still be an error. */
+    @Test
+    void nullValueInHiddenIsNamed() throws Exception {
+        Float[] hidden = new Float[16 * 64];
+        java.util.Arrays.fill(hidden, 0.5f);
+        hidden[7] = null;
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType();
+        for (org.apache.spark.sql.types.StructField f : TokenBatches.SCHEMA.fields()) {
+            schema = schema.add(f.name().equals("hidden")
+                    ? new org.apache.spark.sql.types.StructField("hidden", org.apache.spark.sql.types.DataTypes.createArrayType(
+                            org.apache.spark.sql.types.DataTypes.FloatType, true), f.nullable(), f.metadata())
+                    : f);
+        }
+        String path = dir.resolve("nulls.parquet").toString();
+        spark.createDataFrame(List.of(RowFactory.create(3L, 16, 64, java.util.Arrays.asList(hidden))), schema).write().parquet(path);
+        String msg = badRun(config(model(""), Map.of("data.input", "\"" + path + "\"")));
+        assertTrue(msg.contains("null") && msg.contains("sequence 3") && msg.contains("index 7"), msg);
+    }
+
     @Test
     void nonFiniteInputsAreCountedAndSkippedOrFail() throws Exception {
         List<Row> rows = new ArrayList<>();
