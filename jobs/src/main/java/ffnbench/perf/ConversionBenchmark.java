@@ -23,8 +23,10 @@ import scala.runtime.AbstractFunction1;
 /**
  * What it costs to get Spark's {@code ARRAY<FLOAT>} into a Java {@code float[]} on the CPU path,
  * measured side by side on the same Parquet data: (1) the Parquet scan alone, (2) a typed input
- * encoder (what ffnbench's function uses: one primitive copy per row), (3) a plain Java {@code UDF1}
- * receiving a Scala {@code Seq} of boxed floats. Each function reads only its first and last value,
+ * encoder (the SQL function {@code ffn_block}; Spark 3.5 builds its {@code float[]} through
+ * {@code mapobjects}, one boxed value each), (3) a plain Java {@code UDF1} receiving a Scala
+ * {@code Seq} of boxed floats, (4) Spark's internal rows, {@code UnsafeArrayData.toFloatArray} (the
+ * CPU bench path, {@code SparkFunctions.applyToRows}). Each function reads only its first and last value,
  * so what it costs beyond the scan is getting the array to it. Rounds are interleaved; medians are
  * reported.
  */
@@ -74,28 +76,37 @@ public final class ConversionBenchmark {
 
         java.util.function.Supplier<Dataset<Row>> scan = () -> tokens.agg(sum(org.apache.spark.sql.functions.size(col("hidden"))));
         java.util.function.Supplier<Dataset<Row>> viaTyped = () -> tokens.select(typed.apply(col("hidden")).as("s")).agg(sum("s"));
+        org.apache.spark.sql.types.StructType one = new org.apache.spark.sql.types.StructType().add("s", DataTypes.DoubleType);
+        java.util.function.Supplier<Dataset<Row>> viaInternal = () -> spark.createDataFrame(
+                tokens.select("hidden").queryExecution().toRdd().toJavaRDD().map(row -> {
+                    float[] x = row.getArray(0).toFloatArray();
+                    return org.apache.spark.sql.RowFactory.create((double) x[0] + x[x.length - 1]);
+                }), one).agg(sum("s"));
         java.util.function.Supplier<Dataset<Row>> viaBoxed =
                 () -> tokens.select(org.apache.spark.sql.functions.callUDF("sum_boxed", col("hidden")).as("s")).agg(sum("s"));
 
-        System.out.printf(Locale.ROOT, "check: %s floats; first+last summed: typed %s, boxed %s%n", scan.get().first().get(0),
-                viaTyped.get().first().get(0), viaBoxed.get().first().get(0));
-        double[][] t = new double[3][rounds];
+        System.out.printf(Locale.ROOT, "check: %s floats; first+last summed: typed %s, boxed %s, internal rows %s%n",
+                scan.get().first().get(0), viaTyped.get().first().get(0), viaBoxed.get().first().get(0),
+                viaInternal.get().first().get(0));
+        double[][] t = new double[4][rounds];
         for (int r = -1; r < rounds; r++) {   // one warm-up round
-            double a = time(scan), b = time(viaTyped), c = time(viaBoxed);
+            double a = time(scan), b = time(viaTyped), c = time(viaBoxed), e = time(viaInternal);
             if (r >= 0) {
                 t[0][r] = a;
                 t[1][r] = b;
                 t[2][r] = c;
+                t[3][r] = e;
             }
         }
         double values = (double) sequences * seqLen * d;
-        String[] names = {"Parquet scan only", "typed encoder → float[]", "Java UDF1 → boxed Seq"};
+        String[] names = {"Parquet scan only", "typed encoder → float[]", "Java UDF1 → boxed Seq",
+            "internal rows → float[] (bench path)"};
         System.out.printf(Locale.ROOT, "%,d sequences × %d tokens × d %d = %,.0f floats, %s, median of %d rounds%n",
                 sequences, seqLen, d, values, spark.sparkContext().master(), rounds);
         System.out.println("| path | wall s | ns per float | conversion ns per float (over scan) |");
         System.out.println("|---|---:|---:|---:|");
         double scanMedian = KernelBenchmark.median(t[0]);
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < t.length; i++) {
             double m = KernelBenchmark.median(t[i]);
             System.out.printf(Locale.ROOT, "| %s | %.3f | %.2f | %.2f |%n", names[i], m, m / values * 1e9, (m - scanMedian) / values * 1e9);
         }
