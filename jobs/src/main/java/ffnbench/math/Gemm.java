@@ -76,12 +76,7 @@ public final class Gemm {
 
     /** {@code C[m×n] = A[m×k]·W[k×n] + bias} (bias may be null). */
     public static void linear(float[] a, int m, int k, float[] w, float[] bias, int n, float[] c) {
-        if (bias == null) {
-            gemm(false, m, n, k, 1f, a, 0, k, w, 0, n, 0f, c, 0, n);
-        } else {
-            broadcastRows(bias, c, m, n);
-            gemm(false, m, n, k, 1f, a, 0, k, w, 0, n, 1f, c, 0, n);
-        }
+        linear(false, a, m, k, w, bias, n, c);
     }
 
     /**
@@ -90,11 +85,12 @@ public final class Gemm {
      * faster, which shows on the short GEMMs of one sequence (docs/PERFORMANCE.md).
      */
     public static void linearOutIn(float[] a, int m, int k, float[] wOutIn, float[] bias, int n, float[] c) {
-        if (bias == null) {
-            gemm(true, m, n, k, 1f, a, 0, k, wOutIn, 0, k, 0f, c, 0, n);
-        } else {
-            broadcastRows(bias, c, m, n);
-            gemm(true, m, n, k, 1f, a, 0, k, wOutIn, 0, k, 1f, c, 0, n);
-        }
+        linear(true, a, m, k, wOutIn, bias, n, c);
+    }
+
+    private static void linear(boolean outIn, float[] a, int m, int k, float[] w, float[] bias, int n, float[] c) {
+        int ldw = outIn ? k : n;
+        if (bias != null) broadcastRows(bias, c, m, n);
+        gemm(outIn, m, n, k, 1f, a, 0, k, w, 0, ldw, bias == null ? 0f : 1f, c, 0, n);
     }
 }

@@ -96,15 +96,7 @@ final class VectorActivations {
 
     /** Lane-wise {@link FastMath#exp}. */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(FastMath.EXP_LO).min(FastMath.EXP_HI);
-        FloatVector shifted = xc.mul(FastMath.LOG2E).add(FastMath.ROUND_MAGIC);
-        FloatVector k = shifted.sub(FastMath.ROUND_MAGIC);
-        IntVector twoToK = shifted.reinterpretAsInts().sub(FastMath.ROUND_MAGIC_BITS).add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector r = xc.sub(k.mul(FastMath.LN2_HI)).sub(k.mul(FastMath.LN2_LO));
-        FloatVector p = r.mul(FastMath.P0).add(FastMath.P1).mul(r).add(FastMath.P2).mul(r).add(FastMath.P3).mul(r)
-                .add(FastMath.P4).mul(r).add(FastMath.P5);
-        p = p.mul(r.mul(r)).add(r).add(1f);
-        FloatVector result = p.mul(twoToK.reinterpretAsFloats());
+        FloatVector result = expOfClamped(x.max(FastMath.EXP_LO).min(FastMath.EXP_HI));
         result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, FastMath.EXP_HI));
         result = result.blend(0f, x.compare(VectorOperators.LT, FastMath.EXP_LO));
         return result.blend(x, x.compare(VectorOperators.NE, x));   // NaN ≠ NaN
@@ -116,7 +108,11 @@ final class VectorActivations {
      * argument stays NaN through the arithmetic). GELU (exact) spends most of its time here.
      */
     static FloatVector expOfNonPositive(FloatVector x) {
-        FloatVector xc = x.max(FastMath.EXP_LO);
+        return expOfClamped(x.max(FastMath.EXP_LO)).blend(0f, x.compare(VectorOperators.LT, FastMath.EXP_LO));
+    }
+
+    /** e^x for x in [EXP_LO, EXP_HI] (or NaN): 2^k · p(r), x = k·ln 2 + r, as {@link FastMath#exp}. */
+    private static FloatVector expOfClamped(FloatVector xc) {
         FloatVector shifted = xc.mul(FastMath.LOG2E).add(FastMath.ROUND_MAGIC);
         FloatVector k = shifted.sub(FastMath.ROUND_MAGIC);
         IntVector twoToK = shifted.reinterpretAsInts().sub(FastMath.ROUND_MAGIC_BITS).add(127).lanewise(VectorOperators.LSHL, 23);
@@ -124,7 +120,7 @@ final class VectorActivations {
         FloatVector p = r.mul(FastMath.P0).add(FastMath.P1).mul(r).add(FastMath.P2).mul(r).add(FastMath.P3).mul(r)
                 .add(FastMath.P4).mul(r).add(FastMath.P5);
         p = p.mul(r.mul(r)).add(r).add(1f);
-        return p.mul(twoToK.reinterpretAsFloats()).blend(0f, x.compare(VectorOperators.LT, FastMath.EXP_LO));
+        return p.mul(twoToK.reinterpretAsFloats());
     }
 
     /** Lane-wise {@link FastMath#tanh}. */

@@ -43,6 +43,21 @@ class GemmTest {
         assertEquals(24, c[3]);
     }
 
+    /** Weights stored [out × in] (as the layers hold them): the same product, by hand on a 2×3 · (3→2) case. */
+    @Test
+    void linearOutInMultipliesByTheTranspose() {
+        float[] x = {1, 2, 3,
+                     4, 5, 6};             // [2×3]
+        float[] wOutIn = {1, 0, 2,         // output 0 = x0 + 2·x2
+                          0, 1, -1};       // output 1 = x1 − x2
+        float[] c = new float[4];
+        Gemm.linearOutIn(x, 2, 3, wOutIn, new float[] {0.5f, 0}, 2, c);
+        assertEquals(7.5f, c[0]);
+        assertEquals(-1, c[1]);
+        assertEquals(16.5f, c[2]);
+        assertEquals(-1, c[3]);
+    }
+
     @Test
     void reportsImplementation() {
         assertTrue(Gemm.implementation().endsWith("BLAS"), Gemm.implementation());
