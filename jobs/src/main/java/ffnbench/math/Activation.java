@@ -143,6 +143,15 @@ public final class Activation implements java.io.Serializable {
         for (int i = done; i < length; i++) a[aFrom + i] *= b[bFrom + i];
     }
 
+    /**
+     * {@code a[i] = e^(a[i] − shift)} for {@code i} in {@code [from, from+length)} (SIMD when available),
+     * with exactly the bits of {@link FastMath#exp}: softmax's exponentials.
+     */
+    public static void expInPlace(float[] a, int from, int length, float shift) {
+        int done = VECTORIZED ? VectorActivations.expShifted(a, from, length, shift) : 0;
+        for (int i = from + done; i < from + length; i++) a[i] = FastMath.exp(a[i] - shift);
+    }
+
     /** The scalar loops (reference form, and the tail of the SIMD path). */
     void applyScalar(float[] a, int from, int length) {
         int to = from + length;

@@ -55,6 +55,13 @@ final class VectorActivations {
         return done;
     }
 
+    /** {@code x[i] = exp(x[i] − shift)} over whole SIMD widths from {@code from}; returns how many were done. */
+    static int expShifted(float[] x, int from, int length, float shift) {
+        int done = S.loopBound(length);
+        for (int i = from; i < from + done; i += S.length()) exp(FloatVector.fromArray(S, x, i).sub(shift)).intoArray(x, i);
+        return done;
+    }
+
     private static void relu(float[] x, int from, int end) {
         for (int i = from; i < end; i += S.length()) FloatVector.fromArray(S, x, i).max(0f).intoArray(x, i);
     }

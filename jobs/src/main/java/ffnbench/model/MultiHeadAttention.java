@@ -1,6 +1,6 @@
 package ffnbench.model;
 
-import ffnbench.math.FastMath;
+import ffnbench.math.Activation;
 import ffnbench.math.Gemm;
 import ffnbench.math.Rope;
 
@@ -162,12 +162,9 @@ public final class MultiHeadAttention {
             int visible = causal ? i + 1 : tokens;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < visible; j++) max = Math.max(max, scores[row + j]);
+            Activation.expInPlace(scores, row, visible, max);   // FastMath.exp's bits, in SIMD lanes
             double sum = 0;
-            for (int j = 0; j < visible; j++) {
-                float e = FastMath.exp(scores[row + j] - max);   // same bits in interpreter and JIT
-                scores[row + j] = e;
-                sum += e;
-            }
+            for (int j = 0; j < visible; j++) sum += scores[row + j];
             float inv = (float) (1.0 / sum);
             for (int j = 0; j < visible; j++) scores[row + j] *= inv;
             for (int j = visible; j < tokens; j++) scores[row + j] = 0f;
