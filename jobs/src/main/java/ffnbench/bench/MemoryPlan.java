@@ -11,7 +11,8 @@ import java.util.Locale;
  * activations and workspace for one row), compared with the executor heap. An impossible case is
  * refused with the numbers and the fix; a tight one is reported as a warning.
  *
- * <p>The estimate follows the code: a layer holds its attention and FFN matrices plus the fused
+ * <p>The estimate follows the code: a layer holds its attention and FFN matrices (once, transposed
+ * {@code [out × in]}; a checkpoint's broadcast is that same copy) plus the fused
  * {@code [W_qkv | W_in]} copy the parallel formulation multiplies by; a task holds the row as Spark's
  * array and as {@code float[]}, the normalised input, the fused or separate input projections, the
  * FFN hidden and activated matrices, one head's scores ({@code seq_len²}), the attention output
