@@ -102,10 +102,6 @@ public abstract class FeedForward {
         return outputWeight;
     }
 
-    public float[] outputBias() {
-        return outputBias;
-    }
-
     public float[] inputBias() {
         return inputBias;
     }

@@ -60,15 +60,6 @@ public final class MultiHeadAttention {
         return qkvWeight;
     }
 
-    /** The output projection's weights, {@code [dModel × heads·headDim]} (out × in). */
-    public float[] outWeightOutIn() {
-        return outWeight;
-    }
-
-    public float[] outBias() {
-        return outBias;
-    }
-
     public float[] qkvBias() {
         return qkvBias;
     }

@@ -87,11 +87,6 @@ public final class TransformerLayer {
         return outIn.withMatricesTransposed(config, false);
     }
 
-    /** The tensors this layer computes with: canonical names, matrices {@code [out × in]} (shared, not a copy). */
-    public LayerWeights weightsOutIn() {
-        return outIn;
-    }
-
     public FeedForward ffn() {
         return ffn;
     }

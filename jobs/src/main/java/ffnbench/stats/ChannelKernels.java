@@ -144,6 +144,9 @@ final class ChannelKernels {
         return Float.intBitsToFloat(key ^ ((key >> 31) & 0x7fffffff));
     }
 
+    /** At most this many values left after the top 11 bits are sorted rather than counted through. */
+    private static final int SORT_KEPT = 48;
+
     /** Ints the selection below needs per value array: a multiple of four SIMD widths. */
     static int selectionLength(int n) {
         int step = 4 * I.length();
@@ -159,8 +162,6 @@ final class ChannelKernels {
      * when many remain, the other 20 bits are decided over those. The selection is latency-bound (each
      * bit waits for the last), so fewer passes matter more than narrower ones.
      */
-    private static final int SORT_KEPT = 48;
-
     static float kthOfNonNegative(int[] bits, int length, int k, int[] acc, int[] kept) {
         int r = decideBits(bits, length, k, 30, 20, 0, acc);
         int prefix = r >>> 20, below = 0, n = 0;
