@@ -5,6 +5,11 @@
 #   GC_FLAGS          the collector for ffnbench's JVMs (local mode and executors): $FFNBENCH_GC, default
 #                     ParallelGC (G1 treats megabyte-sized per-row arrays as humongous and waits on BLAS's
 #                     JNI critical sections: 15–20% of local[2] throughput, docs/PERFORMANCE.md)
+#   JIT_FLAGS         $FFNBENCH_JIT, default -XX:Tier3DelayOn=100000: never compile a method at tier 2 (C1 without profiling) when the
+#                     C2 queue is long. On 2 cores that happened often at start-up, and C2 then compiled some
+#                     Vector API kernels from profiles without receiver types, with boxed vectors: 2–3×
+#                     slower for the whole run (the statistics' median selection: 11 of 91 JVMs without
+#                     the flag, 2 of 82 with it; docs/PERFORMANCE.md). Costs a little warm-up profiling.
 #   build_if_stale    `mvn package` when the jars are missing or older than the sources (writes both
 #                     jars and target/classpath.txt, target/spark-classpath.txt)
 #   spark_env_build   build_if_stale, then SPARK_JARS_CP (Spark's own jars, Maven 'provided' scope) and
@@ -17,6 +22,7 @@ LOCAL_SPARK_HOME="$CLUSTER_DIR/spark-home"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JAVA17_FLAGS=$(sed -n 's:.*<spark.java17.flags>\(.*\)</spark.java17.flags>.*:\1:p' "$ROOT/pom.xml")
 GC_FLAGS="${FFNBENCH_GC:--XX:+UseParallelGC}"
+JIT_FLAGS="${FFNBENCH_JIT--XX:Tier3DelayOn=100000}"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 export SPARK_SCALA_VERSION=2.12
 

@@ -99,13 +99,20 @@ public final class SiteStats {
     /** Per-channel accumulators for one block (reused between blocks of this site). */
     static final class Scratch {
         final int[] fire, over, maxAbs;          // counts; max |x| as bits (non-negative floats order as ints)
-        final float[] sum, sq, c2, c3, c4;       // float sums, moved into double every FLUSH_TOKENS tokens
+        final float[] s1, s2, s3, s4;            // Σd..Σd⁴, d = x − shift: float, moved into double every FLUSH_TOKENS tokens
+        // Each channel's moments are summed about a value near its mean, so that one pass gives them
+        // without cancellation: the previous block's channel mean, or in the first block the first row.
+        final float[] shift;
+        boolean shiftSet;
         final int[] bin;
         float[] tokenMax = new float[0];
         // per SIMD lane across a block's rows: min and max as order keys, negative and near-zero counts;
         // per row and lane: max |x| as bits
         final int[] lo = new int[64], hi = new int[64], neg = new int[64], near = new int[64];
         int[] tokenMaxLanes = new int[0];
+        // the block's histogram, one copy per SIMD lane: lane l counts bin b at laneHistogram[laneBase[l] + b]
+        final int binStride;
+        final int[] laneBase = new int[64], laneHistogram;
         float min, max;
         long negatives, nearZero;
         // the per-token median: which channels it reads, their |x| bits padded for the SIMD selection
@@ -113,11 +120,15 @@ public final class SiteStats {
         final int[] medianBits, medianKept;
         final int[] selectScratch = new int[256];
 
-        Scratch(int width) {
+        Scratch(int width, int binStride) {
             fire = new int[width]; over = new int[width]; maxAbs = new int[width];
-            sum = new float[width]; sq = new float[width];
-            c2 = new float[width]; c3 = new float[width]; c4 = new float[width];
+            s1 = new float[width]; s2 = new float[width]; s3 = new float[width]; s4 = new float[width];
+            shift = new float[width];
             bin = new int[width];
+            this.binStride = binStride;
+            int lanes = VECTORIZED ? ChannelKernels.lanes() : 1;
+            for (int l = 0; l < lanes; l++) laneBase[l] = l * binStride;
+            laneHistogram = new int[lanes * binStride];
             int m = Math.min(width, MEDIAN_CHANNELS);
             medianChannels = new int[m];
             for (int i = 0; i < m; i++) medianChannels[i] = (int) ((long) i * width / m);
@@ -126,7 +137,7 @@ public final class SiteStats {
             medianKept = new int[medianBits.length];
         }
 
-        /** Whether pass 1 saw only finite values: NaN's and ±∞'s |x| bits are ≥ +∞'s (0x7f800000). */
+        /** Whether the pass saw only finite values: NaN's and ±∞'s |x| bits are ≥ +∞'s (0x7f800000). */
         boolean allFinite() {
             int top = 0;
             for (int m : maxAbs) top = Math.max(top, m);
@@ -134,8 +145,8 @@ public final class SiteStats {
         }
 
         void reset(int rows) {
-            for (int[] f : new int[][] {fire, over, maxAbs}) Arrays.fill(f, 0);
-            for (float[] f : new float[][] {sum, sq, c2, c3, c4}) Arrays.fill(f, 0f);
+            for (int[] f : new int[][] {fire, over, maxAbs, laneHistogram}) Arrays.fill(f, 0);
+            for (float[] f : new float[][] {s1, s2, s3, s4}) Arrays.fill(f, 0f);
             if (tokenMax.length < rows) tokenMax = new float[rows];
             if (tokenMaxLanes.length < rows * 64) tokenMaxLanes = new int[rows * 64];
             Arrays.fill(lo, Integer.MAX_VALUE);
@@ -152,43 +163,25 @@ public final class SiteStats {
     private transient Scratch scratch;
 
     /**
-     * Adds the matrix {@code data[offset + r·stride + c]}, {@code r < rows}, {@code c < width}: two
-     * passes over it (counts, extremes and sums; then central moments about the block mean and the
-     * histogram), then the quantile sample and the per-token ratios.
+     * Adds the matrix {@code data[offset + r·stride + c]}, {@code r < rows}, {@code c < width}: one pass
+     * over it (counts, extremes, the histogram and each channel's power sums about its shift), the
+     * block's central moments from those sums, then the quantile sample and the per-token ratios.
      */
     public void add(float[] data, int offset, int rows, int stride) {
         if (rows == 0) return;
-        if (scratch == null) scratch = new Scratch(width);
+        if (scratch == null) scratch = new Scratch(width, histogram.length);
         Scratch a = scratch;
         a.reset(rows);
+        if (!a.shiftSet) System.arraycopy(data, offset, a.shift, 0, width);
         int end = VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;   // SIMD for channels [0, end), scalar after
-        double[] sum = new double[width], sq = new double[width];
-        firstPass(data, offset, rows, stride, end, a, sum, sq);
+        double[] s1 = new double[width], s2 = new double[width], s3 = new double[width], s4 = new double[width];
+        pass(data, offset, rows, stride, end, a, s1, s2, s3, s4);
         if (!a.allFinite()) {   // NaN/±∞ showed up as a max |x| bit pattern ≥ +∞'s: start over, apart
             addWithNonFinite(data, offset, rows, stride, a);
             return;
         }
-        // Block sum (Neumaier-compensated over channels) → mean for the central pass.
-        CompensatedSum blockSum = new CompensatedSum();
-        for (int c = 0; c < width; c++) blockSum.add(sum[c]);
-        long n = (long) rows * width;
-        float mean = (float) (blockSum.value() / n);
-        double[] c2 = new double[width], c3 = new double[width], c4 = new double[width];
-        secondPass(data, offset, rows, stride, end, mean, a, c2, c3, c4);
-        // Central sums about the block mean, shifted from the float mean used above (exact identity).
-        double delta = mean - blockSum.value() / n;
-        double s1 = blockSum.value() - n * (double) mean;   // Σd, then Σd², Σd³, Σd⁴, about the float mean
-        double s2 = 0, s3 = 0, s4 = 0;
-        for (int c = 0; c < width; c++) {
-            s2 += c2[c];
-            s3 += c3[c];
-            s4 += c4[c];
-        }
-        // about the exact mean: e = d + delta
-        double m2 = s2 + 2 * delta * s1 + n * delta * delta;
-        double m3 = s3 + 3 * delta * s2 + 3 * delta * delta * s1 + n * delta * delta * delta;
-        double m4 = s4 + 4 * delta * s3 + 6 * delta * delta * s2 + 4 * delta * delta * delta * s1 + n * Math.pow(delta, 4);
-        moments.merge(n, blockSum, Math.max(m2, 0), m3, Math.max(m4, 0));
+        addMoments(rows, a.shift, s1, s2, s3, s4);
+        a.shiftSet = true;
 
         long blockFiring = 0;
         for (int c = 0; c < width; c++) {
@@ -198,9 +191,12 @@ public final class SiteStats {
             overThreshold[c] += a.over[c];
             float channelMax = Float.intBitsToFloat(a.maxAbs[c]);
             channelMaxAbs[c] = Math.max(channelMaxAbs[c], channelMax);
-            channelSumSq[c] += sq[c];
             maxAbs = Math.max(maxAbs, channelMax);
         }
+        for (int lane = 0; lane < a.laneHistogram.length; lane += a.binStride) {
+            for (int b = 0; b < a.binStride; b++) histogram[b] += a.laneHistogram[lane + b];
+        }
+        long n = (long) rows * width;
         zeros += n - blockFiring - a.negatives;   // finite values are > 0, < 0 or = 0
         negatives += a.negatives;
         nearZero += a.nearZero;
@@ -212,18 +208,49 @@ public final class SiteStats {
     }
 
     /**
-     * Pass 1 into the scratch: per channel the firing and outlier counts, max |x| (as bits), Σx and Σx²
-     * (into {@code sum}, {@code sq}); the block's min, max, negative and near-zero counts; per token
-     * max |x| when the site keeps ratios.
+     * Merges the block's moments and per-channel Σx² from each channel's power sums about its shift K:
+     * x = K + d, so Σx = rows·K + Σd, and about the block mean m, with e = K − m,
+     * Σ(x − m)^p = Σ(d + e)^p expanded binomially (exact; all in double). Each channel's shift then
+     * moves to its mean, for the next block.
      */
-    private void firstPass(float[] data, int offset, int rows, int stride, int end, Scratch a, double[] sum, double[] sq) {
+    private void addMoments(int rows, float[] shift, double[] s1, double[] s2, double[] s3, double[] s4) {
+        CompensatedSum blockSum = new CompensatedSum();
+        for (int c = 0; c < width; c++) {
+            blockSum.add((double) rows * shift[c]);
+            blockSum.add(s1[c]);
+        }
+        long n = (long) rows * width;
+        double mean = blockSum.value() / n;
+        double m2 = 0, m3 = 0, m4 = 0;
+        for (int c = 0; c < width; c++) {
+            double k = shift[c], e = k - mean, e2 = e * e;
+            double d1 = s1[c], d2 = s2[c], d3 = s3[c], d4 = s4[c];
+            m2 += d2 + 2 * e * d1 + rows * e2;
+            m3 += d3 + 3 * e * d2 + 3 * e2 * d1 + rows * e2 * e;
+            m4 += d4 + 4 * e * d3 + 6 * e2 * d2 + 4 * e2 * e * d1 + rows * e2 * e2;
+            channelSumSq[c] += d2 + 2 * k * d1 + rows * k * k;
+            shift[c] = (float) (k + d1 / rows);
+        }
+        moments.merge(n, blockSum, Math.max(m2, 0), m3, Math.max(m4, 0));
+    }
+
+    /**
+     * The pass into the scratch (see {@link ChannelKernels#pass}, which runs channels [0, end)): per
+     * channel the firing and outlier counts, max |x| (as bits) and Σd..Σd⁴ (into s1..s4); the block's
+     * min, max, negative and near-zero counts and histogram; per token max |x| when the site keeps ratios.
+     */
+    private void pass(float[] data, int offset, int rows, int stride, int end, Scratch a,
+                      double[] s1, double[] s2, double[] s3, double[] s4) {
         float eps = (float) config.nearZeroEps();
         float threshold = (float) config.outlierThreshold();
+        float range = (float) config.histogramRange();
+        int bins = config.histogramBins();
+        float binsPerUnit = bins / (2 * range);
         if (end > 0) {
-            ChannelKernels.firstPass(data, offset, rows, stride, end, Float.floatToRawIntBits(eps),
-                    Float.floatToRawIntBits(threshold), perTokenRatio, a, sum, sq);
+            ChannelKernels.pass(data, offset, rows, stride, end, Float.floatToRawIntBits(eps),
+                    Float.floatToRawIntBits(threshold), perTokenRatio, range, binsPerUnit, bins, a, s1, s2, s3, s4);
         }
-        java.util.Arrays.fill(a.tokenMax, 0, rows, 0f);
+        Arrays.fill(a.tokenMax, 0, rows, 0f);
         for (int r = 0; r < rows && end < width; r++) {
             int row = offset + r * stride;
             for (int c = end; c < width; c++) {
@@ -233,15 +260,22 @@ public final class SiteStats {
                 if (abs < eps) a.nearZero++;
                 if (abs >= threshold) a.over[c]++;
                 a.maxAbs[c] = Math.max(a.maxAbs[c], Float.floatToRawIntBits(abs));
-                a.sum[c] += v;
-                a.sq[c] += v * v;
                 a.min = Math.min(a.min, v);
                 a.max = Math.max(a.max, v);
                 a.tokenMax[r] = Math.max(a.tokenMax[r], abs);
+                float d = v - a.shift[c], d2 = d * d;
+                a.s1[c] += d;
+                a.s2[c] += d2;
+                a.s3[c] += d2 * d;
+                a.s4[c] += d2 * d2;
+                float pos = (v + range) * binsPerUnit;
+                a.laneHistogram[pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos]++;   // lane 0's copy
             }
             if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
-                flush(a.sum, sum, end, width);
-                flush(a.sq, sq, end, width);
+                flush(a.s1, s1, end, width);
+                flush(a.s2, s2, end, width);
+                flush(a.s3, s3, end, width);
+                flush(a.s4, s4, end, width);
             }
         }
         int lanes = end > 0 ? ChannelKernels.lanes() : 0;
@@ -255,33 +289,6 @@ public final class SiteStats {
             int m = Float.floatToRawIntBits(a.tokenMax[r]);
             for (int l = 0; l < lanes; l++) m = Math.max(m, a.tokenMaxLanes[r * lanes + l]);
             a.tokenMax[r] = Float.intBitsToFloat(m);
-        }
-    }
-
-    /** Pass 2: Σd², Σd³, Σd⁴ per channel about the float mean (into c2, c3, c4), and the histogram. */
-    private void secondPass(float[] data, int offset, int rows, int stride, int end, float mean, Scratch a,
-                            double[] c2, double[] c3, double[] c4) {
-        float range = (float) config.histogramRange();
-        int bins = config.histogramBins();
-        float binsPerUnit = bins / (2 * range);
-        if (end > 0) {
-            ChannelKernels.secondPass(data, offset, rows, stride, end, mean, range, binsPerUnit, bins, a, c2, c3, c4, histogram);
-        }
-        for (int r = 0; r < rows && end < width; r++) {
-            int row = offset + r * stride;
-            for (int c = end; c < width; c++) {
-                float v = data[row + c], d = v - mean, d2 = d * d;
-                a.c2[c] += d2;
-                a.c3[c] += d2 * d;
-                a.c4[c] += d2 * d2;
-                float pos = (v + range) * binsPerUnit;
-                histogram[pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos]++;
-            }
-            if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
-                flush(a.c2, c2, end, width);
-                flush(a.c3, c3, end, width);
-                flush(a.c4, c4, end, width);
-            }
         }
     }
 

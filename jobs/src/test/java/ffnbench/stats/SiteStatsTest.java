@@ -29,7 +29,9 @@ class SiteStatsTest {
         assertArrayEquals(new long[] {0, 0, 2}, s.overThreshold());  // |x| ≥ 6
         assertEquals(0, s.deadChannels());
         double mean = (0 - 2 + 7 + 1 + (double) 0.0001f - 7) / 6.0;
-        assertEquals(mean, s.moments().mean(), 1e-7 * Math.abs(mean));   // float accumulation per channel
+        // float rounding (of x − shift, then of short float sums) scales with the values, not with their mean
+        double meanAbs = (0 + 2 + 7 + 1 + (double) 0.0001f + 7) / 6.0;
+        assertEquals(mean, s.moments().mean(), 1e-7 * meanAbs);
         assertArrayEquals(new int[] {2}, s.frequentOutlierChannels(0.06));
         assertEquals(2, s.topChannels(1)[0]);
     }
@@ -66,6 +68,41 @@ class SiteStatsTest {
         assertArrayEquals(whole.histogram(), parts.histogram());
         assertArrayEquals(whole.firing(), parts.firing());
         assertEquals(whole.maxTokenRatio(), parts.maxTokenRatio());
+    }
+
+    /**
+     * One pass sums each channel's powers about a shift (the first row, then the previous block's
+     * channel mean): channels far from zero, a massive first token (Sun et al.) and channels of very
+     * different scales must still give the float64 moments, and the per-channel Σx² (channel RMS).
+     */
+    @Test
+    void momentsAboutShiftsSurviveOffsetsAndAMassiveFirstToken() {
+        int rows = 40, width = 37, blocks = 3;
+        float[] x = Reference.gaussian(blocks * rows * width, 1, 11);
+        for (int i = 0; i < x.length; i++) {
+            int c = i % width;
+            x[i] = x[i] * (c % 3 == 0 ? 0.01f : 1f) + (c % 5 == 0 ? 1000f : 0f) + (c % 7 == 0 ? -3f : 0f);
+        }
+        for (int b = 0; b < blocks; b++) x[b * rows * width + 4] = 2500f;   // channel 4: massive on each block's first token
+        SiteStats s = new SiteStats(StatsConfig.DEFAULT, width, true);
+        for (int b = 0; b < blocks; b++) s.add(x, b * rows * width, rows, width);
+        double n = x.length, mean = 0;
+        for (float v : x) mean += v;
+        mean /= n;
+        double m2 = 0, m3 = 0, m4 = 0;
+        double[] sumSq = new double[width];
+        for (int i = 0; i < x.length; i++) {
+            double c = x[i] - mean;
+            m2 += c * c; m3 += c * c * c; m4 += c * c * c * c;
+            sumSq[i % width] += (double) x[i] * x[i];
+        }
+        assertEquals(mean, s.moments().mean(), 1e-6 * Math.sqrt(m2 / n));
+        assertEquals(m2 / n, s.moments().variance(), 1e-6 * m2 / n);
+        assertEquals(Math.sqrt(n) * m3 / Math.pow(m2, 1.5), s.moments().skewness(), 1e-5);
+        assertEquals(n * m4 / (m2 * m2), s.moments().kurtosis(), 1e-6 * n * m4 / (m2 * m2));
+        double[] rms = new double[width];
+        for (int c = 0; c < width; c++) rms[c] = Math.sqrt(sumSq[c] / (blocks * rows));
+        assertEquals(Moments.of(rms).kurtosis(), s.channelRmsKurtosis(), 1e-6 * Moments.of(rms).kurtosis());
     }
 
     /** The SIMD counters use arithmetic instead of comparisons: exact at the edges (subnormals, ±0, boundaries). */
