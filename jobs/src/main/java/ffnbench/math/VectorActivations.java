@@ -20,6 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorActivations {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;   // same lanes as S
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
     private static final FloatVector ZERO = FloatVector.zero(S);
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
@@ -122,12 +123,15 @@ final class VectorActivations {
     private static FloatVector expOfClamped(FloatVector xc) {
         FloatVector shifted = xc.mul(FastMath.LOG2E).add(FastMath.ROUND_MAGIC);
         FloatVector k = shifted.sub(FastMath.ROUND_MAGIC);
-        IntVector twoToK = shifted.reinterpretAsInts().sub(FastMath.ROUND_MAGIC_BITS).add(127).lanewise(VectorOperators.LSHL, 23);
+        // bits through reinterpretShape with a constant species, not reinterpretAsInts()/AsFloats(): C2
+        // then knows the exact vector class without a type profile (see ffnbench.stats.ChannelKernels.bitsOf)
+        IntVector twoToK = ((IntVector) shifted.reinterpretShape(I, 0)).sub(FastMath.ROUND_MAGIC_BITS).add(127)
+                .lanewise(VectorOperators.LSHL, 23);
         FloatVector r = xc.sub(k.mul(FastMath.LN2_HI)).sub(k.mul(FastMath.LN2_LO));
         FloatVector p = r.mul(FastMath.P0).add(FastMath.P1).mul(r).add(FastMath.P2).mul(r).add(FastMath.P3).mul(r)
                 .add(FastMath.P4).mul(r).add(FastMath.P5);
         p = p.mul(r.mul(r)).add(r).add(1f);
-        return p.mul(twoToK.reinterpretAsFloats());
+        return p.mul((FloatVector) twoToK.reinterpretShape(S, 0));
     }
 
     /** Lane-wise {@link FastMath#tanh}. */

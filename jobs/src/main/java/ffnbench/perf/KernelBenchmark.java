@@ -50,10 +50,12 @@ public final class KernelBenchmark {
         double[] ffnTimes = new double[rounds];
         double[] gemmTimes = new double[rounds];
         StageTimes stages = new StageTimes();
+        // as BlockFunction: the FFN's buffers reused from call to call, like the GEMMs' below
+        ffnbench.model.Workspace ws = ffnbench.model.Workspace.reusing();
         for (int r = -2; r < rounds; r++) {   // two warm-up rounds
             StageTimes st = new StageTimes();
             long t0 = System.nanoTime();
-            ffn.forward(x, tokens, SiteRecorder.NONE, st);
+            ffn.forward(x, tokens, SiteRecorder.NONE, st, ws);
             long t1 = System.nanoTime();
             // the FFN's own two GEMMs, on the weights as it holds them ([out × in])
             Gemm.linearOutIn(x, tokens, d, ffn.inputWeightOutIn(), null, inWidth, p);

@@ -56,6 +56,7 @@ public class KernelBenchmarks {
 
         FeedForward ffn;
         float[] x, wIn, wOut, proj, hidden, out;
+        ffnbench.model.Workspace workspace;
         int d, dFf, inWidth;
 
         @Setup(Level.Trial)
@@ -72,12 +73,13 @@ public class KernelBenchmarks {
             proj = new float[tokens * inWidth];
             hidden = new float[tokens * dFf];
             out = new float[tokens * d];
+            workspace = ffnbench.model.Workspace.reusing();   // as BlockFunction: buffers reused from call to call
         }
     }
 
     @Benchmark
     public float[] ffnForward(Ffn s) {
-        return s.ffn.forward(s.x, s.tokens, SiteRecorder.NONE);
+        return s.ffn.forward(s.x, s.tokens, SiteRecorder.NONE, new ffnbench.model.StageTimes(), s.workspace);
     }
 
     /** The same two GEMMs alone: the ceiling for ffnForward. */
