@@ -268,8 +268,7 @@ public final class SiteStats {
                 a.s2[c] += d2;
                 a.s3[c] += d2 * d;
                 a.s4[c] += d2 * d2;
-                float pos = (v + range) * binsPerUnit;
-                a.laneHistogram[pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos]++;   // lane 0's copy
+                a.laneHistogram[bin(v, range, binsPerUnit, bins)]++;   // lane 0's copy
             }
             if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
                 flush(a.s1, s1, end, width);
@@ -290,6 +289,15 @@ public final class SiteStats {
             for (int l = 0; l < lanes; l++) m = Math.max(m, a.tokenMaxLanes[r * lanes + l]);
             a.tokenMax[r] = Float.intBitsToFloat(m);
         }
+    }
+
+    /**
+     * A value's histogram bin: {@code 1 + floor((v + range)·binsPerUnit)}, 0 below the range, bins + 1
+     * above it ({@link ChannelKernels#pass} computes the same in SIMD lanes).
+     */
+    private static int bin(float v, float range, float binsPerUnit, int bins) {
+        float pos = (v + range) * binsPerUnit;
+        return pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos;
     }
 
     /** Moves the float sums of channels [from, to) into double and clears them. */
@@ -330,8 +338,7 @@ public final class SiteStats {
                 if (abs >= threshold) overThreshold[c]++;
                 channelMaxAbs[c] = Math.max(channelMaxAbs[c], abs);
                 channelSumSq[c] += (double) v * v;
-                float pos = (v + range) * binsPerUnit;
-                histogram[pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos]++;
+                histogram[bin(v, range, binsPerUnit, bins)]++;
             }
         }
         tokens += rows;
