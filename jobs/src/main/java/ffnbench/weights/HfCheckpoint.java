@@ -280,15 +280,7 @@ public final class HfCheckpoint implements AutoCloseable {
                         + ", expected [" + out + ", " + in + "] for this config");
             }
         }
-        return transpose(tensor(name, (long) out * in), out, in);
-    }
-
-    static float[] transpose(float[] a, int rows, int cols) {
-        float[] t = new float[a.length];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
-        }
-        return t;
+        return ffnbench.math.Matrices.transpose(tensor(name, (long) out * in), out, in);
     }
 
     /** GPT-NeoX fused QKV columns, per head (q_h, k_h, v_h), reordered to (all q, all k, all v). */
