@@ -81,12 +81,7 @@ final class ChannelKernels {
             // (7.8 vs 3.0 ns per value; most likely past C2's inlining limits, leaving Vector API calls boxed)
             countRow(x, row, end, epsBits, thresholdBits, tokenMax ? r * l : -1, a);
             sumAndBinRow(x, row, end, range, binsPerUnit, bins, a);
-            if ((r + 1) % SiteStats.FLUSH_TOKENS == 0 || r == rows - 1) {
-                SiteStats.flush(a.s1, s1, 0, end);
-                SiteStats.flush(a.s2, s2, 0, end);
-                SiteStats.flush(a.s3, s3, 0, end);
-                SiteStats.flush(a.s4, s4, 0, end);
-            }
+            if (SiteStats.flushAfter(r, rows)) a.flushSums(0, end, s1, s2, s3, s4);
         }
     }
 

@@ -137,6 +137,14 @@ public final class SiteStats {
             medianKept = new int[medianBits.length];
         }
 
+        /** Moves the float power sums of channels [from, to) into the block's double totals, and clears them. */
+        void flushSums(int from, int to, double[] t1, double[] t2, double[] t3, double[] t4) {
+            flush(s1, t1, from, to);
+            flush(s2, t2, from, to);
+            flush(s3, t3, from, to);
+            flush(s4, t4, from, to);
+        }
+
         /** Whether the pass saw only finite values: NaN's and ±∞'s |x| bits are ≥ +∞'s (0x7f800000). */
         boolean allFinite() {
             int top = 0;
@@ -270,12 +278,7 @@ public final class SiteStats {
                 a.s4[c] += d2 * d2;
                 a.laneHistogram[bin(v, range, binsPerUnit, bins)]++;   // lane 0's copy
             }
-            if ((r + 1) % FLUSH_TOKENS == 0 || r == rows - 1) {
-                flush(a.s1, s1, end, width);
-                flush(a.s2, s2, end, width);
-                flush(a.s3, s3, end, width);
-                flush(a.s4, s4, end, width);
-            }
+            if (flushAfter(r, rows)) a.flushSums(end, width, s1, s2, s3, s4);
         }
         int lanes = end > 0 ? ChannelKernels.lanes() : 0;
         for (int l = 0; l < lanes; l++) {
@@ -300,8 +303,13 @@ public final class SiteStats {
         return pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos;
     }
 
+    /** Whether the float sums move into double after row r of rows: every FLUSH_TOKENS rows, and after the last. */
+    static boolean flushAfter(int r, int rows) {
+        return (r + 1) % FLUSH_TOKENS == 0 || r == rows - 1;
+    }
+
     /** Moves the float sums of channels [from, to) into double and clears them. */
-    static void flush(float[] sums, double[] into, int from, int to) {
+    private static void flush(float[] sums, double[] into, int from, int to) {
         for (int c = from; c < to; c++) {
             into[c] += sums[c];
             sums[c] = 0f;
