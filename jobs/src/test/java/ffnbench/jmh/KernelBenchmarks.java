@@ -55,7 +55,7 @@ public class KernelBenchmarks {
         public int tokens;
 
         FeedForward ffn;
-        float[] x, wIn, wOut, proj, hidden, out;
+        float[] x, proj, hidden, out;
         ffnbench.model.Workspace workspace;
         int d, dFf, inWidth;
 
@@ -67,9 +67,7 @@ public class KernelBenchmarks {
             dFf = Integer.parseInt(p[2]);
             inWidth = v.gated() ? 2 * dFf : dFf;
             x = random(tokens * d, 1);
-            wIn = random(d * inWidth, 2);
-            wOut = random(dFf * d, 3);
-            ffn = FeedForward.create(v, d, dFf, wIn, null, wOut, null);
+            ffn = FeedForward.create(v, d, dFf, random(d * inWidth, 2), null, random(dFf * d, 3), null);
             proj = new float[tokens * inWidth];
             hidden = new float[tokens * dFf];
             out = new float[tokens * d];
