@@ -21,7 +21,7 @@ OUT=$(mktemp)
 for rep in $(seq "$REPEATS"); do
   for threads in 1 2; do
     echo "round $rep/$REPEATS, $threads thread(s) ..." >&2
-    OPENBLAS_NUM_THREADS=$threads "$ROOT/scripts/benchmark-kernels" 5 "$TOKENS" 2>/dev/null \
+    FFNBENCH_BLAS_THREADS=$threads "$ROOT/scripts/benchmark-kernels" 5 "$TOKENS" 2>/dev/null \
       | awk -v th="$threads" -F'|' '/^\| (swiglu|gelu) /{gsub(/ /,"",$2); print "ROW ffnbench", th, $2, $11+0, $8+0, $9+0}' >> "$OUT"
     OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads "$PY" "$ROOT/scripts/baselines.py" 5 "$TOKENS" \
       | awk -v th="$threads" '/^BASELINE /{print "ROW", $2, th, $3, $8, $9, "-"}' >> "$OUT"

@@ -10,12 +10,16 @@
 #                     Vector API kernels from profiles without receiver types, with boxed vectors: 2–3×
 #                     slower for the whole run (the statistics' median selection: 11 of 91 JVMs without
 #                     the flag, 2 of 82 with it; docs/PERFORMANCE.md). Costs a little warm-up profiling.
-#   build_if_stale    `mvn package` when the jars are missing or older than the sources (writes both
-#                     jars and target/classpath.txt, target/spark-classpath.txt)
+#   build_if_stale    `mvn package` when the jars are missing or older than the sources (writes the
+#                     module jars, target/ffnbench-<version>-app.jar and the classpath files in target/)
+#   FFNBENCH_CP       ffnbench's classpath for local runs (the Spark module's jar and everything it runs with)
+#   BENCHMARKS_CP     the same with the benchmark programs (jobs/benchmarks) in front
 #   spark_env_build   build_if_stale, then SPARK_JARS_CP (Spark's own jars, Maven 'provided' scope) and
 #                     LOCAL_SPARK_HOME (a SPARK_HOME whose jars/ links them: what Workers launch executors from)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 APP_JAR="$ROOT/target/ffnbench-0.1.0-SNAPSHOT-app.jar"
+SPARK_MODULE_JAR="$ROOT/jobs/spark/target/ffnbench-spark-0.1.0-SNAPSHOT.jar"
+BENCHMARKS_JAR="$ROOT/jobs/benchmarks/target/ffnbench-benchmarks-0.1.0-SNAPSHOT.jar"
 SPARK_CP_FILE="$ROOT/target/spark-classpath.txt"
 CLUSTER_DIR="${FFNBENCH_CLUSTER_DIR:-$ROOT/target/cluster}"
 LOCAL_SPARK_HOME="$CLUSTER_DIR/spark-home"
@@ -27,11 +31,13 @@ export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 export SPARK_SCALA_VERSION=2.12
 
 build_if_stale() {
-  if [[ ! -f "$APP_JAR" || ! -f "$SPARK_CP_FILE" || ! -f "$ROOT/target/classpath.txt" \
-        || -n "$(find "$ROOT/pom.xml" "$ROOT/jobs/src/main" -newer "$APP_JAR" -print -quit 2>/dev/null)" ]]; then
+  if [[ ! -f "$APP_JAR" || ! -f "$SPARK_CP_FILE" || ! -f "$ROOT/target/classpath.txt" || ! -f "$BENCHMARKS_JAR" \
+        || -n "$(find "$ROOT/pom.xml" "$ROOT"/jobs/*/pom.xml "$ROOT"/jobs/*/src/main -newer "$APP_JAR" -print -quit 2>/dev/null)" ]]; then
     echo "ffnbench: building (first run, or sources changed) ..." >&2
     (cd "$ROOT" && mvn -q -B -DskipTests package >&2)
   fi
+  FFNBENCH_CP="$SPARK_MODULE_JAR:$(cat "$ROOT/target/classpath.txt")"
+  BENCHMARKS_CP="$BENCHMARKS_JAR:$(cat "$ROOT/target/benchmarks-classpath.txt")"
 }
 
 spark_env_build() {

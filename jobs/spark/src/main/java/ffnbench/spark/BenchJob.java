@@ -1,0 +1,378 @@
+package ffnbench.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udaf;
+
+import ffnbench.bench.BenchCase;
+import ffnbench.bench.BenchConfig;
+import ffnbench.bench.CaseRecords;
+import ffnbench.bench.MemoryPlan;
+import ffnbench.bench.StudyManifest;
+import ffnbench.bench.IterationResult;
+import ffnbench.data.TokenBatches;
+import ffnbench.model.StageTimes;
+import ffnbench.stats.CaseStats;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.SparkException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * The {@code bench} job: token batches → every case's layers as a Spark SQL function → statistics
+ * merged by a Spark aggregation → a run directory. Each case iteration is one Spark action in its
+ * own job group, so its wall time and task metrics are its own.
+ */
+public final class BenchJob {
+
+    /** What a finished run produced. */
+    public record Run(String id, Path dir, List<IterationResult> iterations, Map<String, CaseStats> stats,
+                      Map<String, TokenBatches.Shape> inputs) { }
+
+    private final SparkSession spark;
+    private final BenchConfig config;
+    private final PrintStream progress;
+
+    public BenchJob(SparkSession spark, BenchConfig config, PrintStream progress) {
+        this.spark = spark;
+        this.config = config;
+        this.progress = progress;
+    }
+
+    /**
+     * Runs every case and writes the run directory. With a study id (config {@code study} or
+     * {@code --study}) the directory is {@code <output>/<study>}: an interrupted study keeps its
+     * completed cases in {@code <output>/.<study>.incomplete} and a re-run skips them; without one,
+     * each run gets a fresh timestamped id and a failed run leaves nothing behind.
+     */
+    public Run run() throws IOException, InterruptedException {
+        List<BenchCase> cases = BenchCase.expand(config);   // validates every case before any work
+        boolean study = config.study() != null;
+        String runId = study ? config.study() : config.name() + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+        Path runs = Path.of(config.output()).toAbsolutePath();
+        Path work = runs.resolve("." + runId + ".incomplete");
+        Path done = runs.resolve(runId);
+        if (study && Files.isDirectory(done)) {
+            StudyManifest.check(done, runId, config, cases);
+            progress.printf("study %s is already complete (%d cases) in %s: nothing to run%n", runId, cases.size(), done);
+            return readRecords(runId, done, cases, Map.of());
+        }
+        for (String w : MemoryPlan.check(cases.stream().filter(c -> c.input() == null).toList(), BenchCase::seqLen,
+                Sessions.memoryBudget(spark))) {
+            progress.println("warning: " + w);
+        }
+        if (study && Files.isDirectory(work)) {
+            StudyManifest.check(work, runId, config, cases);
+            CaseRecords.removeUnfinished(work);
+            long completed = cases.stream().filter(c -> CaseRecords.completed(work, c.id())).count();
+            progress.printf("resuming study %s: %d of %d cases already completed%n", runId, completed, cases.size());
+        } else {
+            Files.createDirectories(work);
+            StudyManifest.write(work, runId, config, cases);
+        }
+        TaskMetricsListener listener = new TaskMetricsListener();
+        spark.sparkContext().addSparkListener(listener);
+        executorReport = spark.sparkContext().collectionAccumulator("ffnbench executor backends");
+        try {
+            Map<String, String> inputByCase = prepareInputs(cases, work);
+            Map<String, TokenBatches.Shape> shapes = new LinkedHashMap<>();
+            for (BenchCase c : cases) {   // check every input against its cases before any case runs
+                String in = inputByCase.get(c.id());
+                TokenBatches.Shape s = shapes.computeIfAbsent(in, p -> TokenBatches.shape(TokenBatches.read(spark, p), p));
+                if (s.dModel() != c.dModel()) {
+                    throw new IllegalArgumentException("input " + in + " has d_model " + s.dModel() + " but case " + c.id()
+                            + " needs d_model " + c.dModel() + "; give that model its own data (models[].input) or drop data.input");
+                }
+            }
+            for (String w : MemoryPlan.check(cases.stream().filter(c -> c.input() != null).toList(),
+                    c -> shapes.get(inputByCase.get(c.id())).maxSeqLen(), Sessions.memoryBudget(spark))) {
+                progress.println("warning: " + w);
+            }
+            long started = System.nanoTime();
+            // ETA by work left: tokens × FLOPs per token of the cases still to run, at the rate so far
+            double workLeft = 0, workDone = 0;
+            for (BenchCase c : cases) {
+                if (!CaseRecords.completed(work, c.id())) workLeft += work(c, shapes.get(inputByCase.get(c.id())));
+            }
+            for (int i = 0; i < cases.size(); i++) {
+                BenchCase c = cases.get(i);
+                String input = inputByCase.get(c.id());
+                if (CaseRecords.completed(work, c.id())) {
+                    progress.printf("[%d/%d] %s: already completed, skipped%n", i + 1, cases.size(), c.id());
+                } else {
+                    progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
+                            shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, workDone, workLeft));
+                    CaseResult result = runCase(c, input, shapes.get(input), runId, listener);
+                    CaseRecords.write(work, c, result.iterations(), result.stats());
+                    double w = work(c, shapes.get(input));
+                    workDone += w;
+                    workLeft -= w;
+                }
+            }
+            // Every case's results as recorded (run now or by an earlier, interrupted run of the study)
+            Run recorded = readRecords(runId, work, cases, shapes);
+            RunWriter.write(spark, work, runId, config, cases, recorded.iterations(), recorded.stats(), shapes,
+                    executorsReported());
+            Files.move(work, done);
+            return new Run(runId, done, recorded.iterations(), recorded.stats(), shapes);
+        } catch (Exception e) {
+            if (study) {
+                long completed = cases.stream().filter(c -> CaseRecords.completed(work, c.id())).count();
+                progress.printf("study %s stopped: %d of %d cases completed and kept in %s; run the same config again to "
+                        + "resume%n", runId, completed, cases.size(), work);
+            } else {
+                deleteRecursively(work);
+            }
+            throw unwrap(e);
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+            shipped.values().forEach(b -> b.destroy());
+            shipped.clear();
+        }
+    }
+
+    /** Where the tasks report their executors' backends (one accumulator per run). */
+    private org.apache.spark.util.CollectionAccumulator<String> executorReport;
+
+    /** One record per executor that ran tasks in this run (the first report of each), by executor id. */
+    private List<Map<String, Object>> executorsReported() throws IOException {
+        Map<String, Map<String, Object>> byId = new java.util.TreeMap<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String record : executorReport.value()) {
+            Map<String, Object> e = json.readValue(record, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+            byId.putIfAbsent(String.valueOf(e.get("executor_id")), e);
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    /** The cases' results read back from their records in {@code dir} (nothing is re-run or rewritten). */
+    private static Run readRecords(String runId, Path dir, List<BenchCase> cases, Map<String, TokenBatches.Shape> shapes)
+            throws IOException {
+        List<IterationResult> iterations = new ArrayList<>();
+        Map<String, CaseStats> stats = new LinkedHashMap<>();
+        for (BenchCase c : cases) {
+            CaseRecords.Completed r = CaseRecords.read(dir, c);
+            iterations.addAll(r.iterations());
+            stats.put(c.id(), r.stats());
+        }
+        return new Run(runId, dir, iterations, stats, shapes);
+    }
+
+    private static String eta(long startedNs, double workDone, double workLeft) {
+        if (workDone == 0) return "";
+        double secondsPerWork = (System.nanoTime() - startedNs) / 1e9 / workDone;
+        return String.format(" — ETA %.0f s", secondsPerWork * workLeft);
+    }
+
+    /** A case's work for the ETA: tokens × the block's FLOPs per token × layers (a proxy, no more). */
+    private static double work(BenchCase c, TokenBatches.Shape shape) {
+        ffnbench.model.ModelConfig m = c.config();
+        double perToken = 2.0 * m.dModel() * (4.0 * m.dModel() + (m.ffn().gated() ? 3 : 2) * m.dFf())
+                + 4.0 * m.dModel() * shape.maxSeqLen();
+        return shape.tokens() * perToken * c.layers().size();
+    }
+
+    /**
+     * The input of every case: its model's or the config's Parquet data, or tokens generated into
+     * the run directory (one dataset per d_model × sequences × seq_len, shared by all cases of that
+     * shape). A resumed study reuses a generated dataset only if it was written completely.
+     */
+    private Map<String, String> prepareInputs(List<BenchCase> cases, Path work) throws IOException {
+        Map<String, String> byCase = new LinkedHashMap<>();
+        Map<String, String> generated = new LinkedHashMap<>();
+        BenchConfig.Data d = config.data();
+        for (BenchCase c : cases) {
+            if (c.input() != null) {
+                byCase.put(c.id(), c.input());
+                continue;
+            }
+            String name = "tokens-d" + c.dModel() + (d.sequences().size() > 1 ? "-n" + c.sequences() : "")
+                    + (d.seqLens().size() > 1 ? "-t" + c.seqLen() : "") + ".parquet";
+            Path out = work.resolve("data").resolve(name);
+            if (!generated.containsKey(name)) {
+                if (Files.exists(out.resolve("_SUCCESS"))) {
+                    progress.printf("reusing generated tokens %s%n", out);
+                } else {
+                    deleteRecursively(out);
+                    progress.printf("generating %,d sequences × %d tokens × d_model %d (%s, seed %d) → %s%n",
+                            c.sequences(), c.seqLen(), c.dModel(), d.distribution().id(), d.seed(), out);
+                    TokenBatches.generate(spark, c.sequences(), c.seqLen(), c.dModel(), d.distribution(), d.seed(), c.shards())
+                            .write().option("parquet.block.size", TokenBatches.ROW_GROUP_BYTES).mode(SaveMode.ErrorIfExists).parquet(out.toString());
+                }
+                generated.put(name, out.toString());
+            }
+            byCase.put(c.id(), generated.get(name));
+        }
+        return byCase;
+    }
+
+    /** Broadcasts of checkpoint weights, one per checkpoint source and layer list, for this run. */
+    private final Map<String, org.apache.spark.broadcast.Broadcast<Map<Integer, Map<String, float[]>>>> shipped = new LinkedHashMap<>();
+
+    /**
+     * Weights of a checkpoint source (a directory), read once by the driver and broadcast, so each
+     * executor receives them once (Spark's torrent broadcast) and no executor needs the driver's
+     * path; null for seeded presets (rebuilt from the seed) and the built-in MiniLM.
+     */
+    private org.apache.spark.broadcast.Broadcast<Map<Integer, Map<String, float[]>>> shippedWeights(BenchCase c) {
+        if (!Files.isDirectory(Path.of(c.source()))) return null;
+        return shipped.computeIfAbsent(c.source() + "|" + c.layers(), k -> {
+            Map<Integer, Map<String, float[]>> layers = new LinkedHashMap<>();
+            for (int layer : c.layers()) {
+                try {
+                    var l = ffnbench.weights.ModelSource.load(c.source(), layer, c.seed(), Map.of());
+                    // in the layout the layers compute with, so executors hold one copy (LayerCache)
+                    layers.put(layer, l.weights().validate(l.config()).withMatricesTransposed(l.config(), true).tensors());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            progress.printf("broadcasting the weights of %s layers %s to the executors%n", c.source(), c.layers());
+            return org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(layers);
+        });
+    }
+
+    /** One case's measured iterations and the statistics merged in its final iteration. */
+    private record CaseResult(List<IterationResult> iterations, CaseStats stats) { }
+
+    private CaseResult runCase(BenchCase c, String input, TokenBatches.Shape shape, String runId, TaskMetricsListener listener)
+            throws InterruptedException {
+        List<IterationResult> iterations = new ArrayList<>();
+        CaseStats stats = null;
+        int total = config.warmup() + config.measured();
+        for (int it = 0; it < total; it++) {
+            boolean warm = it < config.warmup();
+            String group = runId + "/" + c.id() + "/" + it;
+            spark.sparkContext().setJobGroup(group, "ffnbench " + c.id() + (warm ? " warm-up " : " iteration ") + it, false);
+            // A fresh Dataset per iteration: re-running one Dataset's plan can reuse its shuffle output
+            // (Spark skips map stages it already ran), which would time only the final aggregation.
+            BlockFunction f = GpuSupport.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c))
+                    .withExecutorReport(executorReport);
+            Dataset<Row> query = caseQuery(spark, f, c, input, shape);
+            long t0 = System.nanoTime();
+            Row r = query.first();
+            long wall = System.nanoTime() - t0;
+            spark.sparkContext().clearJobGroup();
+            TaskMetricsListener.GroupMetrics m = listener.await(group, 30_000);
+            int k = 0;
+            long tokensDone = r.isNullAt(k) ? 0 : r.getLong(k);
+            k++;
+            long skipped = r.isNullAt(k) ? 0 : r.getLong(k);
+            k++;
+            long flops = r.isNullAt(k) ? 0 : r.getLong(k);
+            k++;
+            long[] stageNs = new long[BlockFunction.STAGES.length];
+            for (int s = 0; s < stageNs.length; s++, k++) stageNs[s] = r.isNullAt(k) ? 0 : r.getLong(k);
+            long taskTotal = r.isNullAt(k) ? 0 : r.getLong(k);
+            k++;
+            byte[] partials = r.isNullAt(k) ? null : (byte[]) r.get(k);
+            if (tokensDone == 0) {
+                throw new IllegalArgumentException("case " + c.id() + " processed no tokens: every sequence was skipped ("
+                        + skipped + " contained NaN/Inf)");
+            }
+            if (warm) {
+                progress.printf("    warm-up %d/%d: %.2f s%n", it + 1, config.warmup(), wall / 1e9);
+                continue;
+            }
+            IterationResult res = new IterationResult(c, it - config.warmup(), wall, tokensDone, skipped, flops, stageNs,
+                    taskTotal, m.tasks, m.failedAttempts, m.retriedSuccesses, m.executorRunTimeMs, m.executorCpuTimeNs,
+                    m.gcTimeMs, m.executors.size());
+            iterations.add(res);
+            progress.printf("    iteration %d/%d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", res.iteration() + 1,
+                    config.measured(), wall / 1e9, res.tokensPerSecond(), res.gflops(),
+                    res.retried() ? " (tasks retried: " + m.failedAttempts + " failed attempts)" : "");
+            if (it == total - 1) stats = CaseStats.fromBytes(partials, c.stats());
+        }
+        return new CaseResult(iterations, stats);
+    }
+
+    /**
+     * The case's Spark query: tokens → the layers' function → sums of timings and merged statistics.
+     * The GPU function runs as a SQL function (RAPIDS executes it on columnar batches); the CPU one
+     * over Spark's internal rows ({@link SparkFunctions#applyToRows}), which avoids the per-float
+     * boxing of a UDF's input conversion.
+     */
+    public static Dataset<Row> caseQuery(SparkSession spark, BlockFunction f, BenchCase c, String input, TokenBatches.Shape shape) {
+        // Spark's vectorized Parquet reader decodes 4096 rows per batch; a row here is a whole sequence
+        // (seq_len × d floats), so 4096 of them can be gigabytes per task. Cap a batch at ~8 MiB.
+        long rowBytes = 4L * shape.maxSeqLen() * shape.dModel();
+        spark.conf().set("spark.sql.parquet.columnarReaderBatchSize", Long.toString(readerBatchRows(rowBytes)));
+        Dataset<Row> tokens = TokenBatches.read(spark, input);
+        if (tokens.rdd().getNumPartitions() != c.shards()) tokens = tokens.repartition(c.shards());
+        // The function's result as one column first, so it is evaluated once per row.
+        Dataset<Row> results = f.columnar()
+                ? tokens.select(SparkFunctions.block(f).apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"))
+                : SparkFunctions.applyToRows(spark, f, tokens);
+        if (c.shards() <= TREE_MERGE_ABOVE) return merge(results, c, "r.");
+        // Many partitions: merge the statistics partials in two levels, ~√P groups of ~√P partitions
+        // merged in parallel tasks, then the groups in one task (docs/SCALING.md: the final merge is
+        // the one serial step; one level would merge all P partials there).
+        int groups = (int) Math.ceil(Math.sqrt(c.shards()));
+        Column group = functions.pmod(functions.spark_partition_id(), functions.lit(groups));
+        List<Column> level1 = mergeColumns(c, "r.");
+        Dataset<Row> grouped = results.groupBy(group.as("merge_group"))
+                .agg(level1.get(0), level1.subList(1, level1.size()).toArray(new Column[0])).drop("merge_group");
+        return merge(grouped, c, "");
+    }
+
+    /** Parquet reader batch (rows) for rows of {@code rowBytes}: about {@link #READER_BATCH_BYTES}, between 1 and 4096. */
+    static int readerBatchRows(long rowBytes) {
+        return (int) Math.max(1, Math.min(4096, READER_BATCH_BYTES / Math.max(1, rowBytes)));
+    }
+
+    static final long READER_BATCH_BYTES = 8L << 20;
+
+    /** Above this many partitions the statistics partials are merged in two levels. */
+    static final int TREE_MERGE_ABOVE = 64;
+
+    /**
+     * Sums of the result's counters and the merged statistics, named as the result's fields; the
+     * inputs are read as {@code prefix + field} (the function's struct column, or a previous level).
+     */
+    private static List<Column> mergeColumns(BenchCase c, String prefix) {
+        List<Column> aggs = new ArrayList<>();
+        for (String f : new String[] {"tokens", "skipped", "flops"}) aggs.add(sum(prefix + f).as(f));
+        for (StageTimes.Stage s : BlockFunction.STAGES) aggs.add(sum(prefix + s.id() + "_ns").as(s.id() + "_ns"));
+        aggs.add(sum(prefix + "total_ns").as("total_ns"));
+        aggs.add(udaf(new StatsMerge(c.stats()), org.apache.spark.sql.Encoders.BINARY()).apply(col(prefix + "partials")).as("partials"));
+        return aggs;
+    }
+
+    private static Dataset<Row> merge(Dataset<Row> rows, BenchCase c, String prefix) {
+        List<Column> aggs = mergeColumns(c, prefix);
+        return rows.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
+    }
+
+    /** Spark wraps executor exceptions; users should see the root cause's message (it names the problem). */
+    static RuntimeException unwrap(Exception e) {
+        Throwable t = e;
+        while ((t instanceof SparkException || t.getCause() instanceof IllegalArgumentException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof IllegalArgumentException iae) return iae;
+        if (e instanceof RuntimeException re) return re;
+        return new RuntimeException(e);
+    }
+
+    static void deleteRecursively(Path p) {
+        try {
+            CaseRecords.deleteTree(p);
+        } catch (IOException ignored) {
+            // best effort: the directory's name already says it is incomplete
+        }
+    }
+}

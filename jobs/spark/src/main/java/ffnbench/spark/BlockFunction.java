@@ -1,0 +1,170 @@
+package ffnbench.spark;
+
+import ffnbench.bench.BenchCase;
+import ffnbench.bench.LayerCache;
+import ffnbench.bench.StatsRecorder;
+import ffnbench.model.StageTimes;
+import ffnbench.model.TransformerLayer;
+import ffnbench.model.Workspace;
+import ffnbench.stats.CaseStats;
+import java.io.Serializable;
+import java.util.Set;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import scala.runtime.AbstractFunction4;
+
+/**
+ * The Spark SQL function that does the heavy work: {@code block(seq_id, seq_len, d_model, hidden)}
+ * runs a case's layers over one sequence (a {@code [seq_len × d]} matrix, as batched GEMMs) and
+ * returns the per-row partial result {@link #RESULT}: token count, nanoseconds per stage and the
+ * serialised partial statistics, which a Spark aggregation merges.
+ *
+ * <p>It is a Scala function with a typed input encoder (see {@code SparkFunctions}), so {@code hidden}
+ * arrives as a primitive {@code float[]} copied straight from Spark's array, with no boxing.
+ */
+public class BlockFunction extends AbstractFunction4<Object, Object, Object, float[], Row> implements Serializable {
+
+    /** Stage columns of the result, in order (nanoseconds summed over the row's layers). */
+    public static final StageTimes.Stage[] STAGES = StageTimes.Stage.values();
+
+    public static final StructType RESULT;
+
+    static {
+        StructType t = new StructType()
+                .add("tokens", DataTypes.LongType, false)
+                .add("skipped", DataTypes.IntegerType, false)
+                .add("flops", DataTypes.LongType, false);
+        for (StageTimes.Stage s : STAGES) t = t.add(s.id() + "_ns", DataTypes.LongType, false);
+        RESULT = t.add("total_ns", DataTypes.LongType, false)
+                .add("partials", DataTypes.BinaryType, true);
+    }
+
+    /** Calls in this JVM: a diagnostic (tests check that Spark evaluates the function once per row). */
+    public static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * Each task thread's intermediates, reused from row to row (see {@link Workspace}: per-row arrays
+     * of megabytes made garbage collection a tenth of task time). Dropped when the thread moves on to
+     * another case's layers.
+     */
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::reusing);
+
+    private final BenchCase benchCase;
+    /** Checkpoint weights the driver broadcast (layer → tensors), or null: the layers come from the case's source. */
+    private org.apache.spark.broadcast.Broadcast<java.util.Map<Integer, java.util.Map<String, float[]>>> shippedWeights;
+
+    /** Where each task reports its executor's backends (the bench job's accumulator), or null. */
+    private org.apache.spark.util.CollectionAccumulator<String> executorReport;
+
+    public BlockFunction(BenchCase benchCase) {
+        this.benchCase = benchCase;
+    }
+
+    /** Uses weights shipped by a Spark broadcast (read once by the driver, sent once per executor). */
+    public BlockFunction withShippedWeights(org.apache.spark.broadcast.Broadcast<java.util.Map<Integer, java.util.Map<String, float[]>>> w) {
+        this.shippedWeights = w;
+        return this;
+    }
+
+    /** Reports each executor's backends into {@code report} ({@link SparkBackends#reportExecutor}). */
+    public BlockFunction withExecutorReport(org.apache.spark.util.CollectionAccumulator<String> report) {
+        this.executorReport = report;
+        return this;
+    }
+
+    /** Chooses this JVM's backends (first call) and reports them once per task. */
+    protected void prepareTask() {
+        SparkBackends.ensureChosen();
+        SparkBackends.reportExecutor(executorReport);
+    }
+
+    /** The case's layers in this JVM (built once, cached by LayerCache). */
+    protected TransformerLayer[] layers() {
+        return LayerCache.layers(benchCase, shippedWeights == null ? null : shippedWeights::value);
+    }
+
+    public BenchCase benchCase() {
+        return benchCase;
+    }
+
+    /**
+     * Whether the bench job calls this as a SQL function over columnar batches (the GPU class: the
+     * RAPIDS Accelerator runs it that way) rather than over Spark's internal rows (the CPU class).
+     */
+    public boolean columnar() {
+        return false;
+    }
+
+    @Override
+    public Row apply(Object seqIdObj, Object seqLenObj, Object dModelObj, float[] hidden) {
+        long start = System.nanoTime();
+        CALLS.increment();
+        prepareTask();
+        long seqId = (Long) seqIdObj;
+        int seqLen = (Integer) seqLenObj;
+        int dModel = (Integer) dModelObj;
+        BenchCase c = benchCase;
+        injectFaultIfAsked(c);
+        if (dModel != c.dModel()) {
+            throw new IllegalArgumentException("sequence " + seqId + " has d_model " + dModel + " but case " + c.id()
+                    + " needs d_model " + c.dModel());
+        }
+        if (hidden == null || (long) seqLen * dModel != hidden.length) {
+            throw new IllegalArgumentException("sequence " + seqId + " is ragged: hidden holds " + (hidden == null ? 0 : hidden.length)
+                    + " values but seq_len × d_model = " + seqLen + " × " + dModel + " = " + (long) seqLen * dModel);
+        }
+        CaseStats stats = new CaseStats(c.stats());
+        StageTimes times = new StageTimes();
+        if (!allFinite(hidden)) {
+            if (c.failOnNonFinite()) {
+                throw new IllegalArgumentException("sequence " + seqId + " contains NaN or Inf values (on_nonfinite: fail)");
+            }
+            stats.skipRow();
+            return result(0, 1, 0, times, System.nanoTime() - start, c.statsEnabled() ? stats.toBytes() : null);
+        }
+        Set<String> sites = c.statsEnabled() ? c.sites() : Set.of();
+        StatsRecorder recorder = new StatsRecorder(stats, sites, dModel, times);
+        TransformerLayer[] layers = layers();
+        Workspace ws = WORKSPACE.get().scopedTo(layers[0]);   // LayerCache keeps layer objects, not the array
+        float[] x = hidden;
+        long flops = 0;
+        for (int i = 0; i < layers.length; i++) {
+            recorder.layer(c.layers().get(i));
+            if (sites.contains("input")) recorder.record("input", x, 0, seqLen, dModel, dModel);
+            x = layers[i].forward(x, seqLen, c.formulation(), recorder, times, ws);
+            flops += seqLen * layers[i].flopsPerToken(c.formulation(), seqLen);
+        }
+        return result(seqLen, 0, flops, times, System.nanoTime() - start, c.statsEnabled() ? stats.toBytes() : null);
+    }
+
+    private static Row result(long tokens, int skipped, long flops, StageTimes times, long totalNs, byte[] partials) {
+        Object[] v = new Object[RESULT.size()];
+        int i = 0;
+        v[i++] = tokens;
+        v[i++] = skipped;
+        v[i++] = flops;
+        for (StageTimes.Stage s : STAGES) v[i++] = times.get(s);
+        v[i++] = totalNs;
+        v[i] = partials;
+        return RowFactory.create(v);
+    }
+
+    private static boolean allFinite(float[] x) {
+        float acc = 0f;
+        for (float v : x) acc += v * 0f;   // NaN or ±Inf make the product NaN
+        return acc == 0f;
+    }
+
+    /** Test hook (config fault.fail_first_attempt_of_partition): the first attempt of one task throws. */
+    private static void injectFaultIfAsked(BenchCase c) {
+        TaskContext task = TaskContext.get();
+        if (c.failFirstAttemptOfPartition() >= 0 && task != null
+                && task.partitionId() == c.failFirstAttemptOfPartition() && task.attemptNumber() == 0) {
+            throw new IllegalStateException("injected failure (fault.fail_first_attempt_of_partition="
+                    + c.failFirstAttemptOfPartition() + "), first attempt of partition " + task.partitionId());
+        }
+    }
+}

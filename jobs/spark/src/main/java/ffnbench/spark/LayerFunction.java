@@ -1,0 +1,64 @@
+package ffnbench.spark;
+
+import ffnbench.bench.LayerCache;
+import ffnbench.model.Formulation;
+import ffnbench.model.SiteRecorder;
+import ffnbench.model.TransformerLayer;
+import ffnbench.weights.ModelSource;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * One layer (or its MLP alone) applied to one row's {@code [seq_len × d]} hidden states, returning
+ * the output hidden states: the computation behind the SQL functions and the ML transformer.
+ * Layers come from {@link LayerCache}: built once per JVM, never per row.
+ */
+public final class LayerFunction implements Serializable {
+    private final ModelSource.Spec spec;
+    private final List<Integer> layers;
+    private final boolean mlpOnly;
+    private final Formulation formulation;
+
+    public LayerFunction(ModelSource.Spec spec, List<Integer> layers, boolean mlpOnly, Formulation formulation) {
+        if (layers.isEmpty()) throw new IllegalArgumentException("at least one layer is needed");
+        this.spec = spec;
+        this.layers = List.copyOf(layers);
+        this.mlpOnly = mlpOnly;
+        this.formulation = formulation;
+    }
+
+    public static LayerFunction parse(String model, int layer, String part, String formulation) {
+        boolean mlp = switch (part) {
+            case "block" -> false;
+            case "mlp" -> true;
+            default -> throw new IllegalArgumentException("part must be block or mlp, got '" + part + "'");
+        };
+        return new LayerFunction(ModelSource.parseSpec(model), List.of(layer), mlp, Formulation.parse(formulation));
+    }
+
+    /** d_model of the model (loads its first layer into the cache). */
+    public int dModel() {
+        return layer(0).config().dModel();
+    }
+
+    private TransformerLayer layer(int i) {
+        return LayerCache.get(spec.source(), spec.seed(), spec.overrides(), layers.get(i));
+    }
+
+    public float[] apply(float[] hidden, int seqLen) {
+        if (hidden == null) return null;
+        SparkBackends.ensureChosen();
+        int d = dModel();
+        if (hidden.length % d != 0 || (!mlpOnly && hidden.length != (long) seqLen * d)) {
+            throw new IllegalArgumentException("hidden holds " + hidden.length + " values; expected "
+                    + (mlpOnly ? "a multiple of d_model " + d : "seq_len × d_model = " + seqLen + " × " + d));
+        }
+        int tokens = hidden.length / d;
+        float[] x = hidden;
+        for (int i = 0; i < layers.size(); i++) {
+            TransformerLayer l = layer(i);
+            x = mlpOnly ? l.mlp(x, tokens, SiteRecorder.NONE) : l.forward(x, tokens, formulation, SiteRecorder.NONE);
+        }
+        return x;
+    }
+}

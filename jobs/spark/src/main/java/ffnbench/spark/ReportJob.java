@@ -1,0 +1,243 @@
+package ffnbench.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ffnbench.report.Charts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The {@code report} job: one or several run directories → PNG charts and one self-contained HTML
+ * page (charts embedded, opens offline) plus the runs' Markdown summaries. Charts: throughput per
+ * case with 95% CIs, parallel/serial speedup with CIs, per-stage time, {@code ffn_act} histograms,
+ * per-neuron firing frequency (dead-neuron view), and the input's top outlier channels.
+ */
+public final class ReportJob {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One run directory, validated. */
+    public record RunDir(Path dir, JsonNode summary) {
+        String id() {
+            return summary.path("run_id").asText(dir.getFileName().toString());
+        }
+    }
+
+    private ReportJob() {}
+
+    public static RunDir open(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("run directory " + dir + " does not exist");
+        Path summary = dir.resolve("summary.json");
+        if (!Files.isRegularFile(summary)) {
+            throw new IllegalArgumentException(dir + " is not an ffnbench run directory (no summary.json)");
+        }
+        JsonNode s = JSON.readTree(summary.toFile());
+        int version = s.path("format_version").asInt(-1);
+        if (version < RunWriter.OLDEST_READABLE_VERSION || version > RunWriter.FORMAT_VERSION) {
+            throw new IllegalArgumentException("run directory " + dir + " has format version " + (version < 0 ? "none" : version)
+                    + "; this ffnbench reads versions " + RunWriter.OLDEST_READABLE_VERSION + " to " + RunWriter.FORMAT_VERSION
+                    + " (re-run the bench with this version)");
+        }
+        return new RunDir(dir, s);
+    }
+
+    /** Writes {@code report.html}, the PNG charts and {@code report.md} into {@code out}; returns the HTML file. */
+    public static Path write(SparkSession spark, List<Path> runDirs, Path out) throws IOException {
+        if (runDirs.isEmpty()) throw new IllegalArgumentException("report needs at least one run directory");
+        List<RunDir> runs = new ArrayList<>();
+        for (Path p : runDirs) runs.add(open(p));
+        boolean several = runs.size() > 1;
+        Files.createDirectories(out);
+
+        List<Charts.Bar> throughput = new ArrayList<>();
+        List<Charts.Bar> speedups = new ArrayList<>();
+        Map<String, Map<String, Double>> stages = new LinkedHashMap<>();
+        for (RunDir r : runs) {
+            for (JsonNode c : r.summary().path("cases")) {
+                String cat = (several ? r.id() + ": " : "") + c.path("model").asText() + "." + c.path("variant").asText();
+                throughput.add(new Charts.Bar(c.path("formulation").asText(), cat, c.path("tokens_per_s").asDouble(),
+                        c.path("tokens_per_s_ci95").asDouble(Double.NaN)));
+                Map<String, Double> parts = new LinkedHashMap<>();
+                c.path("stage_seconds_summed_over_tasks").fields().forEachRemaining(e -> {
+                    if (!e.getKey().equals("function_s")) parts.put(e.getKey().replace("_s", ""), e.getValue().asDouble());
+                });
+                stages.put((several ? r.id() + ": " : "") + c.path("case_id").asText(), parts);
+            }
+            for (JsonNode p : r.summary().path("parallel_vs_serial")) {
+                double mean = p.path("speedup_over_serial").asDouble();
+                speedups.add(new Charts.Bar(p.path("formulation").asText(),
+                        (several ? r.id() + ": " : "") + p.path("model").asText() + "." + p.path("variant").asText(),
+                        mean, (p.path("ci95_high").asDouble() - p.path("ci95_low").asDouble()) / 2));
+            }
+        }
+        Map<String, byte[]> charts = new LinkedHashMap<>();
+        charts.put("throughput.png", Charts.barsWithErrors("Throughput per case (mean ± 95% CI over iterations)", "tokens/s", throughput));
+        if (!speedups.isEmpty()) {
+            charts.put("speedup.png", Charts.barsWithErrors("Parallel over serial throughput (± 95% CI)", "speedup", speedups));
+        }
+        sweepCharts(runs, several, charts);
+        charts.put("stages.png", Charts.stackedBars("Time per stage, summed over tasks (mean of iterations)", "seconds", stages));
+
+        Map<String, double[][]> histograms = new LinkedHashMap<>();
+        Map<String, double[][]> firing = new LinkedHashMap<>();
+        List<Charts.Bar> outliers = new ArrayList<>();
+        for (RunDir r : runs) {
+            Path stats = r.dir().resolve("stats.parquet");
+            if (!Files.isDirectory(stats)) continue;
+            for (Row row : spark.read().parquet(stats.toString()).collectAsList()) {
+                String name = (several ? r.id() + ": " : "") + row.getAs("case_id") + " L" + row.getAs("layer");
+                String site = row.getAs("site");
+                if (site.equals("ffn_act")) {
+                    histograms.put(name, histogram(row));
+                    firing.put(name, firingCurve(row));
+                } else if (site.equals("input")) {
+                    List<Integer> top = row.getList(row.fieldIndex("top_channels"));
+                    List<Float> max = row.getList(row.fieldIndex("top_channel_max_abs"));
+                    for (int i = 0; i < Math.min(5, top.size()); i++) {
+                        outliers.add(new Charts.Bar("rank " + (i + 1), name, max.get(i), 0));
+                    }
+                }
+            }
+        }
+        if (!histograms.isEmpty()) {
+            charts.put("histograms.png", Charts.lines("ffn_act: share of values per histogram bin", "value", "share (log)", histograms, true));
+            charts.put("firing.png", Charts.lines("ffn_act: per-neuron firing frequency, sorted (0 = dead neuron)",
+                    "neuron rank", "fraction of tokens with x > 0", firing, false));
+        }
+        if (!outliers.isEmpty()) {
+            charts.put("outliers.png", Charts.barsWithErrors("Input: max |x| of the 5 largest channels", "max |x|", outliers));
+        }
+        for (Map.Entry<String, byte[]> e : charts.entrySet()) Files.write(out.resolve(e.getKey()), e.getValue());
+
+        StringBuilder md = new StringBuilder();
+        for (RunDir r : runs) {
+            Path summaryMd = r.dir().resolve("summary.md");
+            if (Files.isRegularFile(summaryMd)) md.append(Files.readString(summaryMd)).append("\n");
+        }
+        Files.writeString(out.resolve("report.md"), md.toString());
+        Path html = out.resolve("report.html");
+        Files.writeString(html, html(runs, charts, md.toString()));
+        return html;
+    }
+
+    /**
+     * Charts of sweeps: throughput against tokens per row (seq_len) with each curve's knee marked,
+     * and the parallel/serial ratio against d_model. A curve is the set of cases that differ only in
+     * the swept field.
+     */
+    static void sweepCharts(List<RunDir> runs, boolean several, Map<String, byte[]> charts) {
+        Map<String, java.util.TreeMap<Double, Double>> throughput = new LinkedHashMap<>();
+        Map<String, java.util.TreeMap<Double, Double>> ratios = new LinkedHashMap<>();
+        for (RunDir r : runs) {
+            String prefix = several ? r.id() + ": " : "";
+            for (JsonNode c : r.summary().path("cases")) {
+                JsonNode x = c.path("sweep").path("seq_len");
+                if (x.isMissingNode()) continue;
+                String curve = prefix + c.path("case_id").asText().replaceAll("\\.seq_len-\\d+", "");
+                throughput.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(x.asDouble(), c.path("tokens_per_s").asDouble());
+            }
+            for (JsonNode p : r.summary().path("parallel_vs_serial")) {
+                JsonNode x = p.path("sweep").path("d_model");
+                if (x.isMissingNode()) continue;
+                String curve = prefix + p.path("serial_case").asText().replace(".serial", "." + p.path("formulation").asText())
+                        .replaceAll("\\.d_model-\\d+", "");
+                ratios.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(x.asDouble(), p.path("speedup_over_serial").asDouble());
+            }
+        }
+        if (!throughput.isEmpty()) {
+            Map<String, Double> knees = new LinkedHashMap<>();
+            throughput.forEach((curve, pts) -> {
+                double k = knee(pts);
+                knees.put("knee " + (throughput.size() > 1 ? curve + " " : "") + "(" + (long) k + ")", k);
+            });
+            charts.put("throughput-vs-seq-len.png", Charts.lines("Throughput vs tokens per row (knee: first size within 10% of "
+                    + "the best)", "seq_len (tokens per row)", "tokens/s", xy(throughput), false, knees));
+        }
+        if (!ratios.isEmpty()) {
+            charts.put("ratio-vs-d-model.png", Charts.lines("Parallel / serial throughput vs d_model", "d_model",
+                    "speedup over serial", xy(ratios), false));
+        }
+    }
+
+    /** The knee of a throughput curve: the smallest x whose throughput is within 10% of the curve's best. */
+    static double knee(java.util.SortedMap<Double, Double> curve) {
+        double best = curve.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        return curve.entrySet().stream().filter(e -> e.getValue() >= 0.9 * best).findFirst().orElseThrow().getKey();
+    }
+
+    private static Map<String, double[][]> xy(Map<String, java.util.TreeMap<Double, Double>> curves) {
+        Map<String, double[][]> out = new LinkedHashMap<>();
+        curves.forEach((k, pts) -> out.put(k, pts.entrySet().stream().map(e -> new double[] {e.getKey(), e.getValue()})
+                .toArray(double[][]::new)));
+        return out;
+    }
+
+    static double[][] histogram(Row row) {
+        List<Long> counts = row.getList(row.fieldIndex("histogram"));
+        double low = row.getAs("histogram_low"), high = row.getAs("histogram_high");
+        int bins = counts.size() - 2;
+        double total = counts.stream().mapToLong(Long::longValue).sum();
+        double width = (high - low) / bins;
+        double[][] xy = new double[bins][];
+        for (int i = 0; i < bins; i++) xy[i] = new double[] {low + (i + 0.5) * width, counts.get(i + 1) / Math.max(1, total)};
+        return xy;
+    }
+
+    static double[][] firingCurve(Row row) {
+        List<Long> counts = row.getList(row.fieldIndex("firing_counts"));
+        long tokens = row.getAs("tokens");
+        double[] rates = counts.stream().mapToDouble(c -> c / (double) Math.max(1, tokens)).sorted().toArray();
+        double[][] xy = new double[rates.length][];
+        for (int i = 0; i < rates.length; i++) xy[i] = new double[] {i, rates[i]};
+        return xy;
+    }
+
+    /** The BLAS as one phrase: an object since format version 2 (e.g. "bundled OpenBLAS 0.3.31, kernel SkylakeX"), a class name before. */
+    static String blasText(JsonNode blas) {
+        if (!blas.isObject()) return blas.asText();
+        String impl = blas.path("implementation").asText();
+        if (impl.equals("java")) return "pure-Java (" + blas.path("netlib_class").asText() + ")";
+        String version = blas.path("version").isTextual() ? "OpenBLAS " + blas.path("version").asText() : blas.path("library").asText();
+        String kernel = blas.path("kernel").isTextual() ? ", kernel " + blas.path("kernel").asText() : "";
+        return impl + " " + version + kernel + ", " + blas.path("threads").asInt() + " thread(s)";
+    }
+
+    static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    static String html(List<RunDir> runs, Map<String, byte[]> charts, String markdown) {
+        StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<title>ffnbench report</title><style>body{font-family:sans-serif;max-width:1060px;margin:2em auto;}"
+                + "img{max-width:100%;border:1px solid #ddd;margin:1em 0;}"
+                + ".warning{background:#fff4e5;border-left:4px solid #e8a33d;padding:.6em 1em;}pre{background:#f6f6f6;padding:1em;overflow-x:auto;}"
+                + "</style></head><body>\n<h1>ffnbench report</h1>\n<ul>\n");
+        for (RunDir r : runs) {
+            JsonNode env = r.summary().path("environment");
+            h.append("<li><b>").append(escape(r.id())).append("</b>: Spark ").append(escape(env.path("spark_version").asText()))
+                    .append(" (").append(escape(env.path("spark_master").asText())).append("), BLAS ")
+                    .append(escape(blasText(env.path("blas")))).append(", ").append(escape(env.path("cpu_model").asText()))
+                    .append(", git ").append(escape(env.path("git_revision").asText())).append("</li>\n");
+        }
+        h.append("</ul>\n");
+        for (RunDir r : runs) {
+            for (JsonNode w : r.summary().path("environment").path("warnings")) {
+                h.append("<p class=\"warning\"><b>Warning</b> (").append(escape(r.id())).append("): ").append(escape(w.asText()))
+                        .append("</p>\n");
+            }
+        }
+        for (Map.Entry<String, byte[]> e : charts.entrySet()) {
+            h.append("<img alt=\"").append(e.getKey()).append("\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(e.getValue())).append("\">\n");
+        }
+        h.append("<h2>Summaries</h2>\n<pre>").append(escape(markdown)).append("</pre>\n</body></html>\n");
+        return h.toString();
+    }
+}

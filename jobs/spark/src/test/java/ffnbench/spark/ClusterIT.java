@@ -1,0 +1,141 @@
+package ffnbench.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The round trip on a real Spark standalone cluster: scripts/cluster starts a Master and two Workers
+ * from the Maven-resolved jars, scripts/submit sends `generate` and `bench` with two executors in
+ * client mode, and the statistics must equal those of the same bench in local mode.
+ */
+class ClusterIT {
+    static final Path REPO = Path.of(System.getProperty("ffnbench.repo", ".")).toAbsolutePath();
+    static final String PORT = "7177";
+    static final String URL = "spark://127.0.0.1:" + PORT;
+
+    @TempDir
+    static Path dir;
+
+    static String run(String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
+        pb.environment().put("FFNBENCH_CLUSTER_PORT", PORT);
+        pb.environment().put("FFNBENCH_CLUSTER_DIR", dir.resolve("cluster").toString());
+        pb.environment().put("FFNBENCH_BLAS", System.getProperty("ffnbench.blas", "bundled"));   // the suite's BLAS, for driver and executors
+        pb.environment().put("FFNBENCH_DRIVER_MEMORY", "2g");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "timed out: " + String.join(" ", command));
+        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + out);
+        return out;
+    }
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        String out = run("scripts/cluster", "start", "2");
+        assertTrue(out.contains(URL), out);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        run("scripts/cluster", "stop");
+    }
+
+    static Path onlyRun(Path runs) throws IOException {
+        try (Stream<Path> s = Files.list(runs)) {
+            List<Path> dirs = s.filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+            assertEquals(1, dirs.size(), dirs.toString());
+            return dirs.get(0);
+        }
+    }
+
+    @Test
+    void generateAndBenchOnTwoExecutorsMatchLocalMode() throws Exception {
+        String tokens = dir.resolve("tokens.parquet").toString();
+        String config = REPO.resolve("jobs/spark/src/test/resources/cluster-it.json").toString();
+        String[] cluster = {"scripts/submit", "--master", URL, "--total-executor-cores", "2", "--executor-cores", "1",
+            "--executor-memory", "1g", "--"};
+        run(concat(cluster, "generate", "--output", tokens, "--sequences", "24", "--seq-len", "32", "--d-model", "128",
+                "--partitions", "4"));
+        run(concat(cluster, "bench", "--config", config, "--set", "data.input=\"" + tokens + "\"",
+                "--set", "output=\"" + dir.resolve("cluster-runs") + "\""));
+        run("scripts/submit", "--master", "local[2]", "--", "bench", "--config", config,
+                "--set", "data.input=\"" + tokens + "\"", "--set", "output=\"" + dir.resolve("local-runs") + "\"");
+
+        Path clusterRun = onlyRun(dir.resolve("cluster-runs"));
+        Path localRun = onlyRun(dir.resolve("local-runs"));
+        SparkSession spark = TestSpark.session();
+        for (Row r : spark.read().parquet(clusterRun.resolve("timings.parquet").toString()).collectAsList()) {
+            assertEquals(2, r.getInt(r.fieldIndex("executors")), "both executors ran tasks: " + r);
+            assertEquals(24L * 32, r.getLong(r.fieldIndex("tokens")));
+        }
+        assertTrue(Files.readString(clusterRun.resolve("summary.json")).contains(URL));
+        // every executor that ran tasks says which BLAS it ran: the one the suite asked for, with version and kernel
+        var env = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clusterRun.resolve("summary.json").toFile())
+                .path("environment");
+        assertEquals(2, env.path("executors").size(), env.toPrettyString());
+        for (var e : env.path("executors")) {
+            assertTrue(!e.path("executor_id").asText().equals("driver") && e.path("host").isTextual(), e.toString());
+            var blas = e.path("blas");
+            assertEquals(env.path("blas").path("implementation").asText(), blas.path("implementation").asText(), e.toString());
+            if (!blas.path("implementation").asText().equals("java")) {
+                assertTrue(blas.path("version").asText().startsWith("0.3.") && !blas.path("kernel").asText().isEmpty(), e.toString());
+                assertEquals(1, blas.path("threads").asInt(), e.toString());
+            }
+        }
+
+        List<Row> c = spark.read().parquet(clusterRun.resolve("stats.parquet").toString()).orderBy("case_id", "layer", "site").collectAsList();
+        List<Row> l = spark.read().parquet(localRun.resolve("stats.parquet").toString()).orderBy("case_id", "layer", "site").collectAsList();
+        // 2 layers × sites: swiglu serial 9, swiglu parallel 8 (no mlp_norm), gelu serial 8 (no ffn_up), gelu parallel 7
+        assertEquals(2 * (9 + 8 + 8 + 7), c.size());
+        assertEquals(l.size(), c.size());
+        for (int i = 0; i < c.size(); i++) {
+            Row a = c.get(i), b = l.get(i);
+            String where = a.getString(a.fieldIndex("case_id")) + " layer " + a.get(a.fieldIndex("layer")) + " " + a.get(a.fieldIndex("site"));
+            for (String exact : new String[] {"case_id", "layer", "site", "tokens", "count", "nan_count", "inf_count", "min", "max",
+                    "max_abs", "zero_frac", "near_zero_frac", "negative_frac", "histogram", "dead_neurons", "firing_counts",
+                    "frequent_outlier_channels", "top_channels"}) {
+                assertEquals(b.get(b.fieldIndex(exact)), a.get(a.fieldIndex(exact)), where + ": " + exact);
+            }
+            for (String moment : new String[] {"mean", "variance", "skewness", "kurtosis"}) {
+                double x = a.getDouble(a.fieldIndex(moment)), y = b.getDouble(b.fieldIndex(moment));
+                assertEquals(y, x, 1e-9 * Math.abs(y), where + ": " + moment);
+            }
+        }
+    }
+
+    @Test
+    void aMasterThatDoesNotAnswerFailsFastNamingTheUrl() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("scripts/submit", "--master", "spark://127.0.0.1:7199", "--",
+                "generate", "--output", dir.resolve("never").toString()).directory(REPO.toFile()).redirectErrorStream(true);
+        long start = System.nanoTime();
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+        assertTrue(p.exitValue() != 0, out);
+        assertTrue(out.contains("spark://127.0.0.1:7199"), out);
+        assertTrue((System.nanoTime() - start) / 1e9 < 45, "fails fast");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(new String[0]);
+    }
+}
