@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** How a block combines attention and MLP. */
 public enum Formulation {
-    /** {@code y = x + MLP(LN(x + Attn(LN(x))))} (pre-LN), or BERT's post-LN form: the model's own. */
+    /** {@code h = x + Attn(LN₁(x)); y = h + MLP(LN₂(h))} (pre-LN), or BERT's post-LN form: the model's own. */
     SERIAL,
     /** {@code y = x + Attn(LN(x)) + MLP(LN(x))}, one shared norm, input projections fused into one GEMM (GPT-J, PaLM). */
     PARALLEL,

@@ -60,6 +60,7 @@ public final class BenchJob {
      */
     public Run run() throws IOException, InterruptedException {
         List<BenchCase> cases = BenchCase.expand(config);   // validates every case before any work
+        SparkBackends.choose(spark.sparkContext().getConf());   // a session not made by Sessions (a notebook's) too
         boolean study = config.study() != null;
         String runId = study ? config.study() : config.name() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Long.toHexString(System.nanoTime() & 0xffff);

@@ -209,6 +209,19 @@ public final class ReportJob {
         return impl + " " + version + kernel + ", " + blas.path("threads").asInt() + " thread(s)";
     }
 
+    /** The executors' BLAS, grouped: e.g. "; executors 1, 2: bundled OpenBLAS 0.3.31, kernel SkylakeX, 1 thread(s)". */
+    static String executorsText(JsonNode executors) {
+        Map<String, List<String>> byBlas = new LinkedHashMap<>();
+        for (JsonNode e : executors) {
+            if (e.path("executor_id").asText().equals("driver")) continue;
+            byBlas.computeIfAbsent(blasText(e.path("blas")), k -> new ArrayList<>()).add(e.path("executor_id").asText());
+        }
+        StringBuilder out = new StringBuilder();
+        byBlas.forEach((blas, ids) -> out.append("; executor").append(ids.size() > 1 ? "s " : " ").append(String.join(", ", ids))
+                .append(": ").append(blas));
+        return out.toString();
+    }
+
     static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
@@ -223,7 +236,8 @@ public final class ReportJob {
             JsonNode env = r.summary().path("environment");
             h.append("<li><b>").append(escape(r.id())).append("</b>: Spark ").append(escape(env.path("spark_version").asText()))
                     .append(" (").append(escape(env.path("spark_master").asText())).append("), BLAS ")
-                    .append(escape(blasText(env.path("blas")))).append(", ").append(escape(env.path("cpu_model").asText()))
+                    .append(escape(blasText(env.path("blas")))).append(escape(executorsText(env.path("executors"))))
+                    .append(", ").append(escape(env.path("cpu_model").asText()))
                     .append(", git ").append(escape(env.path("git_revision").asText())).append("</li>\n");
         }
         h.append("</ul>\n");

@@ -96,7 +96,15 @@ class BenchJobTest {
             assertEquals(0, stats.filter(functions.col(column).isNull()).count(), column);
         }
         String summary = Files.readString(run.dir().resolve("summary.json"));
-        assertTrue(summary.contains("\"blas\"") && summary.contains("\"spark_version\"") && summary.contains("speedup_over_serial"));
+        assertTrue(summary.contains("\"spark_version\"") && summary.contains("speedup_over_serial"));
+        // what ran, for the driver and for every executor that ran tasks (local mode: the driver itself)
+        var env = new com.fasterxml.jackson.databind.ObjectMapper().readTree(summary).path("environment");
+        assertEquals(ffnbench.backend.Blas.info().implementation(), env.path("blas").path("implementation").asText(), env.toString());
+        assertTrue(env.path("blas").has("kernel") && env.path("blas").has("version") && env.path("blas").has("threads"), env.toString());
+        assertEquals(1, env.path("executors").size(), env.toString());
+        assertEquals("driver", env.path("executors").get(0).path("executor_id").asText());
+        assertEquals(env.path("blas"), env.path("executors").get(0).path("blas"));
+        assertTrue(env.path("warnings").isArray(), env.toString());
     }
 
     /** The ReLU exact-zero fraction equals an independent count on the collected FFN pre-activations. */

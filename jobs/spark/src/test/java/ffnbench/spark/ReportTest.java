@@ -66,7 +66,40 @@ class ReportTest {
         while (m.find()) images++;
         assertEquals(6, images, "every chart embedded");
         assertTrue(!page.contains("src=\"http") && !page.contains("<script"), "opens offline");
+        var blas = ffnbench.backend.Blas.info();
+        assertTrue(page.contains(ReportJob.escape(ReportJob.blasText(new ObjectMapper().valueToTree(blas.toMap())))),
+                "the run's BLAS is named: " + blas);
         assertTrue(Files.readString(out.resolve("report.md")).contains("Parallel vs serial"));
+    }
+
+    /** Warnings in summary.json reach the report's page; version 1 runs (BLAS as a class name) still open. */
+    @Test
+    void warningsAreShownAndOlderRunsStillOpen() throws Exception {
+        Path copy = dir.resolve("with-warning");
+        copyTree(run, copy);
+        var json = new ObjectMapper();
+        var summary = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(copy.resolve("summary.json").toFile());
+        var env = (com.fasterxml.jackson.databind.node.ObjectNode) summary.path("environment");
+        env.putArray("warnings").add("driver: the pure-Java BLAS ran (test)");
+        json.writeValue(copy.resolve("summary.json").toFile(), summary);
+        String page = Files.readString(ReportJob.write(TestSpark.session(), List.of(copy), dir.resolve("warning-report")));
+        assertTrue(page.contains("class=\"warning\"") && page.contains("the pure-Java BLAS ran (test)"), "warning shown");
+
+        summary.put("format_version", 1);
+        env.put("blas", "JNIBLAS");
+        env.remove(List.of("executors", "warnings"));
+        json.writeValue(copy.resolve("summary.json").toFile(), summary);
+        assertTrue(Files.readString(ReportJob.write(TestSpark.session(), List.of(copy), dir.resolve("v1-report"))).contains("BLAS JNIBLAS"));
+    }
+
+    static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target);
+            }
+        }
     }
 
     @Test
