@@ -19,21 +19,31 @@ public final class SgemmBenchmark {
         {"swiglu-in", 4096, 1024, 5632}, {"swiglu-out", 4096, 2816, 1024},
         {"gelu-in", 4096, 768, 3072}, {"gelu-out", 4096, 3072, 768}};
 
+    /** One way to compute row-major {@code C[m×n] = A[m×k] · Wᵀ}, W stored {@code [n×k]}. */
+    interface Product {
+        void run(float[] a, float[] w, float[] c, int m, int k, int n);
+    }
+
     public static void main(String[] args) {
-        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
         BlasInfo info = Blas.info();
         System.out.printf(Locale.ROOT, "BLAS %s %s %s%n", info.implementation(), info.version() == null ? "-" : info.version(),
                 info.kernel() == null ? "-" : info.kernel());
+        measure(args.length > 0 ? Double.parseDouble(args[0]) : 1.0,
+                (a, w, c, m, k, n) -> Gemm.linearOutIn(a, m, k, w, null, n, c));
+    }
+
+    /** Prints {@code SGEMM <shape> <median GFLOP/s>} for every shape, after one warm-up call. */
+    static void measure(double seconds, Product product) {
         for (Object[] s : SHAPES) {
             int m = (Integer) s[1], k = (Integer) s[2], n = (Integer) s[3];
             float[] a = KernelBenchmark.random(m * k, 1, 1), w = KernelBenchmark.random(n * k, 2, 0.03), c = new float[m * n];
-            Gemm.linearOutIn(a, m, k, w, null, n, c);   // warm-up
+            product.run(a, w, c, m, k, n);
             double[] times = new double[1000];
             int calls = 0;
             long start = System.nanoTime();
             while (calls < times.length && (calls < 3 || System.nanoTime() - start < seconds * 1e9)) {
                 long t0 = System.nanoTime();
-                Gemm.linearOutIn(a, m, k, w, null, n, c);
+                product.run(a, w, c, m, k, n);
                 times[calls++] = (System.nanoTime() - t0) / 1e9;
             }
             double median = KernelBenchmark.median(java.util.Arrays.copyOf(times, calls));

@@ -42,7 +42,7 @@ public final class BackendWarnings {
                     : "because OpenBLAS " + blas.version() + " does not know this CPU. Fix: use the bundled OpenBLAS "
                     + "(ffnbench.blas=bundled) or a newer system OpenBLAS.";
             out.add("OpenBLAS runs its " + blas.kernel() + " kernel (" + kernel.id() + ") on a CPU with " + cpu.level().id()
-                    + " (" + cpu.model() + "): sgemm reaches about half of what this CPU can do, " + cause);
+                    + " (" + cpu.model() + "): sgemm loses a third to a half of the speed this CPU allows, " + cause);
         }
         int wanted = Integer.getInteger(Blas.THREADS_PROPERTY, 1);
         if (blas.isNative() && blas.threads() > 0 && blas.threads() != wanted) {

@@ -162,11 +162,10 @@ public final class Blas {
         return new Selected(java, new BlasInfo(choice.id(), "java", null, null, cls, 1, cls, null, reason));
     }
 
-    /** A failure's first line (JNA's messages go on to list the whole classpath). */
+    /** A failure's first line, with the next when the first ends in a colon (JNA's messages go on to list the whole classpath). */
     static String firstLine(Throwable e) {
-        String m = String.valueOf(e.getMessage()).strip();
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl).strip();
+        String[] lines = String.valueOf(e.getMessage()).strip().split("\\R");
+        return lines[0].endsWith(":") && lines.length > 1 ? lines[0] + " " + lines[1].strip() : lines[0].strip();
     }
 
     /** Whether netlib's JNI library is already mapped into this process. */
