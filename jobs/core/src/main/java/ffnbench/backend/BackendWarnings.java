@@ -44,7 +44,7 @@ public final class BackendWarnings {
             out.add("OpenBLAS runs its " + blas.kernel() + " kernel (" + kernel.id() + ") on a CPU with " + cpu.level().id()
                     + " (" + cpu.model() + "): sgemm loses a third to a half of the speed this CPU allows, " + cause);
         }
-        int wanted = Integer.getInteger(Blas.THREADS_PROPERTY, 1);
+        int wanted = Blas.requestedThreads();
         if (blas.isNative() && blas.threads() > 0 && blas.threads() != wanted) {
             out.add("OpenBLAS runs " + blas.threads() + " threads per call where " + wanted + " was set ("
                     + Blas.THREADS_PROPERTY + "). Fix: a build of OpenBLAS that allows setting its threads.");

@@ -87,6 +87,11 @@ public final class Blas {
 
     private static volatile boolean laterRequestLogged;
 
+    /** BLAS threads per call asked for: {@code ffnbench.blas.threads}, default 1 (one per Spark task). */
+    public static int requestedThreads() {
+        return Integer.getInteger(THREADS_PROPERTY, 1);
+    }
+
     /** The request from the system property, or the default. */
     public static Choice configured() {
         String p = System.getProperty(PROPERTY);
@@ -96,8 +101,7 @@ public final class Blas {
     private static synchronized Selected select(Choice requested) {
         if (selected != null) return selected;
         Choice choice = requested != null ? requested : configured();
-        int threads = Integer.getInteger(THREADS_PROPERTY, 1);
-        Selected s = load(choice, threads);
+        Selected s = load(choice, requestedThreads());
         selected = s;
         LOG.info("ffnbench BLAS: {}{}", s.info.summary(), s.info.library() != null ? " from " + s.info.library() : "");
         for (String w : BackendWarnings.of(s.info, Cpu.current(), System.getenv())) LOG.warn(w);
@@ -105,7 +109,7 @@ public final class Blas {
     }
 
     private static Selected load(Choice choice, int threads) {
-        if (netlibAlreadyLoaded()) {
+        if (choice != Choice.JAVA && netlibAlreadyLoaded()) {
             // Something in this JVM (Spark MLlib, say) opened netlib's native binding first: it stays.
             return nativeSelected(choice, threads, null, "netlib's native BLAS was opened in this JVM before ffnbench chose");
         }
