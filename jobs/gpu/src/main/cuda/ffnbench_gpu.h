@@ -11,12 +11,12 @@
 extern "C" {
 #endif
 
-// Activation kinds: the same order as ffnbench.math.Activation.Kind.
-enum ffg_activation { FFG_IDENTITY, FFG_RELU, FFG_GELU, FFG_GELU_TANH, FFG_SILU, FFG_SWISH, FFG_SIGMOID, FFG_TANH,
-                      FFG_QUICK_GELU };
+// Activation kinds. Fixed numbers, mirrored by name in ffnbench.gpu.NativeGpu (NativeGpuTest compares the two).
+enum ffg_activation { FFG_IDENTITY = 0, FFG_RELU = 1, FFG_GELU = 2, FFG_GELU_TANH = 3, FFG_SILU = 4, FFG_SWISH = 5,
+                      FFG_SIGMOID = 6, FFG_TANH = 7, FFG_QUICK_GELU = 8 };
 
 // GEMM precision: FP32 (exact fp32 arithmetic), TF32 (tensor cores, 10-bit mantissa inputs),
-// BF16 (inputs rounded to bfloat16, fp32 accumulation).
+// BF16 (inputs rounded to bfloat16, fp32 accumulation). Mirrored by name in ffnbench.gpu.NativeGpu.
 enum ffg_precision { FFG_FP32 = 0, FFG_TF32 = 1, FFG_BF16 = 2 };
 
 const char* ffg_last_error(void);

@@ -11,7 +11,6 @@ import ffnbench.spark.BlockFunction;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.SiteStats;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +35,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
     /** GEMM precision on the GPU: FP32 by default (CPU-identical up to summation order); TF32 or BF16 via conf. */
-    private final int precision;
+    private final String precision;
 
-    public GpuBlockFunction(BenchCase benchCase, int precision) {
+    /** @param precision {@code fp32}, {@code tf32} or {@code bf16} */
+    public GpuBlockFunction(BenchCase benchCase, String precision) {
         super(benchCase);
         this.precision = precision;
     }
@@ -53,7 +53,7 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
         return LAYERS.computeIfAbsent(c.id() + "/" + precision, k -> {
             TransformerLayer[] cpu = layers();
             GpuLayer[] out = new GpuLayer[cpu.length];
-            for (int i = 0; i < cpu.length; i++) out[i] = new GpuLayer(cpu[i], precision);
+            for (int i = 0; i < cpu.length; i++) out[i] = new GpuLayer(cpu[i], NativeGpu.precisionCode(precision));
             return out;
         });
     }
@@ -76,10 +76,10 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
         int tokens = starts[numRows];
         GpuLayer[] layers = gpuLayers();
         GpuLayer.Scratch scratch = SCRATCH.get();
-        DeviceSites sites = new DeviceSites(c);
-        sites.layer = c.layers().get(0);
         long[] io = {0, 0};
-        try (ColumnView values = hidden.getChildColumnView(0)) {
+        // every device resource is released on every path, a refused batch included
+        try (DeviceSites sites = new DeviceSites(c); ColumnView values = hidden.getChildColumnView(0)) {
+            sites.layer = c.layers().get(0);
             long x = values.getData().getAddress();
             if (c.sites().contains("input") && c.statsEnabled()) sites.recordInput(x, tokens, d);
             long nonFinite = sites.inputNonFinite();   // one small read of the device accumulators
@@ -96,12 +96,11 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
                 x = y;
             }
             NativeGpu.synchronize();
+            byte[] partial = c.statsEnabled() ? sites.toCaseStats().toBytes() : null;
+            return result(c, starts, partial, System.nanoTime() - start);
         } finally {
             for (long p : io) if (p != 0) NativeGpu.free(p);
         }
-        byte[] partial = c.statsEnabled() ? sites.toCaseStats().toBytes() : null;
-        sites.close();
-        return result(c, starts, partial, System.nanoTime() - start);
     }
 
     /** Token offset of each sequence in the child buffer (element offsets / d), with the ragged-row check. */
@@ -226,6 +225,6 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
 
     @Override
     public String toString() {
-        return "GpuBlockFunction(" + benchCase().id() + ", precision " + Arrays.asList("fp32", "tf32", "bf16").get(precision) + ")";
+        return "GpuBlockFunction(" + benchCase().id() + ", precision " + precision + ")";
     }
 }

@@ -177,7 +177,7 @@ public final class GpuLayer implements AutoCloseable {
      */
     private Hidden activate(long proj, int ld, int tokens, Sites sites, Scratch s) {
         int ff = c.dFf();
-        int kind = c.ffn().activation().kind().ordinal();
+        int kind = NativeGpu.activationCode(c.ffn().activation().kind());
         float beta = c.ffn().activation().beta();
         if (sites.wants(Site.FFN_PREACT)) sites.record(Site.FFN_PREACT, proj, tokens, ff, ld);
         Hidden hidden;

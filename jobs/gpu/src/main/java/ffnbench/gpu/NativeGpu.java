@@ -13,8 +13,37 @@ import java.nio.file.StandardCopyOption;
  * never touches it. Failures surface as {@link IllegalStateException} with CUDA's message.
  */
 public final class NativeGpu {
-    /** GEMM precisions (ffnbench_gpu.h). */
+    /** GEMM precisions: {@code enum ffg_precision} of ffnbench_gpu.h, by name (NativeGpuTest checks the numbers). */
     public static final int FP32 = 0, TF32 = 1, BF16 = 2;
+
+    /** Activation kinds: {@code enum ffg_activation} of ffnbench_gpu.h, by name (NativeGpuTest checks the numbers). */
+    public static final int IDENTITY = 0, RELU = 1, GELU = 2, GELU_TANH = 3, SILU = 4, SWISH = 5, SIGMOID = 6, TANH = 7,
+            QUICK_GELU = 8;
+
+    /** The native code of an activation kind: named one by one, so reordering the Java enum changes nothing here. */
+    static int activationCode(ffnbench.math.Activation.Kind kind) {
+        return switch (kind) {
+            case IDENTITY -> IDENTITY;
+            case RELU -> RELU;
+            case GELU -> GELU;
+            case GELU_TANH -> GELU_TANH;
+            case SILU -> SILU;
+            case SWISH -> SWISH;
+            case SIGMOID -> SIGMOID;
+            case TANH -> TANH;
+            case QUICK_GELU -> QUICK_GELU;
+        };
+    }
+
+    /** The native code of a precision setting ({@code fp32}, {@code tf32}, {@code bf16}). */
+    static int precisionCode(String precision) {
+        return switch (precision) {
+            case "fp32" -> FP32;
+            case "tf32" -> TF32;
+            case "bf16" -> BF16;
+            default -> throw new IllegalArgumentException("GPU precision must be fp32, tf32 or bf16, got '" + precision + "'");
+        };
+    }
 
     private static volatile boolean loaded;
 

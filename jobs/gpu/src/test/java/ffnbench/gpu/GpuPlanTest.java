@@ -49,7 +49,7 @@ class GpuPlanTest {
         String aqe = spark.conf().get("spark.sql.adaptive.enabled");
         spark.conf().set("spark.sql.adaptive.enabled", "false");
         try {
-            Dataset<Row> plan = BenchJob.caseQuery(spark, GpuSupport.gpuBlockFunction(c, 0), c, data,
+            Dataset<Row> plan = BenchJob.caseQuery(spark, GpuSupport.gpuBlockFunction(c, "fp32"), c, data,
                     ffnbench.data.TokenBatches.shape(ffnbench.data.TokenBatches.read(spark, data), data));
             String explain = com.nvidia.spark.rapids.ExplainPlan.explainPotentialGpuPlan(plan, "ALL");
             assertTrue(explain.contains("*Exec <FileSourceScanExec> will run on GPU"), explain);

@@ -39,6 +39,25 @@ class NativeGpuTest {
         assertTrue(Arrays.stream(new String[] {"ffg_linear", "ffg_attention", "ffg_stats_add"}).allMatch(exported::contains));
     }
 
+    /** The Java constants and the C header's enums give every name the same number (no ordinal() crosses JNI). */
+    @Test
+    void constantsMatchTheNativeHeader() throws Exception {
+        String header = Files.readString(Path.of(System.getProperty("ffnbench.repo", "."), "jobs/gpu/src/main/cuda/ffnbench_gpu.h"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("FFG_([A-Z0-9_]+) = (\\d+)").matcher(header);
+        java.util.Map<String, Integer> nativeValues = new java.util.TreeMap<>();
+        while (m.find()) nativeValues.put(m.group(1), Integer.parseInt(m.group(2)));
+        java.util.Map<String, Integer> javaValues = new java.util.TreeMap<>();
+        for (var f : NativeGpu.class.getDeclaredFields()) {
+            if (f.getType() == int.class && Modifier.isStatic(f.getModifiers()) && Modifier.isFinal(f.getModifiers())) {
+                javaValues.put(f.getName(), f.getInt(null));
+            }
+        }
+        assertEquals(nativeValues, javaValues);
+        for (ffnbench.math.Activation.Kind k : ffnbench.math.Activation.Kind.values()) {
+            assertEquals(nativeValues.get(k.name()), NativeGpu.activationCode(k), k.name());
+        }
+    }
+
     @Test
     void loadsAndComputesOrNamesWhatIsMissing() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(LIB), "GPU library not built (no nvcc here)");

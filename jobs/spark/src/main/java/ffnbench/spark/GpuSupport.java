@@ -34,29 +34,46 @@ public final class GpuSupport {
         return listed && conf.getBoolean("spark.rapids.sql.enabled", true);
     }
 
-    public static int precision(SparkConf conf) {
-        String p = conf.get(PRECISION, "fp32").toLowerCase(Locale.ROOT);
-        return switch (p) {
-            case "fp32" -> 0;
-            case "tf32" -> 1;
-            case "bf16" -> 2;
-            default -> throw new IllegalArgumentException(PRECISION + " must be fp32, tf32 or bf16, got '" + p + "'");
-        };
+    /** The GPU precision setting, checked: {@code fp32}, {@code tf32} or {@code bf16}. */
+    public static String precision(SparkConf conf) {
+        String p = conf.get(PRECISION, "fp32").trim().toLowerCase(Locale.ROOT);
+        if (!java.util.Set.of("fp32", "tf32", "bf16").contains(p)) {
+            throw new IllegalArgumentException(PRECISION + " must be fp32, tf32 or bf16, got '" + p + "'");
+        }
+        return p;
     }
 
-    /** The function for a case: the GPU class when the plugin is enabled and its jar is present, else the CPU one. */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GpuSupport.class);
+    private static volatile boolean missingJarLogged;
+
+    /** Where the block function runs for this configuration: {@code gpu} (RAPIDS plugin on and its jar present) or {@code cpu}. */
+    public static String backend(SparkConf conf) {
+        return pluginEnabled(conf) && rapidsOnClasspath() ? "gpu" : "cpu";
+    }
+
+    /**
+     * The function for a case: the GPU class when the plugin is enabled and its jar is present, else
+     * the CPU one. A plugin configured without its jar is said once, in the log, with the fix.
+     */
     public static BlockFunction blockFunction(BenchCase c, SparkConf conf) {
-        return pluginEnabled(conf) && rapidsOnClasspath() ? gpuBlockFunction(c, precision(conf)) : new BlockFunction(c);
+        if (pluginEnabled(conf) && !rapidsOnClasspath() && !missingJarLogged) {
+            missingJarLogged = true;
+            LOG.warn("spark.plugins names {} but the RAPIDS Accelerator jar is not on the classpath: the block function runs on "
+                    + "the CPU. Fix: add rapids-4-spark_2.12-25.04.0.jar (--jars or spark.jars) and use "
+                    + "ffnbench-gpu-<version>-app.jar (docs/GPU.md)", PLUGIN);
+        }
+        return backend(conf).equals("gpu") ? gpuBlockFunction(c, precision(conf)) : new BlockFunction(c);
     }
 
     /** The GPU class, loaded by name (plan checks use it directly). */
-    public static BlockFunction gpuBlockFunction(BenchCase c, int precision) {
+    public static BlockFunction gpuBlockFunction(BenchCase c, String precision) {
         try {
-            return (BlockFunction) Class.forName("ffnbench.gpu.GpuBlockFunction").getConstructor(BenchCase.class, int.class)
+            return (BlockFunction) Class.forName("ffnbench.gpu.GpuBlockFunction").getConstructor(BenchCase.class, String.class)
                     .newInstance(c, precision);
         } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException("the RAPIDS Accelerator jar is needed for the GPU path (rapids-4-spark_2.12 25.04.0 "
-                    + "on the classpath: --jars or spark.jars): " + e, e);
+            throw new IllegalStateException("the GPU path needs ffnbench's GPU classes (ffnbench-gpu-<version>-app.jar, built with "
+                    + "mvn -Pgpu package) and the RAPIDS Accelerator jar (rapids-4-spark_2.12 25.04.0: --jars or spark.jars) on the "
+                    + "classpath: " + e, e);
         }
     }
 }

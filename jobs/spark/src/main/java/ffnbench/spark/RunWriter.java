@@ -315,6 +315,7 @@ final class RunWriter {
         Map<String, Object> driver = SparkBackends.describeThisJvm();
         env.put("blas", driver.get("blas"));
         env.put("blas_native", ffnbench.backend.Blas.info().isNative());
+        env.put("block_function", GpuSupport.backend(spark.sparkContext().getConf()));
         env.put("executors", executors);
         env.put("warnings", warnings(driver, executors));
         env.put("cpu_model", cpuModel());
