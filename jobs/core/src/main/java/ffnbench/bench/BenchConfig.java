@@ -47,7 +47,25 @@ public record BenchConfig(String name, String study, String output, Data data, L
      */
     public record ModelEntry(String name, String source, long seed, Map<String, List<String>> set, List<Integer> layers,
                              List<String> variants, List<Formulation> formulations, List<NormPlacement> placements,
-                             List<String> weightsDtypes, int ffnMultiple, String input) { }
+                             List<String> weightsDtypes, int ffnMultiple, String input) {
+
+        /** As in the config file ({@link BenchConfig#describe}). */
+        Map<String, Object> describe() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", name);
+            m.put("source", source);
+            m.put("seed", seed);
+            m.put("set", set);
+            m.put("layers", layers);
+            m.put("variants", variants);
+            m.put("formulations", formulations.stream().map(Formulation::id).toList());
+            m.put("placements", placements.isEmpty() ? List.of("model") : placements.stream().map(NormPlacement::id).toList());
+            m.put("weights_dtype", weightsDtypes);
+            m.put("ffn_multiple", ffnMultiple);
+            m.put("input", input);
+            return m;
+        }
+    }
 
     /** Weight precisions a case can round its weights to (compute stays fp32). */
     public static final List<String> WEIGHT_DTYPES = List.of("f32", "bf16", "f16");
@@ -340,18 +358,30 @@ public record BenchConfig(String name, String study, String output, Data data, L
     }
 
     /** The config as it was resolved (for the run summary). */
+    /**
+     * The config as resolved, with the field names of the config file (every default filled in, every
+     * enum by its config name): {@code summary.json}'s {@code config} and {@code study.json}.
+     */
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
         m.put("study", study);
         m.put("output", output);
-        m.put("data", data);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("input", data.input());
+        d.put("sequences", data.sequences());
+        d.put("seq_len", data.seqLens());
+        d.put("distribution", data.distribution().id());
+        d.put("seed", data.seed());
+        m.put("data", d);
         m.put("shards", shards);
-        m.put("models", models);
+        m.put("models", models.stream().map(ModelEntry::describe).toList());
         m.put("iterations", Map.of("warmup", warmup, "measured", measured));
-        m.put("stats_enabled", statsEnabled);
-        m.put("sites", sites);
-        m.put("stats", stats);
+        Map<String, Object> st = new LinkedHashMap<>();
+        st.put("enabled", statsEnabled);
+        st.put("sites", List.copyOf(sites));
+        st.putAll(stats.describe());
+        m.put("stats", st);
         m.put("on_nonfinite", failOnNonFinite ? "fail" : "skip");
         return m;
     }

@@ -66,8 +66,7 @@ public final class ScalingStudy {
             cases.put(id, new Measured(id, wall / n, run / n, its.get(0).path("tokens").asLong(), Math.round(tasks / n), slots,
                     executors, c.path("shards").asLong(1), c.path("d_model").asInt(), record.resolve("stats.bin")));
         }
-        StatsConfig stats = summary.path("config").has("stats")
-                ? JSON.treeToValue(summary.path("config").path("stats"), StatsConfig.class) : StatsConfig.DEFAULT;
+        StatsConfig stats = StatsConfig.read(summary.path("config").path("stats"));
         long checkpoint = 0;
         for (JsonNode m : summary.path("config").path("models")) {
             Path src = Path.of(m.path("source").asText());

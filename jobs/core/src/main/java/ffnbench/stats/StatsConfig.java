@@ -29,6 +29,36 @@ public record StatsConfig(double nearZeroEps, double outlierThreshold, double hi
         require(kllK >= 8 && kllK <= 65535, "stats.kll_k must be in 8..65535");
     }
 
+    /** The fields under their config names ({@code stats.near_zero_eps}, …), as {@code summary.json} records them. */
+    public java.util.Map<String, Object> describe() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("near_zero_eps", nearZeroEps);
+        m.put("outlier_threshold", outlierThreshold);
+        m.put("histogram_range", histogramRange);
+        m.put("histogram_bins", histogramBins);
+        m.put("top_k", topK);
+        m.put("quantile_sample", quantileSample);
+        m.put("kll_k", kllK);
+        return m;
+    }
+
+    /**
+     * Reads what {@link #describe} wrote, or the record's own field names that {@code summary.json}
+     * format version 1 held ({@code nearZeroEps}, …); missing fields take the defaults.
+     */
+    public static StatsConfig read(com.fasterxml.jackson.databind.JsonNode n) {
+        java.util.function.BiFunction<String, String, com.fasterxml.jackson.databind.JsonNode> field =
+                (snake, camel) -> n.has(snake) ? n.get(snake) : n.path(camel);
+        StatsConfig d = DEFAULT;
+        return new StatsConfig(field.apply("near_zero_eps", "nearZeroEps").asDouble(d.nearZeroEps),
+                field.apply("outlier_threshold", "outlierThreshold").asDouble(d.outlierThreshold),
+                field.apply("histogram_range", "histogramRange").asDouble(d.histogramRange),
+                field.apply("histogram_bins", "histogramBins").asInt(d.histogramBins),
+                field.apply("top_k", "topK").asInt(d.topK),
+                field.apply("quantile_sample", "quantileSample").asInt(d.quantileSample),
+                field.apply("kll_k", "kllK").asInt(d.kllK));
+    }
+
     private static void require(boolean ok, String message) {
         if (!ok) throw new IllegalArgumentException(message);
     }

@@ -27,6 +27,29 @@ class BenchConfigTest {
         assertEquals(cases.get(0).config().dModel(), cases.get(2).config().dModel());
     }
 
+    /** What summary.json records as the config is itself a config that resolves to the same cases and settings. */
+    @Test
+    void describedConfigParsesBackToTheSame() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json"}) {
+            BenchConfig c = BenchConfig.load(CONF.resolve(f), Map.of());
+            var described = json.readTree(json.writeValueAsString(c.describe()));
+            BenchConfig again = BenchConfig.parse(described, Map.of());
+            assertEquals(c, again, f);
+            assertEquals(BenchCase.expand(c).stream().map(BenchCase::id).toList(), BenchCase.expand(again).stream().map(BenchCase::id).toList(), f);
+            assertSnakeCase(described, f);
+        }
+    }
+
+    /** Every field name snake_case, every enum value as configs write it (lower case). */
+    static void assertSnakeCase(com.fasterxml.jackson.databind.JsonNode n, String where) {
+        n.fieldNames().forEachRemaining(k -> assertTrue(k.matches("[a-z0-9_]+"), where + ": field " + k));
+        for (var child : n) {
+            if (child.isTextual() && child.asText().matches("[A-Z_]{3,}")) throw new AssertionError(where + ": value " + child);
+            assertSnakeCase(child, where);
+        }
+    }
+
     @Test
     void overridesApplyBeforeValidation() throws Exception {
         BenchConfig c = BenchConfig.load(CONF.resolve("default.json"),

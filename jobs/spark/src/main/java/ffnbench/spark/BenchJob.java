@@ -126,7 +126,7 @@ public final class BenchJob {
             }
             // Every case's results as recorded (run now or by an earlier, interrupted run of the study)
             Run recorded = readRecords(runId, work, cases, shapes);
-            RunWriter.write(spark, work, runId, config, cases, recorded.iterations(), recorded.stats(), shapes,
+            RunWriter.write(spark, work, done, runId, config, cases, recorded.iterations(), recorded.stats(), shapes,
                     executorsReported());
             Files.move(work, done);
             return new Run(runId, done, recorded.iterations(), recorded.stats(), shapes);

@@ -47,7 +47,11 @@ final class RunWriter {
 
     private RunWriter() {}
 
-    static void write(SparkSession spark, Path dir, String runId, BenchConfig config, List<BenchCase> cases,
+    /**
+     * Writes the run's files into {@code dir} (the run's working directory), naming paths as they
+     * will be once {@code dir} is renamed to {@code finalDir}.
+     */
+    static void write(SparkSession spark, Path dir, Path finalDir, String runId, BenchConfig config, List<BenchCase> cases,
                       List<IterationResult> iterations, Map<String, CaseStats> stats,
                       Map<String, TokenBatches.Shape> inputs, List<Map<String, Object>> executors) throws IOException {
         spark.createDataFrame(timingRows(iterations), timingSchema()).coalesce(1)
@@ -62,7 +66,7 @@ final class RunWriter {
         Map<String, Object> environment = environment(spark, executors);
         summary.put("environment", environment);
         summary.put("config", config.describe());
-        summary.put("inputs", inputs);
+        summary.put("inputs", inputs(inputs, dir, finalDir));
         List<Map<String, Object>> caseSummaries = new ArrayList<>();
         for (BenchCase c : cases) caseSummaries.add(caseSummary(c, iterations, stats.get(c.id())));
         summary.put("cases", caseSummaries);
@@ -74,6 +78,23 @@ final class RunWriter {
         @SuppressWarnings("unchecked")
         List<String> warnings = (List<String>) environment.get("warnings");
         Files.writeString(dir.resolve("summary.md"), markdown(runId, caseSummaries, ratios, stats, cases, warnings));
+    }
+
+    /** Each input's shape (snake_case fields), keyed by its path as it will be after the rename (generated data lives inside the run). */
+    static Map<String, Object> inputs(Map<String, TokenBatches.Shape> inputs, Path dir, Path finalDir) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        inputs.forEach((path, shape) -> {
+            Path p = Path.of(path);
+            String named = p.isAbsolute() && p.startsWith(dir) ? finalDir.resolve(dir.relativize(p)).toString() : path;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sequences", shape.sequences());
+            m.put("tokens", shape.tokens());
+            m.put("d_model", shape.dModel());
+            m.put("min_seq_len", shape.minSeqLen());
+            m.put("max_seq_len", shape.maxSeqLen());
+            out.put(named, m);
+        });
+        return out;
     }
 
     // ---- timings ----------------------------------------------------------------------------
