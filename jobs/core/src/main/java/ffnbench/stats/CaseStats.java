@@ -69,7 +69,7 @@ public final class CaseStats {
             out.writeInt(sites.size());
             for (Map.Entry<String, SiteStats> e : sites.entrySet()) {
                 out.writeUTF(e.getKey());
-                e.getValue().write(out);
+                SiteStatsCodec.write(e.getValue(), out);
             }
             out.flush();
             return buf.toByteArray();
@@ -87,7 +87,7 @@ public final class CaseStats {
             int n = in.readInt();
             for (int i = 0; i < n; i++) {
                 String key = in.readUTF();
-                c.sites.put(key, SiteStats.read(in, config));
+                c.sites.put(key, SiteStatsCodec.read(in, config));
             }
             return c;
         } catch (IOException e) {

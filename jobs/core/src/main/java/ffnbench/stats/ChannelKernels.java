@@ -55,7 +55,7 @@ final class ChannelKernels {
     /**
      * The one pass over the block's rows, channels [0, end). Per channel: the firing and outlier counts,
      * max |x| (as bits), and Σd, Σd², Σd³, Σd⁴ of d = x − shift[c] (float, moved into s1..s4 every
-     * {@link SiteStats#FLUSH_TOKENS} tokens). Per lane: the min and max (as order keys), the negative and
+     * {@link BlockScratch#FLUSH_TOKENS} tokens). Per lane: the min and max (as order keys), the negative and
      * near-zero counts and, in lane l's own copy of the histogram ({@code laneHistogram[l·binStride + b]}),
      * the bin counts; with {@code tokenMax}, each row's max |x| per lane (as bits) into {@code tokenMaxLanes}.
      *
@@ -72,7 +72,7 @@ final class ChannelKernels {
      * other's store (0.76 → 0.3 ns per value on a narrow distribution).
      */
     static void pass(float[] x, int offset, int rows, int stride, int end, int epsBits, int thresholdBits,
-                     boolean tokenMax, float range, float binsPerUnit, int bins, SiteStats.Scratch a,
+                     boolean tokenMax, float range, float binsPerUnit, int bins, BlockScratch a,
                      double[] s1, double[] s2, double[] s3, double[] s4) {
         int l = S.length();
         for (int r = 0; r < rows; r++) {
@@ -81,12 +81,12 @@ final class ChannelKernels {
             // (7.8 vs 3.0 ns per value; most likely past C2's inlining limits, leaving Vector API calls boxed)
             countRow(x, row, end, epsBits, thresholdBits, tokenMax ? r * l : -1, a);
             sumAndBinRow(x, row, end, range, binsPerUnit, bins, a);
-            if (SiteStats.flushAfter(r, rows)) a.flushSums(0, end, s1, s2, s3, s4);
+            if (BlockScratch.flushAfter(r, rows)) a.flushSums(0, end, s1, s2, s3, s4);
         }
     }
 
     /** Counts, extremes and max |x| of one row; {@code top ≥ 0}: also the row's max |x| per lane at tokenMaxLanes[top]. */
-    private static void countRow(float[] x, int row, int end, int epsBits, int thresholdBits, int top, SiteStats.Scratch a) {
+    private static void countRow(float[] x, int row, int end, int epsBits, int thresholdBits, int top, BlockScratch a) {
         IntVector belowThreshold = IntVector.broadcast(I, thresholdBits - 1);
         if (top >= 0) ZERO_I.intoArray(a.tokenMaxLanes, top);
         for (int c = 0; c < end; c += S.length()) {
@@ -107,7 +107,7 @@ final class ChannelKernels {
     }
 
     /** Power sums about the channels' shifts, and the histogram bins, of one row. */
-    private static void sumAndBinRow(float[] x, int row, int end, float range, float binsPerUnit, int bins, SiteStats.Scratch a) {
+    private static void sumAndBinRow(float[] x, int row, int end, float range, float binsPerUnit, int bins, BlockScratch a) {
         FloatVector magic = FloatVector.broadcast(S, ffnbench.math.FastMath.ROUND_MAGIC);
         int magicBits = ffnbench.math.FastMath.ROUND_MAGIC_BITS - 1;   // − 1: bin 0 is the underflow
         FloatVector rangeV = FloatVector.broadcast(S, range), scale = FloatVector.broadcast(S, binsPerUnit);

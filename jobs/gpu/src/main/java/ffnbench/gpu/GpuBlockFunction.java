@@ -10,6 +10,7 @@ import ffnbench.model.TransformerLayer;
 import ffnbench.spark.BlockFunction;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.SiteStats;
+import ffnbench.stats.SiteTotals;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -210,8 +211,8 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
                 double[] chSq = new double[width];
                 long[] hist = new long[c.stats().histogramBins() + 2];
                 NativeGpu.statsRead(h[0], m, ext, counts, firing, over, chMax, chSq, hist);
-                SiteStats s = SiteStats.fromTotals(c.stats(), width, h[2], (long) m[0], m[1], m[2], m[3], m[4], ext[0], ext[1], ext[2],
-                        counts[0], counts[1], counts[2], counts[3], counts[4], hist, firing, over, chMax, chSq);
+                SiteStats s = SiteStats.fromTotals(c.stats(), new SiteTotals(width, h[2], (long) m[0], m[1], m[2], m[3], m[4],
+                        ext[0], ext[1], ext[2], counts[0], counts[1], counts[2], counts[3], counts[4], hist, firing, over, chMax, chSq));
                 out.site(key, width, false).merge(s);
             });
             return out;

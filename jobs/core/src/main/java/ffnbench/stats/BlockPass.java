@@ -1,0 +1,76 @@
+package ffnbench.stats;
+
+import java.util.Arrays;
+
+/**
+ * One pass over a block of a site's rows into its {@link BlockScratch}: the SIMD kernels
+ * ({@link ChannelKernels}) over the leading channels, scalar loops over the rest, then the lanes'
+ * partial results combined.
+ */
+final class BlockPass {
+    private BlockPass() {}
+
+    /**
+     * The pass into the scratch (see {@link ChannelKernels#pass}, which runs channels [0, end)): per
+     * channel the firing and outlier counts, max |x| (as bits) and Σd..Σd⁴ (into s1..s4); the block's
+     * min, max, negative and near-zero counts and histogram; per token max |x| when the site keeps ratios.
+     */
+    static void pass(SiteStats site, float[] data, int offset, int rows, int stride, int end, BlockScratch a,
+                     double[] s1, double[] s2, double[] s3, double[] s4) {
+        StatsConfig config = site.config;
+        int width = site.width;
+        boolean perTokenRatio = site.perTokenRatio;
+        float eps = (float) config.nearZeroEps();
+        float threshold = (float) config.outlierThreshold();
+        float range = (float) config.histogramRange();
+        int bins = config.histogramBins();
+        float binsPerUnit = bins / (2 * range);
+        if (end > 0) {
+            ChannelKernels.pass(data, offset, rows, stride, end, Float.floatToRawIntBits(eps),
+                    Float.floatToRawIntBits(threshold), perTokenRatio, range, binsPerUnit, bins, a, s1, s2, s3, s4);
+        }
+        Arrays.fill(a.tokenMax, 0, rows, 0f);
+        for (int r = 0; r < rows && end < width; r++) {
+            int row = offset + r * stride;
+            for (int c = end; c < width; c++) {
+                float v = data[row + c], abs = Math.abs(v);
+                if (v > 0f) a.fire[c]++;
+                if (v < 0f) a.negatives++;
+                if (abs < eps) a.nearZero++;
+                if (abs >= threshold) a.over[c]++;
+                a.maxAbs[c] = Math.max(a.maxAbs[c], Float.floatToRawIntBits(abs));
+                a.min = Math.min(a.min, v);
+                a.max = Math.max(a.max, v);
+                a.tokenMax[r] = Math.max(a.tokenMax[r], abs);
+                float d = v - a.shift[c], d2 = d * d;
+                a.s1[c] += d;
+                a.s2[c] += d2;
+                a.s3[c] += d2 * d;
+                a.s4[c] += d2 * d2;
+                a.laneHistogram[bin(v, range, binsPerUnit, bins)]++;   // lane 0's copy
+            }
+            if (BlockScratch.flushAfter(r, rows)) a.flushSums(end, width, s1, s2, s3, s4);
+        }
+        int lanes = end > 0 ? ChannelKernels.lanes() : 0;
+        for (int l = 0; l < lanes; l++) {
+            a.min = Math.min(a.min, ChannelKernels.fromOrderKey(a.lo[l]));
+            a.max = Math.max(a.max, ChannelKernels.fromOrderKey(a.hi[l]));
+            a.negatives += a.neg[l];
+            a.nearZero += a.near[l];
+        }
+        for (int r = 0; r < rows && lanes > 0 && perTokenRatio; r++) {
+            int m = Float.floatToRawIntBits(a.tokenMax[r]);
+            for (int l = 0; l < lanes; l++) m = Math.max(m, a.tokenMaxLanes[r * lanes + l]);
+            a.tokenMax[r] = Float.intBitsToFloat(m);
+        }
+    }
+
+    /**
+     * A value's histogram bin: {@code 1 + floor((v + range)·binsPerUnit)}, 0 below the range, bins + 1
+     * above it ({@link ChannelKernels#pass} computes the same in SIMD lanes).
+     */
+    static int bin(float v, float range, float binsPerUnit, int bins) {
+        float pos = (v + range) * binsPerUnit;
+        return pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos;
+    }
+}
