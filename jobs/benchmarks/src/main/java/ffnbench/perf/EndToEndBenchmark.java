@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.bench.BenchCase;
 import ffnbench.bench.BenchConfig;
 import ffnbench.bench.IterationResult;
-import ffnbench.bench.LayerCache;
-import ffnbench.bench.StatsRecorder;
+import ffnbench.runtime.LayerCache;
+import ffnbench.runtime.StatsRecorder;
 import ffnbench.data.TokenBatches;
 import ffnbench.data.TokenGenerator;
 import ffnbench.model.StageTimes;
-import ffnbench.model.TransformerLayer;
 import ffnbench.spark.BenchJob;
 import ffnbench.spark.Sessions;
 import ffnbench.stats.CaseStats;
@@ -66,7 +65,7 @@ public final class EndToEndBenchmark {
             for (int i = 0; i < x.length; i++) x[i] = h.get(i);
             rows.add(x);
         }
-        TransformerLayer layer = LayerCache.layers(c)[0];
+        ffnbench.runtime.LayerStack layers = LayerCache.stack(c);
         ExecutorService pool = Executors.newFixedThreadPool(slots);
         double[] kernel = new double[4];
         for (int it = 0; it < kernel.length; it++) {
@@ -79,10 +78,7 @@ public final class EndToEndBenchmark {
                     StageTimes times = new StageTimes();
                     StatsRecorder rec = new StatsRecorder(cs, stats ? c.sites() : java.util.Set.of(), d, times);
                     ffnbench.model.Workspace ws = ffnbench.model.Workspace.reusing();   // as BlockFunction: one per task thread
-                    for (int i = slot; i < rows.size(); i += slots) {
-                        if (stats) rec.record("input", rows.get(i), 0, seqLen, d, d);
-                        layer.forward(rows.get(i), seqLen, c.formulation(), rec, times, ws);
-                    }
+                    for (int i = slot; i < rows.size(); i += slots) layers.forward(rows.get(i), seqLen, c.formulation(), rec, times, ws);
                 }));
             }
             for (Future<?> f : parts) f.get();

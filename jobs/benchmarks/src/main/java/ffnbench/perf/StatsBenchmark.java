@@ -1,6 +1,6 @@
 package ffnbench.perf;
 
-import ffnbench.bench.StatsRecorder;
+import ffnbench.runtime.StatsRecorder;
 import ffnbench.model.Formulation;
 import ffnbench.model.Site;
 import ffnbench.model.SiteRecorder;

@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
  * One benchmark case: a model (source, seed, field overrides, weight precision), the layers to run
  * in sequence, a formulation, and the data it runs on (generated sequences × seq_len, or a Parquet
  * input, split into {@code shards}). Serializable: it travels to executors inside the Spark
- * function, which rebuilds the layers there (once per executor JVM, see {@link LayerCache}).
+ * function, which rebuilds the layers there (once per executor JVM, see {@link ffnbench.runtime.LayerCache}).
  *
  * @param sweep the swept values that tell this case apart from its siblings (field → value), in
  *              config order; they are also the tail of the case id

@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /**
  * Memory planning before anything runs: from a case's shapes, what one executor needs (its layers'
- * weights, held once per executor JVM by {@link LayerCache}, plus each concurrent task's
+ * weights, held once per executor JVM by {@link ffnbench.runtime.LayerCache}, plus each concurrent task's
  * activations and workspace for one row), compared with the executor heap. An impossible case is
  * refused with the numbers and the fix; a tight one is reported as a warning.
  *

@@ -6,6 +6,9 @@ package ffnbench.math;
  * cost precision.
  */
 public final class LayerNorm implements Norm {
+    /** FLOPs counted per normalised value (docs/RESULTS.md, "FLOP counting"). */
+    public static final int FLOPS_PER_VALUE = 8;
+
     private final float[] gamma;
     private final float[] beta;
     private final float eps;
@@ -50,7 +53,7 @@ public final class LayerNorm implements Norm {
 
     @Override
     public long flopsPerToken() {
-        return 8L * gamma.length;
+        return (long) FLOPS_PER_VALUE * gamma.length;
     }
 
     @Override

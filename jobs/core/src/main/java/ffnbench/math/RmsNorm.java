@@ -2,6 +2,9 @@ package ffnbench.math;
 
 /** RMSNorm (LLaMA): {@code y = x / sqrt(mean(x²) + ε) · γ} per token. */
 public final class RmsNorm implements Norm {
+    /** FLOPs counted per normalised value (docs/RESULTS.md, "FLOP counting"). */
+    public static final int FLOPS_PER_VALUE = 4;
+
     private final float[] gamma;
     private final float eps;
 
@@ -29,7 +32,7 @@ public final class RmsNorm implements Norm {
 
     @Override
     public long flopsPerToken() {
-        return 4L * gamma.length;
+        return (long) FLOPS_PER_VALUE * gamma.length;
     }
 
     @Override

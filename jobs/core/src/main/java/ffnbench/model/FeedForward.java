@@ -72,6 +72,11 @@ public abstract class FeedForward {
     /** Width of the input projection: d_ff, or 2·d_ff for gated FFNs (gate and up side by side). */
     public abstract int inputWidth();
 
+    /** Whether this FFN is gated (its input projection holds gate and up side by side). */
+    public boolean gated() {
+        return inputWidth() == 2 * dFf;
+    }
+
     /**
      * Element-wise step: reads {@code P} ({@code tokens} rows of stride {@code projStride} starting at
      * {@code projOffset}; may be modified) and returns the dense hidden {@code H [tokens × d_ff]}:
@@ -136,14 +141,10 @@ public abstract class FeedForward {
         if (sites.wants(Site.FFN_OUT)) sites.record(Site.FFN_OUT, out, 0, tokens, dModel, dModel);
     }
 
-    /** FLOPs per token: 2·d·inputWidth + element-wise + 2·d_ff·d (+ biases). */
+    /** FLOPs per token ({@link Flops#ffn}): 2·d·inputWidth + element-wise + 2·d_ff·d (+ biases). */
     public long flopsPerToken() {
-        long gemms = 2L * dModel * inputWidth() + 2L * dFf * dModel;
-        long biases = (inputBias != null ? inputWidth() : 0) + (outputBias != null ? dModel : 0);
-        return gemms + biases + elementwiseFlopsPerToken();
+        return Flops.ffn(dModel, dFf, inputWidth(), inputBias != null, outputBias != null, Flops.ffnElementwise(activation, gated(), dFf));
     }
-
-    protected abstract long elementwiseFlopsPerToken();
 
     /** Number of parameters. */
     public long parameters() {

@@ -38,8 +38,4 @@ public final class GatedFfn extends FeedForward {
         return hidden;
     }
 
-    @Override
-    protected long elementwiseFlopsPerToken() {
-        return (long) (activation.flopsPerElement() + 1) * dFf;
-    }
 }

@@ -170,11 +170,7 @@ public final class MultiHeadAttention {
 
     /** FLOPs per token for a sequence of {@code seqLen} tokens (full score matrix computed, as here). */
     public long flopsPerToken(int seqLen) {
-        long projections = 2L * dModel * qkvWidth() + 2L * heads * headDim * dModel;
-        long scoresAndValues = 4L * heads * headDim * seqLen;
-        long softmax = 5L * heads * seqLen;
-        long rotary = rope == null ? 0 : 6L * (heads + kvHeads) * (rope.rotaryDim() / 2);
-        long biases = (qkvBias != null ? qkvWidth() : 0) + (outBias != null ? dModel : 0);
-        return projections + scoresAndValues + softmax + rotary + biases;
+        return Flops.attention(dModel, heads, kvHeads, headDim, rope == null ? 0 : rope.rotaryDim(), seqLen, qkvBias != null,
+                outBias != null);
     }
 }

@@ -28,8 +28,4 @@ public final class StandardFfn extends FeedForward {
         return hidden;
     }
 
-    @Override
-    protected long elementwiseFlopsPerToken() {
-        return (long) activation.flopsPerElement() * dFf;
-    }
 }

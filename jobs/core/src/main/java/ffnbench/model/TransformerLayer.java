@@ -223,11 +223,7 @@ public final class TransformerLayer {
      * attention over the full score matrix, norms, activations and residual adds (see docs).
      */
     public long flopsPerToken(Formulation formulation, int seqLen) {
-        int d = config.dModel();
-        long norms = switch (formulation) {
-            case PARALLEL -> norm1.flopsPerToken();
-            default -> norm1.flopsPerToken() + norm2.flopsPerToken();
-        };
-        return attention.flopsPerToken(seqLen) + ffn.flopsPerToken() + norms + 2L * d;
+        return Flops.block(attention.flopsPerToken(seqLen), ffn.flopsPerToken(), norm1.flopsPerToken(), norm2.flopsPerToken(),
+                formulation, config.dModel());
     }
 }

@@ -32,6 +32,23 @@ class TransformerLayerTest {
         assertTrue(err <= 1e-5, preset + " " + formulation + ": relative L2 " + err);
     }
 
+    /** The progress estimate counts from a config alone; it must count what the built layer counts. */
+    @Test
+    void flopsFromTheConfigEqualTheLayersOwnCount() {
+        for (String preset : new String[] {"bert", "gpt2", "llama", "neox"}) {
+            for (String ffn : new String[] {"model", "relu", "swiglu", "geglu"}) {
+                ModelConfig c = TestWeights.small(preset);
+                if (!ffn.equals("model")) c = c.with("ffn", ffn);
+                TransformerLayer layer = new TransformerLayer(c, TestWeights.random(c, 5));
+                for (Formulation f : Formulation.values()) {
+                    for (int seqLen : new int[] {1, 17}) {
+                        assertEquals(layer.flopsPerToken(f, seqLen), Flops.block(c, f, seqLen), preset + " " + ffn + " " + f + " " + seqLen);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void fusedParallelEqualsUnfusedParallel() {
         // With both norms equal, parallel-two-norms is the unfused parallel computation (two input GEMMs).

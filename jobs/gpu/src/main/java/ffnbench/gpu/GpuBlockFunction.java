@@ -7,6 +7,7 @@ import com.nvidia.spark.RapidsUDF;
 import ffnbench.bench.BenchCase;
 import ffnbench.model.Site;
 import ffnbench.model.TransformerLayer;
+import ffnbench.runtime.LayerStack;
 import ffnbench.spark.BlockFunction;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.SiteStats;
@@ -52,7 +53,7 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
     private GpuLayer[] gpuLayers() {
         BenchCase c = benchCase();
         return LAYERS.computeIfAbsent(c.id() + "/" + precision, k -> {
-            TransformerLayer[] cpu = layers();
+            TransformerLayer[] cpu = layers().layers();
             GpuLayer[] out = new GpuLayer[cpu.length];
             for (int i = 0; i < cpu.length; i++) out[i] = new GpuLayer(cpu[i], NativeGpu.precisionCode(precision));
             return out;
@@ -121,13 +122,13 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
 
     private ColumnVector result(BenchCase c, int[] starts, byte[] partial, long totalNs) {
         int rows = starts.length - 1;
-        TransformerLayer[] cpu = layers();
+        LayerStack cpu = layers();
         long[] tokens = new long[rows], flops = new long[rows], zeros = new long[rows], total = new long[rows];
         int[] skipped = new int[rows];
         for (int r = 0; r < rows; r++) {
             int len = starts[r + 1] - starts[r];
             tokens[r] = len;
-            for (TransformerLayer l : cpu) flops[r] += (long) len * l.flopsPerToken(c.formulation(), len);
+            flops[r] = cpu.flops(c.formulation(), len);
         }
         if (rows > 0) total[0] = totalNs;
         List<ColumnVector> children = new ArrayList<>();

@@ -179,12 +179,9 @@ public final class BenchJob {
         return String.format(" — ETA %.0f s", secondsPerWork * workLeft);
     }
 
-    /** A case's work for the ETA: tokens × the block's FLOPs per token × layers (a proxy, no more). */
+    /** A case's work for the ETA: tokens × the block's FLOPs per token at the longest sequence × layers (no weights built). */
     private static double work(BenchCase c, TokenBatches.Shape shape) {
-        ffnbench.model.ModelConfig m = c.config();
-        double perToken = 2.0 * m.dModel() * (4.0 * m.dModel() + (m.ffn().gated() ? 3 : 2) * m.dFf())
-                + 4.0 * m.dModel() * shape.maxSeqLen();
-        return shape.tokens() * perToken * c.layers().size();
+        return (double) shape.tokens() * ffnbench.model.Flops.block(c.config(), c.formulation(), shape.maxSeqLen()) * c.layers().size();
     }
 
     /**

@@ -1,10 +1,10 @@
 package ffnbench.spark;
 
 import ffnbench.bench.BenchCase;
-import ffnbench.bench.LayerCache;
-import ffnbench.bench.StatsRecorder;
+import ffnbench.runtime.LayerCache;
+import ffnbench.runtime.LayerStack;
+import ffnbench.runtime.StatsRecorder;
 import ffnbench.model.StageTimes;
-import ffnbench.model.TransformerLayer;
 import ffnbench.model.Workspace;
 import ffnbench.stats.CaseStats;
 import java.io.Serializable;
@@ -82,8 +82,8 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
     }
 
     /** The case's layers in this JVM (built once, cached by LayerCache). */
-    protected TransformerLayer[] layers() {
-        return LayerCache.layers(benchCase, shippedWeights == null ? null : shippedWeights::value);
+    protected LayerStack layers() {
+        return LayerCache.stack(benchCase, shippedWeights == null ? null : shippedWeights::value);
     }
 
     public BenchCase benchCase() {
@@ -127,16 +127,10 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
         }
         Set<String> sites = c.statsEnabled() ? c.sites() : Set.of();
         StatsRecorder recorder = new StatsRecorder(stats, sites, dModel, times);
-        TransformerLayer[] layers = layers();
-        Workspace ws = WORKSPACE.get().scopedTo(layers[0]);   // LayerCache keeps layer objects, not the array
-        float[] x = hidden;
-        long flops = 0;
-        for (int i = 0; i < layers.length; i++) {
-            recorder.layer(c.layers().get(i));
-            if (sites.contains("input")) recorder.record("input", x, 0, seqLen, dModel, dModel);
-            x = layers[i].forward(x, seqLen, c.formulation(), recorder, times, ws);
-            flops += seqLen * layers[i].flopsPerToken(c.formulation(), seqLen);
-        }
+        LayerStack layers = layers();
+        Workspace ws = WORKSPACE.get().scopedTo(layers.layers()[0]);   // LayerCache keeps layer objects, not the stack
+        layers.forward(hidden, seqLen, c.formulation(), recorder, times, ws);
+        long flops = layers.flops(c.formulation(), seqLen);
         return result(seqLen, 0, flops, times, System.nanoTime() - start, c.statsEnabled() ? stats.toBytes() : null);
     }
 

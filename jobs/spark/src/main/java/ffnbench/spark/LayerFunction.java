@@ -1,9 +1,8 @@
 package ffnbench.spark;
 
-import ffnbench.bench.LayerCache;
+import ffnbench.runtime.LayerCache;
+import ffnbench.runtime.LayerStack;
 import ffnbench.model.Formulation;
-import ffnbench.model.SiteRecorder;
-import ffnbench.model.TransformerLayer;
 import ffnbench.weights.ModelSource;
 import java.io.Serializable;
 import java.util.List;
@@ -36,13 +35,13 @@ public final class LayerFunction implements Serializable {
         return new LayerFunction(ModelSource.parseSpec(model), List.of(layer), mlp, Formulation.parse(formulation));
     }
 
-    /** d_model of the model (loads its first layer into the cache). */
+    /** d_model of the model (loads its layers into the cache). */
     public int dModel() {
-        return layer(0).config().dModel();
+        return stack().dModel();
     }
 
-    private TransformerLayer layer(int i) {
-        return LayerCache.get(spec.source(), spec.seed(), spec.overrides(), layers.get(i));
+    private LayerStack stack() {
+        return LayerCache.stack(spec.source(), spec.seed(), spec.overrides(), layers);
     }
 
     public float[] apply(float[] hidden, int seqLen) {
@@ -54,11 +53,6 @@ public final class LayerFunction implements Serializable {
                     + (mlpOnly ? "a multiple of d_model " + d : "seq_len × d_model = " + seqLen + " × " + d));
         }
         int tokens = hidden.length / d;
-        float[] x = hidden;
-        for (int i = 0; i < layers.size(); i++) {
-            TransformerLayer l = layer(i);
-            x = mlpOnly ? l.mlp(x, tokens, SiteRecorder.NONE) : l.forward(x, tokens, formulation, SiteRecorder.NONE);
-        }
-        return x;
+        return mlpOnly ? stack().mlp(hidden, tokens) : stack().forward(hidden, tokens, formulation);
     }
 }

@@ -118,7 +118,7 @@ class BenchJobTest {
         assertEquals(pre.negatives() + pre.zeros(), act.zeros());
         // and directly from the collected tokens through the library
         ffnbench.bench.BenchCase c = run.iterations().get(0).benchCase();
-        ffnbench.model.TransformerLayer layer = ffnbench.bench.LayerCache.get(c.source(), c.seed(), c.overrides(), 0);
+        ffnbench.model.TransformerLayer layer = ffnbench.runtime.LayerCache.get(c.source(), c.seed(), c.overrides(), 0);
         long zeros = 0;
         for (Row r : TokenBatches.read(spark, tokens).collectAsList()) {
             List<Float> h = r.getList(3);
@@ -151,11 +151,11 @@ class BenchJobTest {
         for (int l : new int[] {0, 1}) layers.put(l, ffnbench.weights.ModelSource.load("preset:llama", l, 3, set).weights());
         Path ckpt = dir.resolve("ckpt-" + System.nanoTime());
         ffnbench.weights.LayerCheckpoint.write(ckpt, ffnbench.weights.ModelSource.config("preset:llama", set), layers);
-        long before = ffnbench.bench.LayerCache.BUILT_FROM_SHIPPED.sum();
+        long before = ffnbench.runtime.LayerCache.BUILT_FROM_SHIPPED.sum();
         BenchConfig fromCheckpoint = config("{\"name\": \"tiny\", \"source\": \"" + ckpt + "\", \"layers\": [0, 1], "
                 + "\"formulations\": [\"serial\"]}", Map.of());
         CaseStats shipped = run(fromCheckpoint).stats().get("tiny.swiglu.serial");
-        assertEquals(2, ffnbench.bench.LayerCache.BUILT_FROM_SHIPPED.sum() - before, "both layers built from the broadcast");
+        assertEquals(2, ffnbench.runtime.LayerCache.BUILT_FROM_SHIPPED.sum() - before, "both layers built from the broadcast");
         CaseStats seeded = run(config(MODEL + ", \"formulations\": [\"serial\"]}", Map.of())).stats().get("tiny.swiglu.serial");
         assertSameStats(seeded, shipped);
     }

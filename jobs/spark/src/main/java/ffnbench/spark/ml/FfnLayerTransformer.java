@@ -2,7 +2,7 @@ package ffnbench.spark.ml;
 
 import static org.apache.spark.sql.functions.col;
 
-import ffnbench.bench.LayerCache;
+import ffnbench.runtime.LayerCache;
 import ffnbench.model.Formulation;
 import ffnbench.model.TransformerLayer;
 import ffnbench.spark.LayerFunction;

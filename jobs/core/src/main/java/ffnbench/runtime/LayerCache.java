@@ -1,5 +1,6 @@
-package ffnbench.bench;
+package ffnbench.runtime;
 
+import ffnbench.bench.BenchCase;
 import ffnbench.model.TransformerLayer;
 import ffnbench.weights.ModelSource;
 import java.io.IOException;
@@ -38,8 +39,8 @@ public final class LayerCache {
         });
     }
 
-    public static TransformerLayer[] layers(BenchCase c) {
-        return layers(c, null);
+    public static LayerStack stack(BenchCase c) {
+        return stack(c, null);
     }
 
     /** Layers built from shipped weights (a Spark broadcast), in this JVM. A diagnostic for tests. */
@@ -51,7 +52,7 @@ public final class LayerCache {
      * those tensors, without copying them, and the case's resolved config, so executors never read the
      * checkpoint themselves; else from the case's source.
      */
-    public static TransformerLayer[] layers(BenchCase c, java.util.function.Supplier<Map<Integer, Map<String, float[]>>> shipped) {
+    public static LayerStack stack(BenchCase c, java.util.function.Supplier<Map<Integer, Map<String, float[]>>> shipped) {
         List<Integer> idx = c.layers();
         TransformerLayer[] out = new TransformerLayer[idx.size()];
         for (int i = 0; i < out.length; i++) {
@@ -65,6 +66,13 @@ public final class LayerCache {
                 return TransformerLayer.ofOutIn(c.config(), new ffnbench.model.LayerWeights(shipped.get().get(k.layer)).roundedTo(k.weightsDtype));
             });
         }
-        return out;
+        return new LayerStack(idx, out);
+    }
+
+    /** The layers {@code ids} of a model (as {@link #get}), in order. */
+    public static LayerStack stack(String source, long seed, Map<String, String> overrides, List<Integer> ids) {
+        TransformerLayer[] out = new TransformerLayer[ids.size()];
+        for (int i = 0; i < out.length; i++) out[i] = get(source, seed, overrides, ids.get(i));
+        return new LayerStack(List.copyOf(ids), out);
     }
 }

@@ -1,4 +1,4 @@
-package ffnbench.bench;
+package ffnbench.runtime;
 
 import ffnbench.model.Site;
 import ffnbench.model.SiteRecorder;
@@ -33,6 +33,11 @@ public final class StatsRecorder implements SiteRecorder {
     @Override
     public void record(Site site, float[] data, int offset, int rows, int cols, int rowStride) {
         record(site.id(), data, offset, rows, cols, rowStride);
+    }
+
+    /** The pseudo-site {@code input}, the tokens entering the layer, when it is recorded. */
+    public void recordInput(float[] x, int tokens) {
+        if (sites.contains("input")) record("input", x, 0, tokens, dModel, dModel);
     }
 
     /** Also used for the pseudo-site {@code input} (the tokens entering the layer). */
