@@ -3,7 +3,7 @@ package ffnbench.perf;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
 
-import ffnbench.data.TokenBatches;
+import ffnbench.spark.TokenBatches;
 import ffnbench.data.TokenGenerator;
 import ffnbench.spark.Sessions;
 import java.io.Serializable;

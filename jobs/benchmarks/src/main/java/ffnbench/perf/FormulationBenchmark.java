@@ -1,6 +1,6 @@
 package ffnbench.perf;
 
-import ffnbench.bench.Ci;
+import ffnbench.analysis.Ci;
 import ffnbench.math.Gemm;
 import ffnbench.math.Matrices;
 import ffnbench.model.Formulation;

@@ -14,6 +14,15 @@ public final class Simd {
     public static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && !Boolean.getBoolean(SCALAR_PROPERTY);
 
+    static {
+        org.slf4j.LoggerFactory.getLogger(Simd.class).info("ffnbench SIMD: {}", describe());
+    }
+
+    /** e.g. {@code JDK Vector API, 512-bit vectors}, or {@code scalar loops (…why…)}. */
+    public static String describe() {
+        return VECTOR_API ? "JDK Vector API, " + vectorBits() + "-bit vectors" : "scalar loops (" + scalarReason() + ")";
+    }
+
     /** The preferred float vector's width in bits (e.g. 512 with AVX-512), or 0 on the scalar path. */
     public static int vectorBits() {
         return VECTOR_API ? Lanes.BITS : 0;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ffnbench.Reference;
-import ffnbench.io.Npy;
+import ffnbench.data.Npy;
 import ffnbench.weights.MiniLm;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

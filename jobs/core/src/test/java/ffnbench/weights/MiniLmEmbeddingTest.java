@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.Reference;
-import ffnbench.io.Npy;
+import ffnbench.data.Npy;
 import ffnbench.model.Formulation;
 import ffnbench.model.Site;
 import ffnbench.model.SiteCapture;

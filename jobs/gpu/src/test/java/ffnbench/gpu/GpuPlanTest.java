@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.bench.BenchCase;
 import ffnbench.bench.BenchConfig;
 import ffnbench.spark.BenchJob;
-import ffnbench.spark.GpuSupport;
+import ffnbench.spark.SparkBackends;
 import ffnbench.spark.TestSpark;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,7 +40,7 @@ class GpuPlanTest {
     void benchPlanRunsOnTheGpuExceptThePinnedMerge() throws Exception {
         var spark = TestSpark.session();
         String data = tmp.resolve("tokens.parquet").toString();
-        ffnbench.data.TokenBatches.generate(spark, 8, 16, 64, ffnbench.data.TokenGenerator.Distribution.GAUSSIAN, 3, 2)
+        ffnbench.spark.TokenBatches.generate(spark, 8, 16, 64, ffnbench.data.TokenGenerator.Distribution.GAUSSIAN, 3, 2)
                 .write().parquet(data);
         BenchConfig cfg = BenchConfig.parse(new ObjectMapper().readTree("""
                 {"models": [{"name": "m", "source": "preset:llama", "set": {"d_model": 64, "heads": 4, "d_ff": 128},
@@ -49,8 +49,8 @@ class GpuPlanTest {
         String aqe = spark.conf().get("spark.sql.adaptive.enabled");
         spark.conf().set("spark.sql.adaptive.enabled", "false");
         try {
-            Dataset<Row> plan = BenchJob.caseQuery(spark, GpuSupport.gpuBlockFunction(c, "fp32"), c, data,
-                    ffnbench.data.TokenBatches.shape(ffnbench.data.TokenBatches.read(spark, data), data));
+            Dataset<Row> plan = BenchJob.caseQuery(spark, SparkBackends.gpuBlockFunction(c, "fp32"), c, data,
+                    ffnbench.spark.TokenBatches.shape(ffnbench.spark.TokenBatches.read(spark, data), data));
             String explain = com.nvidia.spark.rapids.ExplainPlan.explainPotentialGpuPlan(plan, "ALL");
             assertTrue(explain.contains("*Exec <FileSourceScanExec> will run on GPU"), explain);
             assertTrue(explain.lines().anyMatch(l -> l.contains("<ScalaUDF>") && l.contains("will run on GPU")), explain);
@@ -84,7 +84,7 @@ class GpuPlanTest {
         cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-")).toList());
         cmd.addAll(List.of("-Xmx2g", "-Dlog4j2.configurationFile=" + Path.of(System.getProperty("ffnbench.repo", "."))
-                        .resolve("conf/log4j2.properties").toAbsolutePath(), "-Dspark.plugins=" + GpuSupport.PLUGIN, "-Dspark.rapids.sql.mode=explainOnly",
+                        .resolve("conf/log4j2.properties").toAbsolutePath(), "-Dspark.plugins=" + SparkBackends.PLUGIN, "-Dspark.rapids.sql.mode=explainOnly",
                 "-Dspark.rapids.sql.explain=ALL", "-Dspark.rapids.skipGpuArchitectureCheck=true",
                 "-cp", System.getProperty("java.class.path"), "ffnbench.cli.Main", "bench", "--config", config.toString(),
                 "--master", "local[2]"));

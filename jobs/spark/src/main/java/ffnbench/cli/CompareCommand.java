@@ -1,8 +1,8 @@
 package ffnbench.cli;
 
-import ffnbench.bench.Comparison;
-import ffnbench.spark.CompareJob;
-import ffnbench.spark.ReportJob;
+import ffnbench.analysis.Comparison;
+import ffnbench.report.CompareJob;
+import ffnbench.report.ReportJob;
 import ffnbench.spark.Sessions;
 import java.nio.file.Path;
 import java.time.LocalDateTime;

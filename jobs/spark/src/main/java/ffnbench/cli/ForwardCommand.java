@@ -1,6 +1,6 @@
 package ffnbench.cli;
 
-import ffnbench.io.Npy;
+import ffnbench.data.Npy;
 import ffnbench.math.Gemm;
 import ffnbench.model.Formulation;
 import ffnbench.model.ModelConfig;
@@ -134,7 +134,7 @@ public final class ForwardCommand implements Callable<Integer> {
         org.apache.spark.sql.SparkSession spark = ffnbench.spark.Sessions.getOrCreate("ffnbench forward", "local[1]");
         Path tmp = Files.createTempFile("ffnbench-forward-", ".npy");
         try {
-            ffnbench.data.TokenBatches.toNpy(ffnbench.data.TokenBatches.read(spark, path.toString()), tmp);
+            ffnbench.spark.TokenBatches.toNpy(ffnbench.spark.TokenBatches.read(spark, path.toString()), tmp);
             return Npy.read(tmp);
         } finally {
             Files.deleteIfExists(tmp);

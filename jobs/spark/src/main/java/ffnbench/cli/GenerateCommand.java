@@ -1,6 +1,6 @@
 package ffnbench.cli;
 
-import ffnbench.data.TokenBatches;
+import ffnbench.spark.TokenBatches;
 import ffnbench.data.TokenGenerator;
 import ffnbench.spark.Sessions;
 import java.util.concurrent.Callable;

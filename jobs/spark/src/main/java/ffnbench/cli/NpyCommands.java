@@ -1,6 +1,6 @@
 package ffnbench.cli;
 
-import ffnbench.data.TokenBatches;
+import ffnbench.spark.TokenBatches;
 import ffnbench.spark.Sessions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,6 +1,6 @@
 package ffnbench.cli;
 
-import ffnbench.spark.ReportJob;
+import ffnbench.report.ReportJob;
 import ffnbench.spark.Sessions;
 import java.nio.file.Path;
 import java.util.List;

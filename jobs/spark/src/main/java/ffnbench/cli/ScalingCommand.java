@@ -1,7 +1,7 @@
 package ffnbench.cli;
 
-import ffnbench.bench.ScalingModel;
-import ffnbench.bench.ScalingStudy;
+import ffnbench.analysis.ScalingModel;
+import ffnbench.analysis.ScalingStudy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

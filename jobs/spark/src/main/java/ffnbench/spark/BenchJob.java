@@ -6,11 +6,10 @@ import static org.apache.spark.sql.functions.udaf;
 
 import ffnbench.bench.BenchCase;
 import ffnbench.bench.BenchConfig;
-import ffnbench.bench.CaseRecords;
+import ffnbench.study.CaseRecords;
 import ffnbench.bench.MemoryPlan;
-import ffnbench.bench.StudyManifest;
-import ffnbench.bench.IterationResult;
-import ffnbench.data.TokenBatches;
+import ffnbench.study.StudyManifest;
+import ffnbench.study.IterationResult;
 import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
 import java.io.IOException;
@@ -258,7 +257,7 @@ public final class BenchJob {
             spark.sparkContext().setJobGroup(group, "ffnbench " + c.id() + (warm ? " warm-up " : " iteration ") + it, false);
             // A fresh Dataset per iteration: re-running one Dataset's plan can reuse its shuffle output
             // (Spark skips map stages it already ran), which would time only the final aggregation.
-            BlockFunction f = GpuSupport.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c))
+            BlockFunction f = SparkBackends.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c))
                     .withExecutorReport(executorReport);
             Dataset<Row> query = caseQuery(spark, f, c, input, shape);
             long t0 = System.nanoTime();

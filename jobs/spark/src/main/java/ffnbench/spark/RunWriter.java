@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import ffnbench.bench.BenchCase;
 import ffnbench.bench.BenchConfig;
-import ffnbench.bench.Ci;
-import ffnbench.bench.IterationResult;
-import ffnbench.data.TokenBatches;
+import ffnbench.analysis.Ci;
+import ffnbench.study.IterationResult;
 import ffnbench.model.Formulation;
 import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
@@ -31,14 +30,14 @@ import org.apache.spark.sql.types.StructType;
  * config, per-case throughput with confidence intervals, serial/parallel ratios) and
  * {@code summary.md} (the headline tables). Column meanings: {@code docs/RESULTS.md}.
  */
-final class RunWriter {
+public final class RunWriter {
     /**
      * Version of the run directory layout. 2: {@code environment.blas} is an object (implementation,
      * version, kernel, threads, …), with {@code environment.executors} and {@code environment.warnings};
      * in 1 it was a class name. Readers take both ({@link #OLDEST_READABLE_VERSION}).
      */
-    static final int FORMAT_VERSION = 2;
-    static final int OLDEST_READABLE_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    public static final int OLDEST_READABLE_VERSION = 1;
     static final double[] QUANTILES = {0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999};
     /** LLM.int8 (Dettmers et al. 2022): |x| ≥ 6 on ≥ 6% of positions in ≥ 25% of layers. */
     static final double INT8_POSITION_FRACTION = 0.06;
@@ -336,7 +335,8 @@ final class RunWriter {
         Map<String, Object> driver = SparkBackends.describeThisJvm();
         env.put("blas", driver.get("blas"));
         env.put("blas_native", ffnbench.backend.Blas.info().isNative());
-        env.put("block_function", GpuSupport.backend(spark.sparkContext().getConf()));
+        env.put("block_function", SparkBackends.backend(spark.sparkContext().getConf()));
+        env.put("simd", ffnbench.backend.Simd.describe());
         env.put("executors", executors);
         env.put("warnings", warnings(driver, executors));
         env.put("cpu_model", cpuModel());

@@ -15,7 +15,7 @@ public final class Sessions {
         SparkConf conf = new SparkConf(true);
         String effective = master != null ? master : conf.get("spark.master", "local[*]");
         requireReachable(effective);
-        if (GpuSupport.pluginEnabled(conf) && GpuSupport.rapidsOnClasspath()) {
+        if (SparkBackends.pluginEnabled(conf) && SparkBackends.rapidsOnClasspath()) {
             // RAPIDS 25.04 adds its shim classes to the thread's context class loader and needs it to be
             // a URLClassLoader, which Java 17's application loader is not (spark-rapids issue 14506).
             Thread t = Thread.currentThread();

@@ -36,10 +36,10 @@ public final class SparkFunctions {
 
     /**
      * {@code ffn_block(seq_id BIGINT, seq_len INT, d_model INT, hidden ARRAY<FLOAT>) → BlockFunction.RESULT},
-     * with the CPU or GPU implementation chosen from the session's configuration ({@link GpuSupport}).
+     * with the CPU or GPU implementation chosen from the session's configuration ({@link SparkBackends}).
      */
     public static UserDefinedFunction block(BenchCase c, org.apache.spark.SparkConf conf) {
-        return block(GpuSupport.blockFunction(c, conf));
+        return block(SparkBackends.blockFunction(c, conf));
     }
 
     /** As above with a given implementation ({@link BlockFunction} or its GPU subclass). */

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ffnbench.Reference;
-import ffnbench.io.Npy;
+import ffnbench.data.Npy;
 import ffnbench.model.Formulation;
 import ffnbench.model.ModelConfig;
 import ffnbench.model.SiteRecorder;
@@ -65,7 +65,7 @@ class ForwardCommandTest {
     void parquetTokenBatchesAreAcceptedAsInput() throws Exception {
         org.apache.spark.sql.SparkSession spark = ffnbench.spark.TestSpark.session();
         String parquet = dir.resolve("tokens.parquet").toString();
-        ffnbench.data.TokenBatches.generate(spark, 2, 5, 384, ffnbench.data.TokenGenerator.Distribution.GAUSSIAN, 1, 2)
+        ffnbench.spark.TokenBatches.generate(spark, 2, 5, 384, ffnbench.data.TokenGenerator.Distribution.GAUSSIAN, 1, 2)
                 .write().parquet(parquet);
         Path out = dir.resolve("y.npy");
         assertEquals(0, Main.run("forward", "--model", "minilm", "--input", parquet, "--output", out.toString()));

@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.bench.BenchConfig;
-import ffnbench.bench.IterationResult;
-import ffnbench.data.TokenBatches;
+import ffnbench.study.IterationResult;
 import ffnbench.data.TokenGenerator;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.SiteStats;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ffnbench.data.TokenBatches;
 import ffnbench.data.TokenGenerator;
 import ffnbench.model.Formulation;
 import ffnbench.model.ModelConfig;

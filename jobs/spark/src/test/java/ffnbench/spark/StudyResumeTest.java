@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.bench.BenchCase;
 import ffnbench.bench.BenchConfig;
-import ffnbench.bench.CaseRecords;
+import ffnbench.study.CaseRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;

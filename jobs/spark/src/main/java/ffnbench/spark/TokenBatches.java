@@ -1,9 +1,10 @@
-package ffnbench.data;
+package ffnbench.spark;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import ffnbench.io.Npy;
+import ffnbench.data.Npy;
+import ffnbench.data.TokenGenerator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,8 @@
-package ffnbench.bench;
+package ffnbench.study;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ffnbench.bench.BenchCase;
 import ffnbench.stats.CaseStats;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;

@@ -1,4 +1,4 @@
-package ffnbench.io;
+package ffnbench.data;
 
 import ffnbench.math.Half;
 import java.io.ByteArrayOutputStream;

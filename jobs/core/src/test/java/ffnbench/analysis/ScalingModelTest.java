@@ -1,7 +1,8 @@
-package ffnbench.bench;
+package ffnbench.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ffnbench.analysis.ScalingModel;
 import org.junit.jupiter.api.Test;
 
 /** The scaling model's arithmetic on hand-computed cases. */

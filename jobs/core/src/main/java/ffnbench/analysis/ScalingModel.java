@@ -1,4 +1,4 @@
-package ffnbench.bench;
+package ffnbench.analysis;
 
 import java.util.Locale;
 

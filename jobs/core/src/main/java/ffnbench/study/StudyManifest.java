@@ -1,8 +1,10 @@
-package ffnbench.bench;
+package ffnbench.study;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import ffnbench.bench.BenchCase;
+import ffnbench.bench.BenchConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,9 @@
-package ffnbench.spark;
+package ffnbench.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import ffnbench.bench.Comparison;
+import ffnbench.analysis.Comparison;
+import ffnbench.report.ReportJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,10 @@
-package ffnbench.io;
+package ffnbench.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ffnbench.data.Npy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

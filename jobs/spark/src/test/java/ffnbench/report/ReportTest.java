@@ -1,4 +1,4 @@
-package ffnbench.spark;
+package ffnbench.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.bench.BenchConfig;
+import ffnbench.report.ReportJob;
+import ffnbench.spark.BenchJob;
+import ffnbench.spark.TestSpark;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.File;

@@ -1,9 +1,11 @@
-package ffnbench.bench;
+package ffnbench.analysis;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ffnbench.analysis.ScalingModel;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.StatsConfig;
+import ffnbench.study.CaseRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package ffnbench.bench;
+package ffnbench.study;
 
+import ffnbench.bench.BenchCase;
 import ffnbench.model.StageTimes;
 
 /**

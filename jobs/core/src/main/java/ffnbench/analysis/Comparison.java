@@ -1,5 +1,6 @@
-package ffnbench.bench;
+package ffnbench.analysis;
 
+import ffnbench.analysis.Ci;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,8 +1,9 @@
-package ffnbench.spark;
+package ffnbench.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.report.Charts;
+import ffnbench.spark.RunWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

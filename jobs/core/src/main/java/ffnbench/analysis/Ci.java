@@ -1,4 +1,4 @@
-package ffnbench.bench;
+package ffnbench.analysis;
 
 import org.apache.commons.math3.distribution.TDistribution;
 

@@ -1,11 +1,13 @@
-package ffnbench.data;
+package ffnbench.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ffnbench.io.Npy;
+import ffnbench.data.Npy;
+import ffnbench.data.TokenGenerator;
 import ffnbench.spark.TestSpark;
+import ffnbench.spark.TokenBatches;
 import ffnbench.weights.MiniLm;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package ffnbench.spark;
+package ffnbench.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ffnbench.cli.CompareCommand;
 import ffnbench.cli.Main;
+import ffnbench.spark.RunWriter;
+import ffnbench.spark.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
