@@ -60,6 +60,11 @@ public final class StageTimes {
         return nanos[stage.ordinal()];
     }
 
+    /** Every stage's nanoseconds, indexed by {@link Stage#ordinal()} (a copy). */
+    public long[] all() {
+        return nanos.clone();
+    }
+
     public void addAll(StageTimes o) {
         for (int i = 0; i < nanos.length; i++) nanos[i] += o.nanos[i];
     }

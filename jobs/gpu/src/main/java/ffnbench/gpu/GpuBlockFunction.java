@@ -9,6 +9,7 @@ import ffnbench.model.Site;
 import ffnbench.model.TransformerLayer;
 import ffnbench.runtime.LayerStack;
 import ffnbench.spark.BlockFunction;
+import ffnbench.spark.BlockResult;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.SiteStats;
 import ffnbench.stats.SiteTotals;
@@ -120,11 +121,15 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
         return starts;
     }
 
+    /**
+     * The batch's {@link BlockResult} rows as one struct column, its fields built by name in the
+     * schema's order: per row its tokens and FLOPs, no skipped sequences and no per-stage times (the
+     * GPU path measures the whole function), the batch's time and statistics on row 0.
+     */
     private ColumnVector result(BenchCase c, int[] starts, byte[] partial, long totalNs) {
         int rows = starts.length - 1;
         LayerStack cpu = layers();
         long[] tokens = new long[rows], flops = new long[rows], zeros = new long[rows], total = new long[rows];
-        int[] skipped = new int[rows];
         for (int r = 0; r < rows; r++) {
             int len = starts[r + 1] - starts[r];
             tokens[r] = len;
@@ -133,12 +138,15 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
         if (rows > 0) total[0] = totalNs;
         List<ColumnVector> children = new ArrayList<>();
         try {
-            children.add(ColumnVector.fromLongs(tokens));
-            children.add(ColumnVector.fromInts(skipped));
-            children.add(ColumnVector.fromLongs(flops));
-            for (int s = 0; s < STAGES.length; s++) children.add(ColumnVector.fromLongs(zeros));
-            children.add(ColumnVector.fromLongs(total));
-            children.add(binaryColumn(partial, rows));
+            for (String field : BlockResult.SCHEMA.fieldNames()) {
+                children.add(switch (field) {
+                    case "tokens" -> ColumnVector.fromLongs(tokens);
+                    case "flops" -> ColumnVector.fromLongs(flops);
+                    case "total_ns" -> ColumnVector.fromLongs(total);
+                    case BlockResult.PARTIALS -> binaryColumn(partial, rows);
+                    default -> ColumnVector.fromLongs(zeros);   // skipped and the per-stage times
+                });
+            }
             return ColumnVector.makeStruct(rows, children.toArray(new ColumnView[0]));
         } finally {
             for (ColumnVector v : children) v.close();

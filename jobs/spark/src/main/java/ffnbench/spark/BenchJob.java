@@ -1,8 +1,6 @@
 package ffnbench.spark;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.udaf;
 
 import ffnbench.bench.BenchCase;
 import ffnbench.bench.BenchConfig;
@@ -265,18 +263,8 @@ public final class BenchJob {
             long wall = System.nanoTime() - t0;
             spark.sparkContext().clearJobGroup();
             TaskMetricsListener.GroupMetrics m = listener.await(group, 30_000);
-            int k = 0;
-            long tokensDone = r.isNullAt(k) ? 0 : r.getLong(k);
-            k++;
-            long skipped = r.isNullAt(k) ? 0 : r.getLong(k);
-            k++;
-            long flops = r.isNullAt(k) ? 0 : r.getLong(k);
-            k++;
-            long[] stageNs = new long[BlockFunction.STAGES.length];
-            for (int s = 0; s < stageNs.length; s++, k++) stageNs[s] = r.isNullAt(k) ? 0 : r.getLong(k);
-            long taskTotal = r.isNullAt(k) ? 0 : r.getLong(k);
-            k++;
-            byte[] partials = r.isNullAt(k) ? null : (byte[]) r.get(k);
+            BlockResult sums = BlockResult.fromMerged(r);
+            long tokensDone = sums.tokens(), skipped = sums.skipped();
             if (tokensDone == 0) {
                 throw new IllegalArgumentException("case " + c.id() + " processed no tokens: every sequence was skipped ("
                         + skipped + " contained NaN/Inf)");
@@ -285,14 +273,14 @@ public final class BenchJob {
                 progress.printf("    warm-up %d/%d: %.2f s%n", it + 1, config.warmup(), wall / 1e9);
                 continue;
             }
-            IterationResult res = new IterationResult(c, it - config.warmup(), wall, tokensDone, skipped, flops, stageNs,
-                    taskTotal, m.tasks, m.failedAttempts, m.retriedSuccesses, m.executorRunTimeMs, m.executorCpuTimeNs,
+            IterationResult res = new IterationResult(c, it - config.warmup(), wall, tokensDone, skipped, sums.flops(), sums.stageNs(),
+                    sums.totalNs(), m.tasks, m.failedAttempts, m.retriedSuccesses, m.executorRunTimeMs, m.executorCpuTimeNs,
                     m.gcTimeMs, m.executors.size());
             iterations.add(res);
             progress.printf("    iteration %d/%d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", res.iteration() + 1,
                     config.measured(), wall / 1e9, res.tokensPerSecond(), res.gflops(),
                     res.retried() ? " (tasks retried: " + m.failedAttempts + " failed attempts)" : "");
-            if (it == total - 1) stats = CaseStats.fromBytes(partials, c.stats());
+            if (it == total - 1) stats = CaseStats.fromBytes(sums.partials(), c.stats());
         }
         return new CaseResult(iterations, stats);
     }
@@ -320,7 +308,7 @@ public final class BenchJob {
         // the one serial step; one level would merge all P partials there).
         int groups = (int) Math.ceil(Math.sqrt(c.shards()));
         Column group = functions.pmod(functions.spark_partition_id(), functions.lit(groups));
-        List<Column> level1 = mergeColumns(c, "r.");
+        List<Column> level1 = BlockResult.mergeColumns(c.stats(), "r.");
         Dataset<Row> grouped = results.groupBy(group.as("merge_group"))
                 .agg(level1.get(0), level1.subList(1, level1.size()).toArray(new Column[0])).drop("merge_group");
         return merge(grouped, c, "");
@@ -336,21 +324,8 @@ public final class BenchJob {
     /** Above this many partitions the statistics partials are merged in two levels. */
     static final int TREE_MERGE_ABOVE = 64;
 
-    /**
-     * Sums of the result's counters and the merged statistics, named as the result's fields; the
-     * inputs are read as {@code prefix + field} (the function's struct column, or a previous level).
-     */
-    private static List<Column> mergeColumns(BenchCase c, String prefix) {
-        List<Column> aggs = new ArrayList<>();
-        for (String f : new String[] {"tokens", "skipped", "flops"}) aggs.add(sum(prefix + f).as(f));
-        for (StageTimes.Stage s : BlockFunction.STAGES) aggs.add(sum(prefix + s.id() + "_ns").as(s.id() + "_ns"));
-        aggs.add(sum(prefix + "total_ns").as("total_ns"));
-        aggs.add(udaf(new StatsMerge(c.stats()), org.apache.spark.sql.Encoders.BINARY()).apply(col(prefix + "partials")).as("partials"));
-        return aggs;
-    }
-
     private static Dataset<Row> merge(Dataset<Row> rows, BenchCase c, String prefix) {
-        List<Column> aggs = mergeColumns(c, prefix);
+        List<Column> aggs = BlockResult.mergeColumns(c.stats(), prefix);
         return rows.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
     }
 

@@ -11,15 +11,13 @@ import java.io.Serializable;
 import java.util.Set;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import scala.runtime.AbstractFunction4;
 
 /**
  * The Spark SQL function that does the heavy work: {@code block(seq_id, seq_len, d_model, hidden)}
  * runs a case's layers over one sequence (a {@code [seq_len × d]} matrix, as batched GEMMs) and
- * returns the per-row partial result {@link #RESULT}: token count, nanoseconds per stage and the
+ * returns the per-row partial result ({@link BlockResult}): token count, nanoseconds per stage and the
  * serialised partial statistics, which a Spark aggregation merges.
  *
  * <p>It is a Scala function with a typed input encoder (see {@code SparkFunctions}), so {@code hidden}
@@ -27,20 +25,8 @@ import scala.runtime.AbstractFunction4;
  */
 public class BlockFunction extends AbstractFunction4<Object, Object, Object, float[], Row> implements Serializable {
 
-    /** Stage columns of the result, in order (nanoseconds summed over the row's layers). */
-    public static final StageTimes.Stage[] STAGES = StageTimes.Stage.values();
-
-    public static final StructType RESULT;
-
-    static {
-        StructType t = new StructType()
-                .add("tokens", DataTypes.LongType, false)
-                .add("skipped", DataTypes.IntegerType, false)
-                .add("flops", DataTypes.LongType, false);
-        for (StageTimes.Stage s : STAGES) t = t.add(s.id() + "_ns", DataTypes.LongType, false);
-        RESULT = t.add("total_ns", DataTypes.LongType, false)
-                .add("partials", DataTypes.BinaryType, true);
-    }
+    /** The function's result type: {@link BlockResult#SCHEMA}. */
+    public static final StructType RESULT = BlockResult.SCHEMA;
 
     /** Calls in this JVM: a diagnostic (tests check that Spark evaluates the function once per row). */
     public static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
@@ -135,15 +121,7 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
     }
 
     private static Row result(long tokens, int skipped, long flops, StageTimes times, long totalNs, byte[] partials) {
-        Object[] v = new Object[RESULT.size()];
-        int i = 0;
-        v[i++] = tokens;
-        v[i++] = skipped;
-        v[i++] = flops;
-        for (StageTimes.Stage s : STAGES) v[i++] = times.get(s);
-        v[i++] = totalNs;
-        v[i] = partials;
-        return RowFactory.create(v);
+        return new BlockResult(tokens, skipped, flops, times.all(), totalNs, partials).toRow();
     }
 
     private static boolean allFinite(float[] x) {

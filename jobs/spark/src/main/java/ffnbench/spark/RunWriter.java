@@ -10,6 +10,7 @@ import ffnbench.model.Formulation;
 import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.SiteStats;
+import ffnbench.stats.StatsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,10 +54,10 @@ public final class RunWriter {
     static void write(SparkSession spark, Path dir, Path finalDir, String runId, BenchConfig config, List<BenchCase> cases,
                       List<IterationResult> iterations, Map<String, CaseStats> stats,
                       Map<String, TokenBatches.Shape> inputs, List<Map<String, Object>> executors) throws IOException {
-        spark.createDataFrame(timingRows(iterations), timingSchema()).coalesce(1)
+        spark.createDataFrame(TIMINGS.rows(iterations), TIMINGS.schema()).coalesce(1)
                 .write().parquet(dir.resolve("timings.parquet").toString());
         if (!stats.isEmpty()) {
-            spark.createDataFrame(statsRows(cases, stats), statsSchema(config)).coalesce(1)
+            spark.createDataFrame(STATS.rows(siteRows(cases, stats)), STATS.schema()).coalesce(1)
                     .write().parquet(dir.resolve("stats.parquet").toString());
         }
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -98,23 +99,39 @@ public final class RunWriter {
 
     // ---- timings ----------------------------------------------------------------------------
 
-    static StructType timingSchema() {
-        StructType t = new StructType()
-                .add("case_id", DataTypes.StringType).add("model", DataTypes.StringType)
-                .add("variant", DataTypes.StringType).add("formulation", DataTypes.StringType)
-                .add("placement", DataTypes.StringType).add("d_model", DataTypes.IntegerType)
-                .add("d_ff", DataTypes.IntegerType).add("layers", DataTypes.StringType)
-                .add("weights_dtype", DataTypes.StringType).add("seq_len", DataTypes.IntegerType)
-                .add("shards", DataTypes.IntegerType).add("sweep", DataTypes.StringType)
-                .add("iteration", DataTypes.IntegerType).add("wall_s", DataTypes.DoubleType)
-                .add("tokens", DataTypes.LongType).add("skipped_sequences", DataTypes.LongType)
-                .add("tokens_per_s", DataTypes.DoubleType).add("flops", DataTypes.LongType)
-                .add("gflops_per_s", DataTypes.DoubleType);
-        for (StageTimes.Stage s : BlockFunction.STAGES) t = t.add(s.id() + "_s", DataTypes.DoubleType);
-        return t.add("function_s", DataTypes.DoubleType).add("tasks", DataTypes.LongType)
-                .add("failed_task_attempts", DataTypes.LongType).add("retried", DataTypes.BooleanType)
-                .add("executor_run_s", DataTypes.DoubleType).add("executor_cpu_s", DataTypes.DoubleType)
-                .add("gc_s", DataTypes.DoubleType).add("executors", DataTypes.IntegerType);
+    /** {@code timings.parquet}: one row per case and measured iteration (docs/RESULTS.md). */
+    static final Columns<IterationResult> TIMINGS = timingColumns();
+
+    private static Columns<IterationResult> timingColumns() {
+        Columns<IterationResult> t = new Columns<IterationResult>()
+                .add("case_id", DataTypes.StringType, r -> r.benchCase().id())
+                .add("model", DataTypes.StringType, r -> r.benchCase().model())
+                .add("variant", DataTypes.StringType, r -> r.benchCase().variant())
+                .add("formulation", DataTypes.StringType, r -> r.benchCase().formulation().id())
+                .add("placement", DataTypes.StringType, r -> r.benchCase().placement().id())
+                .add("d_model", DataTypes.IntegerType, r -> r.benchCase().dModel())
+                .add("d_ff", DataTypes.IntegerType, r -> r.benchCase().config().dFf())
+                .add("layers", DataTypes.StringType, r -> r.benchCase().layers().toString())
+                .add("weights_dtype", DataTypes.StringType, r -> r.benchCase().weightsDtype())
+                .add("seq_len", DataTypes.IntegerType, r -> r.benchCase().input() == null ? r.benchCase().seqLen() : null)
+                .add("shards", DataTypes.IntegerType, r -> r.benchCase().shards())
+                .add("sweep", DataTypes.StringType, r -> sweepLabel(r.benchCase()))
+                .add("iteration", DataTypes.IntegerType, IterationResult::iteration)
+                .add("wall_s", DataTypes.DoubleType, r -> r.wallNs() / 1e9)
+                .add("tokens", DataTypes.LongType, IterationResult::tokens)
+                .add("skipped_sequences", DataTypes.LongType, IterationResult::skippedSequences)
+                .add("tokens_per_s", DataTypes.DoubleType, IterationResult::tokensPerSecond)
+                .add("flops", DataTypes.LongType, IterationResult::flops)
+                .add("gflops_per_s", DataTypes.DoubleType, IterationResult::gflops);
+        for (StageTimes.Stage st : StageTimes.Stage.values()) t.add(st.id() + "_s", DataTypes.DoubleType, r -> r.stage(st) / 1e9);
+        return t.add("function_s", DataTypes.DoubleType, r -> r.taskTotalNs() / 1e9)
+                .add("tasks", DataTypes.LongType, IterationResult::tasks)
+                .add("failed_task_attempts", DataTypes.LongType, IterationResult::failedAttempts)
+                .add("retried", DataTypes.BooleanType, IterationResult::retried)
+                .add("executor_run_s", DataTypes.DoubleType, r -> r.executorRunTimeMs() / 1e3)
+                .add("executor_cpu_s", DataTypes.DoubleType, r -> r.executorCpuTimeNs() / 1e9)
+                .add("gc_s", DataTypes.DoubleType, r -> r.gcTimeMs() / 1e3)
+                .add("executors", DataTypes.IntegerType, IterationResult::executors);
     }
 
     /** The swept values of a case as "field=value,…" (empty when nothing is swept). */
@@ -123,89 +140,90 @@ public final class RunWriter {
                 .collect(java.util.stream.Collectors.joining(","));
     }
 
-    static List<Row> timingRows(List<IterationResult> iterations) {
-        List<Row> rows = new ArrayList<>();
-        for (IterationResult r : iterations) {
-            BenchCase c = r.benchCase();
-            List<Object> v = new ArrayList<>(java.util.Arrays.asList(c.id(), c.model(), c.variant(), c.formulation().id(),
-                    c.placement().id(), c.dModel(), c.config().dFf(), c.layers().toString(), c.weightsDtype(),
-                    c.input() == null ? c.seqLen() : null, c.shards(), sweepLabel(c), r.iteration(), r.wallNs() / 1e9,
-                    r.tokens(), r.skippedSequences(), r.tokensPerSecond(), r.flops(), r.gflops()));
-            for (StageTimes.Stage s : BlockFunction.STAGES) v.add(r.stage(s) / 1e9);
-            v.addAll(List.of(r.taskTotalNs() / 1e9, r.tasks(), r.failedAttempts(), r.retried(),
-                    r.executorRunTimeMs() / 1e3, r.executorCpuTimeNs() / 1e9, r.gcTimeMs() / 1e3, r.executors()));
-            rows.add(RowFactory.create(v.toArray()));
-        }
-        return rows;
-    }
-
     // ---- statistics -------------------------------------------------------------------------
 
     static String quantileColumn(double q) {
         return "p" + (q * 100 == Math.rint(q * 100) ? String.valueOf((int) (q * 100)) : String.valueOf(q * 100).replace('.', '_'));
     }
 
-    static StructType statsSchema(BenchConfig config) {
-        StructType t = new StructType()
-                .add("case_id", DataTypes.StringType).add("model", DataTypes.StringType)
-                .add("variant", DataTypes.StringType).add("formulation", DataTypes.StringType)
-                .add("placement", DataTypes.StringType).add("layer", DataTypes.IntegerType)
-                .add("site", DataTypes.StringType).add("width", DataTypes.IntegerType)
-                .add("tokens", DataTypes.LongType).add("count", DataTypes.LongType)
-                .add("mean", DataTypes.DoubleType).add("variance", DataTypes.DoubleType).add("std", DataTypes.DoubleType)
-                .add("skewness", DataTypes.DoubleType).add("kurtosis", DataTypes.DoubleType)
-                .add("min", DataTypes.FloatType).add("max", DataTypes.FloatType).add("max_abs", DataTypes.FloatType)
-                .add("zero_frac", DataTypes.DoubleType).add("near_zero_frac", DataTypes.DoubleType)
-                .add("negative_frac", DataTypes.DoubleType).add("nan_count", DataTypes.LongType)
-                .add("inf_count", DataTypes.LongType);
-        for (double q : QUANTILES) t = t.add(quantileColumn(q), DataTypes.FloatType);
-        return t.add("histogram", DataTypes.createArrayType(DataTypes.LongType))
-                .add("histogram_low", DataTypes.DoubleType).add("histogram_high", DataTypes.DoubleType)
-                .add("dead_neurons", DataTypes.IntegerType).add("dead_frac", DataTypes.DoubleType)
-                .add("mean_firing_rate", DataTypes.DoubleType)
-                .add("firing_counts", DataTypes.createArrayType(DataTypes.LongType))
-                .add("top_channels", DataTypes.createArrayType(DataTypes.IntegerType))
-                .add("top_channel_max_abs", DataTypes.createArrayType(DataTypes.FloatType))
-                .add("frequent_outlier_channels", DataTypes.createArrayType(DataTypes.IntegerType))
-                .add("max_token_ratio", DataTypes.DoubleType).add("mean_token_ratio", DataTypes.DoubleType)
-                .add("massive_tokens", DataTypes.LongType).add("channel_rms_kurtosis", DataTypes.DoubleType);
+    /** One row of {@code stats.parquet}: a case's site in one layer, with the case's statistics settings. */
+    record SiteRow(BenchCase benchCase, int layer, String site, SiteStats s, StatsConfig config) {
+        double fraction(long count) {
+            return (double) count / Math.max(1, s.count());
+        }
+
+        /** The channels with the largest max |x| and those maxima. */
+        int[] topChannels() {
+            return s.topChannels(config.topK());
+        }
+
+        float[] topChannelMaxAbs() {
+            int[] top = topChannels();
+            float[] maxAbs = s.channelMaxAbs(), out = new float[top.length];
+            for (int i = 0; i < top.length; i++) out[i] = maxAbs[top[i]];
+            return out;
+        }
+
+        Object ifRatios(java.util.function.Supplier<Object> value) {
+            return s.hasTokenRatios() ? value.get() : null;
+        }
     }
 
-    static List<Row> statsRows(List<BenchCase> cases, Map<String, CaseStats> stats) {
-        List<Row> rows = new ArrayList<>();
+    /** {@code stats.parquet}: one row per case, layer and site (docs/RESULTS.md). */
+    static final Columns<SiteRow> STATS = statsColumns();
+
+    private static Columns<SiteRow> statsColumns() {
+        Columns<SiteRow> t = new Columns<SiteRow>()
+                .add("case_id", DataTypes.StringType, r -> r.benchCase().id())
+                .add("model", DataTypes.StringType, r -> r.benchCase().model())
+                .add("variant", DataTypes.StringType, r -> r.benchCase().variant())
+                .add("formulation", DataTypes.StringType, r -> r.benchCase().formulation().id())
+                .add("placement", DataTypes.StringType, r -> r.benchCase().placement().id())
+                .add("layer", DataTypes.IntegerType, SiteRow::layer)
+                .add("site", DataTypes.StringType, SiteRow::site)
+                .add("width", DataTypes.IntegerType, r -> r.s().width())
+                .add("tokens", DataTypes.LongType, r -> r.s().tokens())
+                .add("count", DataTypes.LongType, r -> r.s().count())
+                .add("mean", DataTypes.DoubleType, r -> r.s().moments().mean())
+                .add("variance", DataTypes.DoubleType, r -> r.s().moments().variance())
+                .add("std", DataTypes.DoubleType, r -> Math.sqrt(r.s().moments().variance()))
+                .add("skewness", DataTypes.DoubleType, r -> r.s().moments().skewness())
+                .add("kurtosis", DataTypes.DoubleType, r -> r.s().moments().kurtosis())
+                .add("min", DataTypes.FloatType, r -> r.s().min())
+                .add("max", DataTypes.FloatType, r -> r.s().max())
+                .add("max_abs", DataTypes.FloatType, r -> r.s().maxAbs())
+                .add("zero_frac", DataTypes.DoubleType, r -> r.fraction(r.s().zeros()))
+                .add("near_zero_frac", DataTypes.DoubleType, r -> r.fraction(r.s().nearZero()))
+                .add("negative_frac", DataTypes.DoubleType, r -> r.fraction(r.s().negatives()))
+                .add("nan_count", DataTypes.LongType, r -> r.s().nanCount())
+                .add("inf_count", DataTypes.LongType, r -> r.s().infCount());
+        for (double q : QUANTILES) t.add(quantileColumn(q), DataTypes.FloatType, r -> r.s().quantile(q));
+        return t.add("histogram", DataTypes.createArrayType(DataTypes.LongType), r -> boxed(r.s().histogram()))
+                .add("histogram_low", DataTypes.DoubleType, r -> -r.config().histogramRange())
+                .add("histogram_high", DataTypes.DoubleType, r -> r.config().histogramRange())
+                .add("dead_neurons", DataTypes.IntegerType, r -> r.s().deadChannels())
+                .add("dead_frac", DataTypes.DoubleType, r -> (double) r.s().deadChannels() / r.s().width())
+                .add("mean_firing_rate", DataTypes.DoubleType, r -> r.s().meanFiringRate())
+                .add("firing_counts", DataTypes.createArrayType(DataTypes.LongType), r -> boxed(r.s().firing()))
+                .add("top_channels", DataTypes.createArrayType(DataTypes.IntegerType), r -> boxed(r.topChannels()))
+                .add("top_channel_max_abs", DataTypes.createArrayType(DataTypes.FloatType), r -> boxed(r.topChannelMaxAbs()))
+                .add("frequent_outlier_channels", DataTypes.createArrayType(DataTypes.IntegerType),
+                        r -> boxed(r.s().frequentOutlierChannels(INT8_POSITION_FRACTION)))
+                .add("max_token_ratio", DataTypes.DoubleType, r -> r.ifRatios(r.s()::maxTokenRatio))
+                .add("mean_token_ratio", DataTypes.DoubleType, r -> r.ifRatios(r.s()::meanTokenRatio))
+                .add("massive_tokens", DataTypes.LongType, r -> r.ifRatios(r.s()::massiveTokens))
+                .add("channel_rms_kurtosis", DataTypes.DoubleType, r -> r.s().channelRmsKurtosis());
+    }
+
+    /** Every case's sites, in the cases' order. */
+    static List<SiteRow> siteRows(List<BenchCase> cases, Map<String, CaseStats> stats) {
+        List<SiteRow> rows = new ArrayList<>();
         for (BenchCase c : cases) {
             CaseStats cs = stats.get(c.id());
             if (cs == null) continue;
             for (Map.Entry<String, SiteStats> e : cs.sites().entrySet()) {
                 String[] key = e.getKey().split("/", 2);
-                SiteStats s = e.getValue();
-                long n = Math.max(1, s.count());
-                List<Object> v = new ArrayList<>(List.of(c.id(), c.model(), c.variant(), c.formulation().id(), c.placement().id(),
-                        Integer.parseInt(key[0]), key[1], s.width(), s.tokens(), s.count(),
-                        s.moments().mean(), s.moments().variance(), Math.sqrt(s.moments().variance()),
-                        s.moments().skewness(), s.moments().kurtosis(), s.min(), s.max(), s.maxAbs(),
-                        (double) s.zeros() / n, (double) s.nearZero() / n, (double) s.negatives() / n, s.nanCount(), s.infCount()));
-                for (double q : QUANTILES) v.add(s.quantile(q));
-                int k = cs.config().topK();
-                int[] top = s.topChannels(k);
-                float[] maxAbs = s.channelMaxAbs();
-                float[] topMax = new float[top.length];
-                for (int i = 0; i < top.length; i++) topMax[i] = maxAbs[top[i]];
-                v.add(boxed(s.histogram()));
-                v.add(-cs.config().histogramRange());
-                v.add(cs.config().histogramRange());
-                v.add(s.deadChannels());
-                v.add((double) s.deadChannels() / s.width());
-                v.add(s.meanFiringRate());
-                v.add(boxed(s.firing()));
-                v.add(boxed(top));
-                v.add(boxed(topMax));
-                v.add(boxed(s.frequentOutlierChannels(INT8_POSITION_FRACTION)));
-                v.add(s.hasTokenRatios() ? s.maxTokenRatio() : null);
-                v.add(s.hasTokenRatios() ? s.meanTokenRatio() : null);
-                v.add(s.hasTokenRatios() ? s.massiveTokens() : null);
-                v.add(s.channelRmsKurtosis());
-                rows.add(RowFactory.create(v.toArray()));
+                rows.add(new SiteRow(c, Integer.parseInt(key[0]), key[1], e.getValue(), cs.config()));
             }
         }
         return rows;
@@ -262,7 +280,7 @@ public final class RunWriter {
         m.put("gflops_per_s", gf.mean());
         m.put("gflops_per_s_ci95", gf.halfWidth());
         Map<String, Double> stages = new LinkedHashMap<>();
-        for (StageTimes.Stage s : BlockFunction.STAGES) {
+        for (StageTimes.Stage s : StageTimes.Stage.values()) {
             stages.put(s.id() + "_s", mine.stream().mapToDouble(r -> r.stage(s) / 1e9).average().orElse(0));
         }
         stages.put("function_s", mine.stream().mapToDouble(r -> r.taskTotalNs() / 1e9).average().orElse(0));
