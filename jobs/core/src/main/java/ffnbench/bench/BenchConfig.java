@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +86,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
         if (root == null || !root.isObject()) throw new IllegalArgumentException("config: the top level must be a JSON object");
         ObjectNode tree = ((ObjectNode) root).deepCopy();
         overrides.forEach((path, value) -> set(tree, path, value));
-        return new Reader(tree, "").config();
+        return read(new ConfigFields(tree, ""));
     }
 
     /** Applies one {@code a.b.c=value} override; the value is JSON if it parses as JSON, else a string. */
@@ -120,244 +119,138 @@ public record BenchConfig(String name, String study, String output, Data data, L
         node.set(parts[parts.length - 1], v);
     }
 
-    /** Reads fields of one object, rejecting unknown ones. */
-    private static final class Reader {
-        private final JsonNode node;
-        private final String prefix;
+    private static BenchConfig read(ConfigFields r) {
+        r.allow("name", "study", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite", "fault");
+        String name = r.text("name", "bench");
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("config: name must use letters, digits, '.', '_' or '-', got '" + name + "'");
+        }
+        String study = r.text("study", null);
+        if (study != null && !study.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("config: study must use letters, digits, '.', '_' or '-', got '" + study + "'");
+        }
+        ConfigFields d = r.object("data");
+        d.allow("input", "sequences", "seq_len", "distribution", "seed");
+        Data data = new Data(d.text("input", null), d.integers("sequences", 64, 1, Integer.MAX_VALUE),
+                d.integers("seq_len", 128, 1, 1 << 20).stream().map(Long::intValue).toList(),
+                parse(d.path("distribution"), () -> TokenGenerator.Distribution.parse(d.text("distribution", "llm"))),
+                d.integer("seed", 7, Long.MIN_VALUE, Long.MAX_VALUE));
+        if (data.input() != null && (data.sequences().size() > 1 || data.seqLens().size() > 1)) {
+            throw new IllegalArgumentException("config: data.sequences and data.seq_len can only be swept when tokens are "
+                    + "generated; data.input fixes them to what the Parquet file holds");
+        }
+        List<Integer> shards = r.integers("shards", 2, 1, 100000).stream().map(Long::intValue).toList();
 
-        Reader(JsonNode node, String prefix) {
-            this.node = node;
-            this.prefix = prefix;
+        JsonNode modelsNode = r.get("models");
+        if (modelsNode == null || !modelsNode.isArray() || modelsNode.isEmpty()) {
+            throw new IllegalArgumentException("config: models must be a non-empty list of {name, source, ...}");
+        }
+        List<ModelEntry> models = new ArrayList<>();
+        for (int i = 0; i < modelsNode.size(); i++) {
+            models.add(model(new ConfigFields(modelsNode.get(i), r.path("models") + "." + i + ".")));
+        }
+        if (models.stream().map(ModelEntry::name).distinct().count() != models.size()) {
+            throw new IllegalArgumentException("config: models[].name must be unique");
         }
 
-        void allow(String... fields) {
-            Set<String> ok = Set.of(fields);
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!ok.contains(f)) {
-                    throw new IllegalArgumentException("config: unknown field " + prefix + f + "; allowed here: " + String.join(", ", fields));
-                }
-            }
-        }
+        ConfigFields it = r.object("iterations");
+        it.allow("warmup", "measured");
+        int warmup = (int) it.integer("warmup", 1, 0, 1000);
+        int measured = (int) it.integer("measured", 3, 1, 10000);
 
-        String path(String f) {
-            return prefix + f;
-        }
-
-        JsonNode get(String f) {
-            JsonNode v = node.get(f);
-            return v == null || v.isNull() ? null : v;
-        }
-
-        String text(String f, String def) {
-            JsonNode v = get(f);
-            if (v == null) return def;
-            if (!v.isTextual()) throw new IllegalArgumentException("config: " + path(f) + " must be a string, got " + v);
-            return v.asText();
-        }
-
-        long integer(String f, long def, long min, long max) {
-            JsonNode v = get(f);
-            if (v == null) return def;
-            if (!v.canConvertToLong() || !v.isIntegralNumber()) {
-                throw new IllegalArgumentException("config: " + path(f) + " must be an integer, got " + v);
-            }
-            long x = v.asLong();
-            if (x < min || x > max) throw new IllegalArgumentException("config: " + path(f) + " must be in " + min + ".." + max + ", got " + x);
-            return x;
-        }
-
-        double number(String f, double def) {
-            JsonNode v = get(f);
-            if (v == null) return def;
-            if (!v.isNumber()) throw new IllegalArgumentException("config: " + path(f) + " must be a number, got " + v);
-            return v.asDouble();
-        }
-
-        boolean bool(String f, boolean def) {
-            JsonNode v = get(f);
-            if (v == null) return def;
-            if (!v.isBoolean()) throw new IllegalArgumentException("config: " + path(f) + " must be true or false, got " + v);
-            return v.asBoolean();
-        }
-
-        List<String> strings(String f, List<String> def) {
-            JsonNode v = get(f);
-            if (v == null) return def;
-            List<String> out = new ArrayList<>();
-            if (v.isTextual()) {
-                for (String s : v.asText().split(",")) if (!s.isBlank()) out.add(s.trim());
-            } else if (v.isArray()) {
-                for (JsonNode e : v) {
-                    if (!e.isValueNode()) throw new IllegalArgumentException("config: " + path(f) + " must list plain values, got " + e);
-                    out.add(e.asText());
-                }
-            } else if (v.isValueNode()) {
-                out.add(v.asText());   // a single number or boolean
+        ConfigFields s = r.object("stats");
+        s.allow("enabled", "sites", "near_zero_eps", "outlier_threshold", "histogram_range", "histogram_bins",
+                "top_k", "quantile_sample", "kll_k");
+        StatsConfig def = StatsConfig.DEFAULT;
+        StatsConfig stats = parse(s.path("*"), () -> new StatsConfig(s.number("near_zero_eps", def.nearZeroEps()),
+                s.number("outlier_threshold", def.outlierThreshold()), s.number("histogram_range", def.histogramRange()),
+                (int) s.integer("histogram_bins", def.histogramBins(), 1, 10000), (int) s.integer("top_k", def.topK(), 1, 100000),
+                (int) s.integer("quantile_sample", def.quantileSample(), 1, Integer.MAX_VALUE),
+                (int) s.integer("kll_k", def.kllK(), 8, 65535)));
+        List<String> siteNames = s.strings("sites", List.of("all"));
+        Set<String> sites = new java.util.LinkedHashSet<>();
+        for (String site : siteNames) {
+            if (site.equals("all")) {
+                sites.add("input");
+                for (Site x : Site.values()) sites.add(x.id());
+            } else if (site.equals("input")) {
+                sites.add(site);
             } else {
-                throw new IllegalArgumentException("config: " + path(f) + " must be a value or a list, got " + v);
+                sites.add(parse(s.path("sites"), () -> Site.parse(site)).id());
             }
-            if (out.isEmpty()) throw new IllegalArgumentException("config: " + path(f) + " must not be empty");
-            return out;
         }
-
-        /** A scalar or a list of integers (a sweep dimension). */
-        List<Long> integers(String f, long def, long min, long max) {
-            JsonNode v = get(f);
-            if (v == null) return List.of(def);
-            List<Long> out = new ArrayList<>();
-            for (JsonNode e : v.isArray() ? v : JsonNodeFactory.instance.arrayNode().add(v)) {
-                if (!e.isIntegralNumber()) throw new IllegalArgumentException("config: " + path(f) + " must be an integer or a list of integers, got " + v);
-                long x = e.asLong();
-                if (x < min || x > max) throw new IllegalArgumentException("config: " + path(f) + " values must be in " + min + ".." + max + ", got " + x);
-                out.add(x);
-            }
-            if (out.isEmpty()) throw new IllegalArgumentException("config: " + path(f) + " must not be an empty list");
-            if (out.stream().distinct().count() != out.size()) throw new IllegalArgumentException("config: " + path(f) + " lists a value twice: " + v);
-            return out;
+        String onNonFinite = r.text("on_nonfinite", "skip");
+        if (!onNonFinite.equals("skip") && !onNonFinite.equals("fail")) {
+            throw new IllegalArgumentException("config: on_nonfinite must be skip (count and skip such sequences) or fail, got '"
+                    + onNonFinite + "'");
         }
+        ConfigFields fault = r.object("fault");
+        fault.allow("fail_first_attempt_of_partition");
+        int failPartition = (int) fault.integer("fail_first_attempt_of_partition", -1, -1, Integer.MAX_VALUE);
+        return new BenchConfig(name, study, r.text("output", "runs"), data, shards, models, warmup, measured,
+                s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), failPartition);
+    }
 
-        Reader object(String f) {
-            JsonNode v = get(f);
-            if (v == null) return new Reader(JsonNodeFactory.instance.objectNode(), path(f) + ".");
-            if (!v.isObject()) throw new IllegalArgumentException("config: " + path(f) + " must be an object, got " + v);
-            return new Reader(v, path(f) + ".");
+    private static ModelEntry model(ConfigFields m) {
+        m.allow("name", "source", "seed", "set", "layers", "variants", "formulations", "placements", "weights_dtype",
+                "ffn_multiple", "input");
+        String source = m.text("source", null);
+        if (source == null) throw new IllegalArgumentException("config: " + m.path("source") + " is required (minilm, preset:<name> or a checkpoint directory)");
+        String name = m.text("name", source.replaceAll("[^A-Za-z0-9._-]", "-"));
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("config: " + m.path("name") + " must use letters, digits, '.', '_' or '-'");
         }
-
-        BenchConfig config() {
-            allow("name", "study", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite", "fault");
-            String name = text("name", "bench");
-            if (!name.matches("[A-Za-z0-9._-]+")) {
-                throw new IllegalArgumentException("config: name must use letters, digits, '.', '_' or '-', got '" + name + "'");
-            }
-            String study = text("study", null);
-            if (study != null && !study.matches("[A-Za-z0-9._-]+")) {
-                throw new IllegalArgumentException("config: study must use letters, digits, '.', '_' or '-', got '" + study + "'");
-            }
-            Reader d = object("data");
-            d.allow("input", "sequences", "seq_len", "distribution", "seed");
-            Data data = new Data(d.text("input", null), d.integers("sequences", 64, 1, Integer.MAX_VALUE),
-                    d.integers("seq_len", 128, 1, 1 << 20).stream().map(Long::intValue).toList(),
-                    parse(d.path("distribution"), () -> TokenGenerator.Distribution.parse(d.text("distribution", "llm"))),
-                    d.integer("seed", 7, Long.MIN_VALUE, Long.MAX_VALUE));
-            if (data.input() != null && (data.sequences().size() > 1 || data.seqLens().size() > 1)) {
-                throw new IllegalArgumentException("config: data.sequences and data.seq_len can only be swept when tokens are "
-                        + "generated; data.input fixes them to what the Parquet file holds");
-            }
-            List<Integer> shards = integers("shards", 2, 1, 100000).stream().map(Long::intValue).toList();
-
-            JsonNode modelsNode = get("models");
-            if (modelsNode == null || !modelsNode.isArray() || modelsNode.isEmpty()) {
-                throw new IllegalArgumentException("config: models must be a non-empty list of {name, source, ...}");
-            }
-            List<ModelEntry> models = new ArrayList<>();
-            for (int i = 0; i < modelsNode.size(); i++) {
-                models.add(model(new Reader(modelsNode.get(i), path("models") + "." + i + ".")));
-            }
-            if (models.stream().map(ModelEntry::name).distinct().count() != models.size()) {
-                throw new IllegalArgumentException("config: models[].name must be unique");
-            }
-
-            Reader it = object("iterations");
-            it.allow("warmup", "measured");
-            int warmup = (int) it.integer("warmup", 1, 0, 1000);
-            int measured = (int) it.integer("measured", 3, 1, 10000);
-
-            Reader s = object("stats");
-            s.allow("enabled", "sites", "near_zero_eps", "outlier_threshold", "histogram_range", "histogram_bins",
-                    "top_k", "quantile_sample", "kll_k");
-            StatsConfig def = StatsConfig.DEFAULT;
-            StatsConfig stats = parse(s.path("*"), () -> new StatsConfig(s.number("near_zero_eps", def.nearZeroEps()),
-                    s.number("outlier_threshold", def.outlierThreshold()), s.number("histogram_range", def.histogramRange()),
-                    (int) s.integer("histogram_bins", def.histogramBins(), 1, 10000), (int) s.integer("top_k", def.topK(), 1, 100000),
-                    (int) s.integer("quantile_sample", def.quantileSample(), 1, Integer.MAX_VALUE),
-                    (int) s.integer("kll_k", def.kllK(), 8, 65535)));
-            List<String> siteNames = s.strings("sites", List.of("all"));
-            Set<String> sites = new java.util.LinkedHashSet<>();
-            for (String site : siteNames) {
-                if (site.equals("all")) {
-                    sites.add("input");
-                    for (Site x : Site.values()) sites.add(x.id());
-                } else if (site.equals("input")) {
-                    sites.add(site);
-                } else {
-                    sites.add(parse(s.path("sites"), () -> Site.parse(site)).id());
+        Map<String, List<String>> set = new LinkedHashMap<>();
+        JsonNode setNode = m.get("set");
+        if (setNode != null) {
+            if (!setNode.isObject()) throw new IllegalArgumentException("config: " + m.path("set") + " must be an object of model fields");
+            ConfigFields sr = new ConfigFields(setNode, m.path("set") + ".");
+            setNode.fieldNames().forEachRemaining(f -> {
+                List<String> values = sr.strings(f, null);
+                if (values.stream().distinct().count() != values.size()) {
+                    throw new IllegalArgumentException("config: " + sr.path(f) + " lists a value twice");
                 }
-            }
-            String onNonFinite = text("on_nonfinite", "skip");
-            if (!onNonFinite.equals("skip") && !onNonFinite.equals("fail")) {
-                throw new IllegalArgumentException("config: on_nonfinite must be skip (count and skip such sequences) or fail, got '"
-                        + onNonFinite + "'");
-            }
-            Reader fault = object("fault");
-            fault.allow("fail_first_attempt_of_partition");
-            int failPartition = (int) fault.integer("fail_first_attempt_of_partition", -1, -1, Integer.MAX_VALUE);
-            return new BenchConfig(name, study, text("output", "runs"), data, shards, models, warmup, measured,
-                    s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), failPartition);
+                set.put(f, values);
+            });
         }
-
-        ModelEntry model(Reader m) {
-            m.allow("name", "source", "seed", "set", "layers", "variants", "formulations", "placements", "weights_dtype",
-                    "ffn_multiple", "input");
-            String source = m.text("source", null);
-            if (source == null) throw new IllegalArgumentException("config: " + m.path("source") + " is required (minilm, preset:<name> or a checkpoint directory)");
-            String name = m.text("name", source.replaceAll("[^A-Za-z0-9._-]", "-"));
-            if (!name.matches("[A-Za-z0-9._-]+")) {
-                throw new IllegalArgumentException("config: " + m.path("name") + " must use letters, digits, '.', '_' or '-'");
-            }
-            Map<String, List<String>> set = new LinkedHashMap<>();
-            JsonNode setNode = m.get("set");
-            if (setNode != null) {
-                if (!setNode.isObject()) throw new IllegalArgumentException("config: " + m.path("set") + " must be an object of model fields");
-                Reader sr = new Reader(setNode, m.path("set") + ".");
-                setNode.fieldNames().forEachRemaining(f -> {
-                    List<String> values = sr.strings(f, null);
-                    if (values.stream().distinct().count() != values.size()) {
-                        throw new IllegalArgumentException("config: " + sr.path(f) + " lists a value twice");
-                    }
-                    set.put(f, values);
-                });
-            }
-            List<Integer> layers = new ArrayList<>();
-            for (String l : m.strings("layers", List.of("0"))) {
-                try {
-                    layers.add(Integer.parseInt(l));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("config: " + m.path("layers") + " must list layer indices, got '" + l + "'");
-                }
-            }
-            List<String> variants = m.strings("variants", List.of("model"));
-            for (String v : variants) {
-                if (!v.equals("model")) parse(m.path("variants"), () -> FfnVariant.parse(v));
-            }
-            List<Formulation> formulations = new ArrayList<>();
-            for (String f : m.strings("formulations", List.of("serial", "parallel"))) {
-                formulations.add(parse(m.path("formulations"), () -> Formulation.parse(f)));
-            }
-            List<NormPlacement> placements = new ArrayList<>();
-            for (String p : m.strings("placements", List.of("model"))) {
-                if (!p.equals("model")) placements.add(parse(m.path("placements"), () -> NormPlacement.parse(p)));
-            }
-            List<String> dtypes = m.strings("weights_dtype", List.of("f32"));
-            for (String t : dtypes) {
-                if (!WEIGHT_DTYPES.contains(t)) {
-                    throw new IllegalArgumentException("config: " + m.path("weights_dtype") + ": unknown dtype '" + t + "'; use " + WEIGHT_DTYPES);
-                }
-            }
-            return new ModelEntry(name, source, m.integer("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE), set, layers,
-                    variants, formulations, placements, dtypes, (int) m.integer("ffn_multiple", 64, 1, 1 << 16), m.text("input", null));
-        }
-
-        private static <T> T parse(String field, java.util.function.Supplier<T> s) {
+        List<Integer> layers = new ArrayList<>();
+        for (String l : m.strings("layers", List.of("0"))) {
             try {
-                return s.get();
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("config: " + field + ": " + e.getMessage(), e);
+                layers.add(Integer.parseInt(l));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("config: " + m.path("layers") + " must list layer indices, got '" + l + "'");
             }
+        }
+        List<String> variants = m.strings("variants", List.of("model"));
+        for (String v : variants) {
+            if (!v.equals("model")) parse(m.path("variants"), () -> FfnVariant.parse(v));
+        }
+        List<Formulation> formulations = new ArrayList<>();
+        for (String f : m.strings("formulations", List.of("serial", "parallel"))) {
+            formulations.add(parse(m.path("formulations"), () -> Formulation.parse(f)));
+        }
+        List<NormPlacement> placements = new ArrayList<>();
+        for (String p : m.strings("placements", List.of("model"))) {
+            if (!p.equals("model")) placements.add(parse(m.path("placements"), () -> NormPlacement.parse(p)));
+        }
+        List<String> dtypes = m.strings("weights_dtype", List.of("f32"));
+        for (String t : dtypes) {
+            if (!WEIGHT_DTYPES.contains(t)) {
+                throw new IllegalArgumentException("config: " + m.path("weights_dtype") + ": unknown dtype '" + t + "'; use " + WEIGHT_DTYPES);
+            }
+        }
+        return new ModelEntry(name, source, m.integer("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE), set, layers,
+                variants, formulations, placements, dtypes, (int) m.integer("ffn_multiple", 64, 1, 1 << 16), m.text("input", null));
+    }
+
+    private static <T> T parse(String field, java.util.function.Supplier<T> s) {
+        try {
+            return s.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config: " + field + ": " + e.getMessage(), e);
         }
     }
 
-    /** The config as it was resolved (for the run summary). */
     /**
      * The config as resolved, with the field names of the config file (every default filled in, every
      * enum by its config name): {@code summary.json}'s {@code config} and {@code study.json}.

@@ -8,7 +8,6 @@ import ffnbench.study.CaseRecords;
 import ffnbench.bench.MemoryPlan;
 import ffnbench.study.StudyManifest;
 import ffnbench.study.IterationResult;
-import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
 import java.io.IOException;
 import java.io.PrintStream;

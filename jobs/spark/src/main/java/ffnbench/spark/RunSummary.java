@@ -1,0 +1,241 @@
+package ffnbench.spark;
+
+import ffnbench.bench.BenchCase;
+import ffnbench.analysis.Ci;
+import ffnbench.study.IterationResult;
+import ffnbench.model.Formulation;
+import ffnbench.model.StageTimes;
+import ffnbench.stats.CaseStats;
+import ffnbench.stats.SiteStats;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The run's summary: {@code summary.json}'s environment, per-case figures with confidence intervals and
+ * parallel-over-serial ratios, and {@code summary.md}'s headline tables. Fields: {@code docs/RESULTS.md}.
+ */
+final class RunSummary {
+    private RunSummary() {}
+
+    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|token|credential|key).*");
+
+    // ---- summary ----------------------------------------------------------------------------
+
+    static double[] tokensPerSecond(List<IterationResult> iterations, String caseId) {
+        return iterations.stream().filter(r -> r.benchCase().id().equals(caseId))
+                .mapToDouble(IterationResult::tokensPerSecond).toArray();
+    }
+
+    static Map<String, Object> caseSummary(BenchCase c, List<IterationResult> iterations, CaseStats stats) {
+        List<IterationResult> mine = iterations.stream().filter(r -> r.benchCase().id().equals(c.id())).toList();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("case_id", c.id());
+        m.put("model", c.model());
+        m.put("variant", c.variant());
+        m.put("formulation", c.formulation().id());
+        m.put("placement", c.placement().id());
+        m.put("layers", c.layers());
+        m.put("sweep", c.sweep());
+        m.put("d_model", c.dModel());
+        m.put("weights_dtype", c.weightsDtype());
+        m.put("shards", c.shards());
+        if (c.input() == null) {
+            m.put("sequences", c.sequences());
+            m.put("seq_len", c.seqLen());
+        }
+        m.put("model_config", c.config().describe());
+        Ci.Interval tps = Ci.of(mine.stream().mapToDouble(IterationResult::tokensPerSecond).toArray());
+        Ci.Interval gf = Ci.of(mine.stream().mapToDouble(IterationResult::gflops).toArray());
+        m.put("tokens", mine.isEmpty() ? 0 : mine.get(0).tokens());
+        m.put("tokens_per_s", tps.mean());
+        m.put("tokens_per_s_ci95", tps.halfWidth());
+        m.put("gflops_per_s", gf.mean());
+        m.put("gflops_per_s_ci95", gf.halfWidth());
+        Map<String, Double> stages = new LinkedHashMap<>();
+        for (StageTimes.Stage s : StageTimes.Stage.values()) {
+            stages.put(s.id() + "_s", mine.stream().mapToDouble(r -> r.stage(s) / 1e9).average().orElse(0));
+        }
+        stages.put("function_s", mine.stream().mapToDouble(r -> r.taskTotalNs() / 1e9).average().orElse(0));
+        m.put("stage_seconds_summed_over_tasks", stages);
+        m.put("retried", mine.stream().anyMatch(IterationResult::retried));
+        m.put("skipped_sequences", mine.isEmpty() ? 0 : mine.get(0).skippedSequences());
+        if (stats != null) m.put("llm_int8_outlier_channels", int8Outliers(c, stats));
+        return m;
+    }
+
+    /** Per site: channels with |x| ≥ 6 on ≥ 6% of positions in ≥ 25% of the case's layers. */
+    static Map<String, List<Integer>> int8Outliers(BenchCase c, CaseStats stats) {
+        Map<String, int[]> layerCounts = new LinkedHashMap<>();
+        for (Map.Entry<String, SiteStats> e : stats.sites().entrySet()) {
+            String site = e.getKey().split("/", 2)[1];
+            int[] counts = layerCounts.computeIfAbsent(site, k -> new int[e.getValue().width()]);
+            for (int ch : e.getValue().frequentOutlierChannels(RunTables.INT8_POSITION_FRACTION)) counts[ch]++;
+        }
+        Map<String, List<Integer>> out = new LinkedHashMap<>();
+        double need = Math.max(1, Math.ceil(RunTables.INT8_LAYER_FRACTION * c.layers().size()));
+        layerCounts.forEach((site, counts) -> {
+            List<Integer> chans = new ArrayList<>();
+            for (int ch = 0; ch < counts.length; ch++) if (counts[ch] >= need) chans.add(ch);
+            if (!chans.isEmpty()) out.put(site, chans);
+        });
+        return out;
+    }
+
+    /** Parallel-over-serial throughput ratios (with 95% CI) for cases that differ only in formulation. */
+    static List<Map<String, Object>> ratios(List<BenchCase> cases, List<IterationResult> iterations) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (BenchCase serial : cases) {
+            if (serial.formulation() != Formulation.SERIAL) continue;
+            for (BenchCase other : cases) {
+                if (other.formulation() == Formulation.SERIAL || !other.model().equals(serial.model())
+                        || !other.variant().equals(serial.variant()) || other.placement() != serial.placement()
+                        || !other.sweep().equals(serial.sweep())) {
+                    continue;
+                }
+                Ci.Interval r = Ci.ratio(tokensPerSecond(iterations, other.id()), tokensPerSecond(iterations, serial.id()));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("model", serial.model());
+                m.put("variant", serial.variant());
+                m.put("placement", serial.placement().id());
+                m.put("formulation", other.formulation().id());
+                m.put("d_model", serial.dModel());
+                m.put("sweep", serial.sweep());
+                m.put("serial_case", serial.id());
+                m.put("speedup_over_serial", r.mean());
+                m.put("ci95_low", r.low());
+                m.put("ci95_high", r.high());
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The run's environment. {@code blas} is the driver's; {@code executors} holds one record per
+     * executor that ran tasks (its id, host, Java, CPU and BLAS); {@code warnings} joins the driver's
+     * and the executors' backend warnings (each said once, with where it applies).
+     */
+    static Map<String, Object> environment(SparkSession spark, List<Map<String, Object>> executors) {
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.put("spark_version", spark.version());
+        env.put("spark_master", spark.sparkContext().master());
+        env.put("default_parallelism", spark.sparkContext().defaultParallelism());
+        env.put("java_version", System.getProperty("java.version"));
+        env.put("java_vm", System.getProperty("java.vm.name"));
+        Map<String, Object> driver = SparkBackends.describeThisJvm();
+        env.put("blas", driver.get("blas"));
+        env.put("blas_native", ffnbench.backend.Blas.info().isNative());
+        env.put("block_function", SparkBackends.backend(spark.sparkContext().getConf()));
+        env.put("simd", ffnbench.backend.Simd.describe());
+        env.put("executors", executors);
+        env.put("warnings", warnings(driver, executors));
+        env.put("cpu_model", cpuModel());
+        env.put("driver_cores", Runtime.getRuntime().availableProcessors());
+        env.put("git_revision", gitRevision());
+        Map<String, String> conf = new java.util.TreeMap<>();
+        for (scala.Tuple2<String, String> kv : spark.sparkContext().getConf().getAll()) {
+            conf.put(kv._1(), SECRET.matcher(kv._1()).matches() ? "*********(redacted)" : kv._2());
+        }
+        env.put("spark_conf", conf);
+        return env;
+    }
+
+    /** Each distinct warning once, naming the JVMs it applies to ("driver", "executor 1", …). */
+    @SuppressWarnings("unchecked")
+    static List<String> warnings(Map<String, Object> driver, List<Map<String, Object>> executors) {
+        Map<String, List<String>> where = new LinkedHashMap<>();
+        List<Map<String, Object>> jvms = new ArrayList<>();
+        jvms.add(driver);
+        jvms.addAll(executors);
+        for (Map<String, Object> jvm : jvms) {
+            String id = String.valueOf(jvm.get("executor_id"));
+            String name = id.equals("driver") ? "driver" : "executor " + id;
+            for (String w : (List<String>) jvm.getOrDefault("warnings", List.of())) {
+                List<String> names = where.computeIfAbsent(w, k -> new ArrayList<>());
+                if (!names.contains(name)) names.add(name);
+            }
+        }
+        List<String> out = new ArrayList<>();
+        where.forEach((w, names) -> out.add(String.join(", ", names) + ": " + w));
+        return out;
+    }
+
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch");
+    }
+
+    static String gitRevision() {
+        try {
+            Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            return p.waitFor() == 0 ? out : "unknown";
+        } catch (IOException | InterruptedException e) {
+            return "unknown";
+        }
+    }
+
+    // ---- Markdown ---------------------------------------------------------------------------
+
+    static String markdown(String runId, List<Map<String, Object>> cases, List<Map<String, Object>> ratios,
+                           Map<String, CaseStats> stats, List<BenchCase> benchCases, List<String> warnings) {
+        StringBuilder md = new StringBuilder("# ffnbench run " + runId + "\n\n");
+        if (!warnings.isEmpty()) {
+            md.append("## Warnings\n\n");
+            for (String w : warnings) md.append("- **warning**: ").append(w).append('\n');
+            md.append('\n');
+        }
+        md.append("## Throughput\n\n");
+        md.append("| case | tokens | tokens/s (±95% CI) | GFLOP/s | retried |\n|---|---:|---:|---:|---|\n");
+        for (Map<String, Object> c : cases) {
+            md.append(String.format("| %s | %,d | %,.0f ± %,.0f | %.1f | %s |%n", c.get("case_id"), (Long) c.get("tokens"),
+                    (Double) c.get("tokens_per_s"), nanToZero((Double) c.get("tokens_per_s_ci95")),
+                    (Double) c.get("gflops_per_s"), (Boolean) c.get("retried") ? "yes" : "no"));
+        }
+        if (!ratios.isEmpty()) {
+            md.append("\n## Parallel vs serial (throughput ratio)\n\n| model | variant | formulation | sweep point | speedup | 95% CI |\n"
+                    + "|---|---|---|---|---:|---|\n");
+            for (Map<String, Object> r : ratios) {
+                String point = ((Map<?, ?>) r.get("sweep")).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(java.util.stream.Collectors.joining(", "));
+                md.append(String.format("| %s | %s | %s | %s | %.3f | [%.3f, %.3f] |%n", r.get("model"), r.get("variant"),
+                        r.get("formulation"), point.isEmpty() ? "—" : point, (Double) r.get("speedup_over_serial"),
+                        (Double) r.get("ci95_low"), (Double) r.get("ci95_high")));
+            }
+        }
+        if (!stats.isEmpty()) {
+            md.append("\n## Activations at ffn_act (after the non-linearity / gating)\n\n")
+                    .append("| case | layer | zero | near-zero | negative | kurtosis | max abs | dead neurons | p50 | p99 |\n")
+                    .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (BenchCase c : benchCases) {
+                CaseStats cs = stats.get(c.id());
+                if (cs == null) continue;
+                cs.sites().forEach((key, s) -> {
+                    if (!key.endsWith("/ffn_act")) return;
+                    long n = Math.max(1, s.count());
+                    md.append(String.format("| %s | %s | %.3f | %.3f | %.3f | %.1f | %.2f | %d/%d | %.3g | %.3g |%n", c.id(),
+                            key.split("/")[0], (double) s.zeros() / n, (double) s.nearZero() / n, (double) s.negatives() / n,
+                            s.moments().kurtosis(), s.maxAbs(), s.deadChannels(), s.width(), s.quantile(0.5), s.quantile(0.99)));
+                });
+            }
+        }
+        return md.toString();
+    }
+
+    private static double nanToZero(Double d) {
+        return d == null || d.isNaN() ? 0 : d;
+    }
+}

@@ -1,0 +1,176 @@
+package ffnbench.spark;
+
+import ffnbench.bench.BenchCase;
+import ffnbench.study.IterationResult;
+import ffnbench.model.StageTimes;
+import ffnbench.stats.CaseStats;
+import ffnbench.stats.SiteStats;
+import ffnbench.stats.StatsConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The run directory's Parquet tables, each one list of columns (name, type, value):
+ * {@code timings.parquet} (a row per case and measured iteration) and {@code stats.parquet} (a row
+ * per case, layer and site). Column meanings: {@code docs/RESULTS.md}.
+ */
+final class RunTables {
+    private RunTables() {}
+
+    static final double[] QUANTILES = {0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999};
+    /** LLM.int8 (Dettmers et al. 2022): |x| ≥ 6 on ≥ 6% of positions in ≥ 25% of layers. */
+    static final double INT8_POSITION_FRACTION = 0.06;
+    static final double INT8_LAYER_FRACTION = 0.25;
+
+    // ---- timings ----------------------------------------------------------------------------
+
+    /** {@code timings.parquet}: one row per case and measured iteration (docs/RESULTS.md). */
+    static final Columns<IterationResult> TIMINGS = timingColumns();
+
+    private static Columns<IterationResult> timingColumns() {
+        Columns<IterationResult> t = new Columns<IterationResult>()
+                .add("case_id", DataTypes.StringType, r -> r.benchCase().id())
+                .add("model", DataTypes.StringType, r -> r.benchCase().model())
+                .add("variant", DataTypes.StringType, r -> r.benchCase().variant())
+                .add("formulation", DataTypes.StringType, r -> r.benchCase().formulation().id())
+                .add("placement", DataTypes.StringType, r -> r.benchCase().placement().id())
+                .add("d_model", DataTypes.IntegerType, r -> r.benchCase().dModel())
+                .add("d_ff", DataTypes.IntegerType, r -> r.benchCase().config().dFf())
+                .add("layers", DataTypes.StringType, r -> r.benchCase().layers().toString())
+                .add("weights_dtype", DataTypes.StringType, r -> r.benchCase().weightsDtype())
+                .add("seq_len", DataTypes.IntegerType, r -> r.benchCase().input() == null ? r.benchCase().seqLen() : null)
+                .add("shards", DataTypes.IntegerType, r -> r.benchCase().shards())
+                .add("sweep", DataTypes.StringType, r -> sweepLabel(r.benchCase()))
+                .add("iteration", DataTypes.IntegerType, IterationResult::iteration)
+                .add("wall_s", DataTypes.DoubleType, r -> r.wallNs() / 1e9)
+                .add("tokens", DataTypes.LongType, IterationResult::tokens)
+                .add("skipped_sequences", DataTypes.LongType, IterationResult::skippedSequences)
+                .add("tokens_per_s", DataTypes.DoubleType, IterationResult::tokensPerSecond)
+                .add("flops", DataTypes.LongType, IterationResult::flops)
+                .add("gflops_per_s", DataTypes.DoubleType, IterationResult::gflops);
+        for (StageTimes.Stage st : StageTimes.Stage.values()) t.add(st.id() + "_s", DataTypes.DoubleType, r -> r.stage(st) / 1e9);
+        return t.add("function_s", DataTypes.DoubleType, r -> r.taskTotalNs() / 1e9)
+                .add("tasks", DataTypes.LongType, IterationResult::tasks)
+                .add("failed_task_attempts", DataTypes.LongType, IterationResult::failedAttempts)
+                .add("retried", DataTypes.BooleanType, IterationResult::retried)
+                .add("executor_run_s", DataTypes.DoubleType, r -> r.executorRunTimeMs() / 1e3)
+                .add("executor_cpu_s", DataTypes.DoubleType, r -> r.executorCpuTimeNs() / 1e9)
+                .add("gc_s", DataTypes.DoubleType, r -> r.gcTimeMs() / 1e3)
+                .add("executors", DataTypes.IntegerType, IterationResult::executors);
+    }
+
+    /** The swept values of a case as "field=value,…" (empty when nothing is swept). */
+    static String sweepLabel(BenchCase c) {
+        return c.sweep().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    // ---- statistics -------------------------------------------------------------------------
+
+    static String quantileColumn(double q) {
+        return "p" + (q * 100 == Math.rint(q * 100) ? String.valueOf((int) (q * 100)) : String.valueOf(q * 100).replace('.', '_'));
+    }
+
+    /** One row of {@code stats.parquet}: a case's site in one layer, with the case's statistics settings. */
+    record SiteRow(BenchCase benchCase, int layer, String site, SiteStats s, StatsConfig config) {
+        double fraction(long count) {
+            return (double) count / Math.max(1, s.count());
+        }
+
+        /** The channels with the largest max |x| and those maxima. */
+        int[] topChannels() {
+            return s.topChannels(config.topK());
+        }
+
+        float[] topChannelMaxAbs() {
+            int[] top = topChannels();
+            float[] maxAbs = s.channelMaxAbs(), out = new float[top.length];
+            for (int i = 0; i < top.length; i++) out[i] = maxAbs[top[i]];
+            return out;
+        }
+
+        Object ifRatios(java.util.function.Supplier<Object> value) {
+            return s.hasTokenRatios() ? value.get() : null;
+        }
+    }
+
+    /** {@code stats.parquet}: one row per case, layer and site (docs/RESULTS.md). */
+    static final Columns<SiteRow> STATS = statsColumns();
+
+    private static Columns<SiteRow> statsColumns() {
+        Columns<SiteRow> t = new Columns<SiteRow>()
+                .add("case_id", DataTypes.StringType, r -> r.benchCase().id())
+                .add("model", DataTypes.StringType, r -> r.benchCase().model())
+                .add("variant", DataTypes.StringType, r -> r.benchCase().variant())
+                .add("formulation", DataTypes.StringType, r -> r.benchCase().formulation().id())
+                .add("placement", DataTypes.StringType, r -> r.benchCase().placement().id())
+                .add("layer", DataTypes.IntegerType, SiteRow::layer)
+                .add("site", DataTypes.StringType, SiteRow::site)
+                .add("width", DataTypes.IntegerType, r -> r.s().width())
+                .add("tokens", DataTypes.LongType, r -> r.s().tokens())
+                .add("count", DataTypes.LongType, r -> r.s().count())
+                .add("mean", DataTypes.DoubleType, r -> r.s().moments().mean())
+                .add("variance", DataTypes.DoubleType, r -> r.s().moments().variance())
+                .add("std", DataTypes.DoubleType, r -> Math.sqrt(r.s().moments().variance()))
+                .add("skewness", DataTypes.DoubleType, r -> r.s().moments().skewness())
+                .add("kurtosis", DataTypes.DoubleType, r -> r.s().moments().kurtosis())
+                .add("min", DataTypes.FloatType, r -> r.s().min())
+                .add("max", DataTypes.FloatType, r -> r.s().max())
+                .add("max_abs", DataTypes.FloatType, r -> r.s().maxAbs())
+                .add("zero_frac", DataTypes.DoubleType, r -> r.fraction(r.s().zeros()))
+                .add("near_zero_frac", DataTypes.DoubleType, r -> r.fraction(r.s().nearZero()))
+                .add("negative_frac", DataTypes.DoubleType, r -> r.fraction(r.s().negatives()))
+                .add("nan_count", DataTypes.LongType, r -> r.s().nanCount())
+                .add("inf_count", DataTypes.LongType, r -> r.s().infCount());
+        for (double q : QUANTILES) t.add(quantileColumn(q), DataTypes.FloatType, r -> r.s().quantile(q));
+        return t.add("histogram", DataTypes.createArrayType(DataTypes.LongType), r -> boxed(r.s().histogram()))
+                .add("histogram_low", DataTypes.DoubleType, r -> -r.config().histogramRange())
+                .add("histogram_high", DataTypes.DoubleType, r -> r.config().histogramRange())
+                .add("dead_neurons", DataTypes.IntegerType, r -> r.s().deadChannels())
+                .add("dead_frac", DataTypes.DoubleType, r -> (double) r.s().deadChannels() / r.s().width())
+                .add("mean_firing_rate", DataTypes.DoubleType, r -> r.s().meanFiringRate())
+                .add("firing_counts", DataTypes.createArrayType(DataTypes.LongType), r -> boxed(r.s().firing()))
+                .add("top_channels", DataTypes.createArrayType(DataTypes.IntegerType), r -> boxed(r.topChannels()))
+                .add("top_channel_max_abs", DataTypes.createArrayType(DataTypes.FloatType), r -> boxed(r.topChannelMaxAbs()))
+                .add("frequent_outlier_channels", DataTypes.createArrayType(DataTypes.IntegerType),
+                        r -> boxed(r.s().frequentOutlierChannels(INT8_POSITION_FRACTION)))
+                .add("max_token_ratio", DataTypes.DoubleType, r -> r.ifRatios(r.s()::maxTokenRatio))
+                .add("mean_token_ratio", DataTypes.DoubleType, r -> r.ifRatios(r.s()::meanTokenRatio))
+                .add("massive_tokens", DataTypes.LongType, r -> r.ifRatios(r.s()::massiveTokens))
+                .add("channel_rms_kurtosis", DataTypes.DoubleType, r -> r.s().channelRmsKurtosis());
+    }
+
+    /** Every case's sites, in the cases' order. */
+    static List<SiteRow> siteRows(List<BenchCase> cases, Map<String, CaseStats> stats) {
+        List<SiteRow> rows = new ArrayList<>();
+        for (BenchCase c : cases) {
+            CaseStats cs = stats.get(c.id());
+            if (cs == null) continue;
+            for (Map.Entry<String, SiteStats> e : cs.sites().entrySet()) {
+                String[] key = e.getKey().split("/", 2);
+                rows.add(new SiteRow(c, Integer.parseInt(key[0]), key[1], e.getValue(), cs.config()));
+            }
+        }
+        return rows;
+    }
+
+    private static List<Long> boxed(long[] a) {
+        List<Long> l = new ArrayList<>(a.length);
+        for (long x : a) l.add(x);
+        return l;
+    }
+
+    private static List<Integer> boxed(int[] a) {
+        List<Integer> l = new ArrayList<>(a.length);
+        for (int x : a) l.add(x);
+        return l;
+    }
+
+    private static List<Float> boxed(float[] a) {
+        List<Float> l = new ArrayList<>(a.length);
+        for (float x : a) l.add(x);
+        return l;
+    }
+}
