@@ -36,74 +36,22 @@ public record BenchCase(String id, String model, String source, long seed, Map<S
      * ({@code set} lists), variants, placements, weight dtypes and formulations, times the swept data
      * fields (sequences, seq_len) and shard counts. Ids are stable and readable:
      * {@code model.ffn.formulation[.placement][.field-value…]}, where only fields with more than one
-     * value appear. Every case is validated here, before any work starts.
+     * value appear. The count is checked before anything is expanded, and every case is validated
+     * here, before any work starts.
      */
     public static List<BenchCase> expand(BenchConfig cfg) throws IOException {
-        long planned = 0;
-        for (BenchConfig.ModelEntry m : cfg.models()) {
-            long n = (long) m.variants().size() * Math.max(1, m.placements().size()) * m.weightsDtypes().size()
-                    * m.formulations().size() * cfg.data().sequences().size() * cfg.data().seqLens().size() * cfg.shards().size();
-            for (List<String> values : m.set().values()) n *= values.size();
-            planned += n;
-        }
+        long planned = plannedCases(cfg);
         if (planned > BenchConfig.MAX_CASES) {
-            throw new IllegalArgumentException("config: the sweep expands to " + planned + " cases, more than "
-                    + BenchConfig.MAX_CASES + "; shorten some lists or split the study into several configs");
+            throw new IllegalArgumentException("config: the sweep expands to " + (planned == Long.MAX_VALUE ? "more than 9.2e18" : Long.toString(planned)) + " cases, more than " + BenchConfig.MAX_CASES
+                    + "; shorten some lists or split the study into several configs");
         }
         List<BenchCase> cases = new ArrayList<>();
         for (BenchConfig.ModelEntry m : cfg.models()) {
-            for (Map<String, String> point : crossProduct(m.set())) {
-                Map<String, String> modelFields = resolveRatios(m, point);
-                ModelConfig base = checked(m, point, () -> ModelSource.config(m.source(), modelFields));
-                for (int layer : m.layers()) {
-                    if (layer < 0 || layer >= base.layers()) {
-                        throw new IllegalArgumentException("config: models." + m.name() + ".layers: layer " + layer
-                                + " does not exist (model has layers 0.." + (base.layers() - 1) + ")");
-                    }
-                }
-                for (String variant : m.variants()) {
-                    Map<String, String> overrides = new LinkedHashMap<>(modelFields);
-                    if (!variant.equals("model")) {
-                        FfnVariant v = FfnVariant.parse(variant);
-                        overrides.put("ffn", v.name());
-                        overrides.put("d_ff", Integer.toString(matchedWidth(base, v, m.ffnMultiple())));
-                    }
-                    List<NormPlacement> placements = m.placements().isEmpty() ? List.of(base.placement()) : m.placements();
-                    for (NormPlacement placement : placements) {
-                        Map<String, String> o = new LinkedHashMap<>(overrides);
-                        if (placement != base.placement()) o.put("placement", placement.id());
-                        ModelConfig c = checked(m, point, () -> ModelSource.config(m.source(), o));
-                        for (String dtype : m.weightsDtypes()) {
-                            for (Formulation f : m.formulations()) {
-                                if (f == Formulation.PARALLEL_TWO_NORMS && c.placement() != NormPlacement.PRE) {
-                                    throw new IllegalArgumentException("config: models." + m.name() + ": parallel-two-norms needs "
-                                            + "pre-LN placement, but this case is post-LN; remove it from formulations or set "
-                                            + "placements: [\"pre\"]");
-                                }
-                                String stem = m.name() + "." + c.ffn().name().replace(':', '_') + "." + f.id()
-                                        + (m.placements().isEmpty() ? "" : "." + placement.id());
-                                for (long sequences : cfg.data().sequences()) {
-                                    for (int seqLen : cfg.data().seqLens()) {
-                                        for (int shards : cfg.shards()) {
-                                            Map<String, String> sweep = new LinkedHashMap<>();
-                                            point.forEach((k, v) -> { if (m.set().get(k).size() > 1) sweep.put(k, v); });
-                                            if (m.weightsDtypes().size() > 1) sweep.put("weights_dtype", dtype);
-                                            if (cfg.data().sequences().size() > 1) sweep.put("sequences", Long.toString(sequences));
-                                            if (cfg.data().seqLens().size() > 1) sweep.put("seq_len", Integer.toString(seqLen));
-                                            if (cfg.shards().size() > 1) sweep.put("shards", Integer.toString(shards));
-                                            String id = stem + sweep.entrySet().stream()
-                                                    .map(e -> "." + e.getKey() + "-" + e.getValue().replaceAll("[^A-Za-z0-9._-]", "_"))
-                                                    .collect(Collectors.joining());
-                                            cases.add(new BenchCase(id, m.name(), m.source(), m.seed(), Map.copyOf(o),
-                                                    List.copyOf(m.layers()), c.ffn().name(), f, c.placement(), c, cfg.statsEnabled(),
-                                                    cfg.sites(), cfg.stats(), cfg.failOnNonFinite(), cfg.failFirstAttemptOfPartition(),
-                                                    m.input() != null ? m.input() : cfg.data().input(), dtype, sequences, seqLen,
-                                                    shards, Map.copyOf(sweep)));
-                                        }
-                                    }
-                                }
-                            }
-                        }
+            for (ModelPoint p : modelPoints(m)) {
+                for (String dtype : m.weightsDtypes()) {
+                    for (Formulation f : m.formulations()) {
+                        requireFormulationFits(m, p.config(), f);
+                        for (DataPoint d : dataPoints(cfg)) cases.add(of(cfg, m, p, dtype, f, d));
                     }
                 }
             }
@@ -112,6 +60,97 @@ public record BenchCase(String id, String model, String source, long seed, Map<S
             throw new IllegalArgumentException("config: two cases would share an id; give models distinct names and variants");
         }
         return cases;
+    }
+
+    /** How many cases the config expands to, or {@code Long.MAX_VALUE} when the product overflows. */
+    static long plannedCases(BenchConfig cfg) {
+        long total = 0;
+        try {
+            for (BenchConfig.ModelEntry m : cfg.models()) {
+                long n = 1;
+                for (int size : new int[] {m.variants().size(), Math.max(1, m.placements().size()), m.weightsDtypes().size(),
+                        m.formulations().size(), cfg.data().sequences().size(), cfg.data().seqLens().size(), cfg.shards().size()}) {
+                    n = Math.multiplyExact(n, size);
+                }
+                for (List<String> values : m.set().values()) n = Math.multiplyExact(n, values.size());
+                total = Math.addExact(total, n);
+            }
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+        return total;
+    }
+
+    /** One point of a model's own sweep: its swept field values, variant and placement, resolved to a config. */
+    private record ModelPoint(Map<String, String> point, Map<String, String> overrides, NormPlacement placement, ModelConfig config) { }
+
+    /** Every (set point, variant, placement) of a model, each resolved to its config and checked. */
+    private static List<ModelPoint> modelPoints(BenchConfig.ModelEntry m) throws IOException {
+        List<ModelPoint> out = new ArrayList<>();
+        for (Map<String, String> point : crossProduct(m.set())) {
+            Map<String, String> modelFields = resolveRatios(m, point);
+            ModelConfig base = checked(m, point, () -> ModelSource.config(m.source(), modelFields));
+            for (int layer : m.layers()) {
+                if (layer < 0 || layer >= base.layers()) {
+                    throw new IllegalArgumentException("config: models." + m.name() + ".layers: layer " + layer
+                            + " does not exist (model has layers 0.." + (base.layers() - 1) + ")");
+                }
+            }
+            for (String variant : m.variants()) {
+                Map<String, String> withVariant = new LinkedHashMap<>(modelFields);
+                if (!variant.equals("model")) {
+                    FfnVariant v = FfnVariant.parse(variant);
+                    withVariant.put("ffn", v.name());
+                    withVariant.put("d_ff", Integer.toString(matchedWidth(base, v, m.ffnMultiple())));
+                }
+                for (NormPlacement placement : m.placements().isEmpty() ? List.of(base.placement()) : m.placements()) {
+                    Map<String, String> o = new LinkedHashMap<>(withVariant);
+                    if (placement != base.placement()) o.put("placement", placement.id());
+                    out.add(new ModelPoint(point, Map.copyOf(o), placement, checked(m, point, () -> ModelSource.config(m.source(), o))));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void requireFormulationFits(BenchConfig.ModelEntry m, ModelConfig c, Formulation f) {
+        if (f == Formulation.PARALLEL_TWO_NORMS && c.placement() != NormPlacement.PRE) {
+            throw new IllegalArgumentException("config: models." + m.name() + ": parallel-two-norms needs "
+                    + "pre-LN placement, but this case is post-LN; remove it from formulations or set placements: [\"pre\"]");
+        }
+    }
+
+    /** One point of the data sweep. */
+    private record DataPoint(long sequences, int seqLen, int shards) { }
+
+    private static List<DataPoint> dataPoints(BenchConfig cfg) {
+        List<DataPoint> out = new ArrayList<>();
+        for (long sequences : cfg.data().sequences()) {
+            for (int seqLen : cfg.data().seqLens()) {
+                for (int shards : cfg.shards()) out.add(new DataPoint(sequences, seqLen, shards));
+            }
+        }
+        return out;
+    }
+
+    /** The case at one point of every sweep, with its id: the stem, then each swept field's value. */
+    private static BenchCase of(BenchConfig cfg, BenchConfig.ModelEntry m, ModelPoint p, String dtype, Formulation f, DataPoint d) {
+        ModelConfig c = p.config();
+        Map<String, String> sweep = new LinkedHashMap<>();
+        p.point().forEach((k, v) -> { if (m.set().get(k).size() > 1) sweep.put(k, v); });
+        if (m.weightsDtypes().size() > 1) sweep.put("weights_dtype", dtype);
+        if (cfg.data().sequences().size() > 1) sweep.put("sequences", Long.toString(d.sequences()));
+        if (cfg.data().seqLens().size() > 1) sweep.put("seq_len", Integer.toString(d.seqLen()));
+        if (cfg.shards().size() > 1) sweep.put("shards", Integer.toString(d.shards()));
+        String stem = m.name() + "." + c.ffn().name().replace(':', '_') + "." + f.id()
+                + (m.placements().isEmpty() ? "" : "." + p.placement().id());
+        String id = stem + sweep.entrySet().stream()
+                .map(e -> "." + e.getKey() + "-" + e.getValue().replaceAll("[^A-Za-z0-9._-]", "_"))
+                .collect(Collectors.joining());
+        return new BenchCase(id, m.name(), m.source(), m.seed(), p.overrides(), List.copyOf(m.layers()), c.ffn().name(), f,
+                c.placement(), c, cfg.statsEnabled(), cfg.sites(), cfg.stats(), cfg.failOnNonFinite(),
+                cfg.failFirstAttemptOfPartition(), m.input() != null ? m.input() : cfg.data().input(), dtype, d.sequences(),
+                d.seqLen(), d.shards(), Map.copyOf(sweep));
     }
 
     /** All combinations of the listed values, first field varying slowest (config order). */

@@ -84,5 +84,11 @@ class SweepTest {
                  "models": [{"source": "preset:gpt2", "set": {"d_ff": [256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2304, 2560, 2816]}}]}""");
         e = assertThrows(IllegalArgumentException.class, () -> BenchCase.expand(huge));
         assertTrue(e.getMessage().contains("22000 cases"), e.getMessage());
+        // 2^71 cases would wrap a long to 0: refused at once, never expanded
+        StringBuilder set = new StringBuilder();
+        for (int i = 0; i < 71; i++) set.append(i == 0 ? "" : ", ").append("\"f").append(i).append("\": [1, 2]");
+        BenchConfig overflow = config("{\"models\": [{\"source\": \"preset:gpt2\", \"set\": {" + set + "}}]}");
+        e = assertThrows(IllegalArgumentException.class, () -> BenchCase.expand(overflow));
+        assertTrue(e.getMessage().contains("more than 9.2e18 cases"), e.getMessage());
     }
 }
