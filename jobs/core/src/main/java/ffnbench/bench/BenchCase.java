@@ -91,9 +91,10 @@ public record BenchCase(String id, String model, String source, long seed, Map<S
             Map<String, String> modelFields = resolveRatios(m, point);
             ModelConfig base = checked(m, point, () -> ModelSource.config(m.source(), modelFields));
             for (int layer : m.layers()) {
-                if (layer < 0 || layer >= base.layers()) {
-                    throw new IllegalArgumentException("config: models." + m.name() + ".layers: layer " + layer
-                            + " does not exist (model has layers 0.." + (base.layers() - 1) + ")");
+                try {
+                    base.requireLayer(layer);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("config: models." + m.name() + ".layers: " + e.getMessage(), e);
                 }
             }
             for (String variant : m.variants()) {
@@ -114,9 +115,11 @@ public record BenchCase(String id, String model, String source, long seed, Map<S
     }
 
     private static void requireFormulationFits(BenchConfig.ModelEntry m, ModelConfig c, Formulation f) {
-        if (f == Formulation.PARALLEL_TWO_NORMS && c.placement() != NormPlacement.PRE) {
-            throw new IllegalArgumentException("config: models." + m.name() + ": parallel-two-norms needs "
-                    + "pre-LN placement, but this case is post-LN; remove it from formulations or set placements: [\"pre\"]");
+        try {
+            f.requireFits(c);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config: models." + m.name() + ": " + e.getMessage()
+                    + " (remove it from formulations, or set placements: [\"pre\"])", e);
         }
     }
 

@@ -16,6 +16,14 @@ public enum Formulation {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /** Refuses a formulation the model cannot run: parallel-two-norms applies both norms to the block input, so pre-LN only. */
+    public void requireFits(ModelConfig config) {
+        if (this == PARALLEL_TWO_NORMS && config.placement() != NormPlacement.PRE) {
+            throw new IllegalArgumentException("parallel-two-norms needs pre-LN placement: it applies the layer's two norms to the "
+                    + "block input (GPT-NeoX), which a post-LN model does not have; use serial or parallel, or placement pre");
+        }
+    }
+
     public static Formulation parse(String id) {
         for (Formulation f : values()) {
             if (f.id().equals(id.trim().toLowerCase(Locale.ROOT))) return f;

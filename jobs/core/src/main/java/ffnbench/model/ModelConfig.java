@@ -141,6 +141,13 @@ public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int d
         return dModel / heads;
     }
 
+    /** Refuses a layer index the model does not have, naming the valid range. */
+    public void requireLayer(int layer) {
+        if (layer < 0 || layer >= layers) {
+            throw new IllegalArgumentException("layer " + layer + " does not exist: the model has layers 0.." + (layers - 1));
+        }
+    }
+
     /** Rotary dimensions per head, 0 without rotary embeddings. */
     public int rotaryDim() {
         return ropeTheta > 0 ? (int) (headDim() * rotaryFraction) : 0;

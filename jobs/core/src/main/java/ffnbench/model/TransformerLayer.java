@@ -183,10 +183,7 @@ public final class TransformerLayer {
     }
 
     private float[] parallelTwoNorms(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
-        if (config.placement() != NormPlacement.PRE) {
-            throw new IllegalArgumentException("parallel-two-norms needs pre-LN placement: it applies the layer's two norms "
-                    + "to the block input (GPT-NeoX), which a post-LN model does not have; use serial or parallel");
-        }
+        Formulation.PARALLEL_TWO_NORMS.requireFits(config);
         float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws);
         float[] n2 = normalise(norm2, Site.MLP_NORM, x, tokens, sites, times, ws);
         float[] y = attend(n1, tokens, sites, times, ws);

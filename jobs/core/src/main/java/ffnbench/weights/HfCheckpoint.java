@@ -153,9 +153,7 @@ public final class HfCheckpoint implements AutoCloseable {
 
     /** Loads layer {@code n} into canonical names and layouts, validated against the config. */
     public LayerWeights layer(int n) throws IOException {
-        if (n < 0 || n >= modelConfig.layers()) {
-            throw new IllegalArgumentException("layer " + n + " does not exist: the model has layers 0.." + (modelConfig.layers() - 1));
-        }
+        modelConfig.requireLayer(n);
         Map<String, float[]> w = new LinkedHashMap<>();
         ModelConfig c = modelConfig;
         int d = c.dModel();

@@ -54,9 +54,7 @@ public final class MiniLm {
     /** All weights of layer {@code n} (0..5) in canonical names. */
     public static LayerWeights layer(int n) {
         ModelConfig c = config();
-        if (n < 0 || n >= c.layers()) {
-            throw new IllegalArgumentException("minilm has layers 0.." + (c.layers() - 1) + ", not " + n);
-        }
+        c.requireLayer(n);
         OnnxModel m = onnx();
         String p = "encoder.layer." + n + ".";
         int d = c.dModel();

@@ -79,9 +79,7 @@ public final class ModelSource {
     public static Layer load(String model, int layer, long seed, Map<String, String> overrides) throws IOException {
         ModelConfig c = config(model, overrides);
         String m = model.trim();
-        if (layer < 0 || layer >= c.layers()) {
-            throw new IllegalArgumentException("layer " + layer + " does not exist: " + m + " has layers 0.." + (c.layers() - 1));
-        }
+        c.requireLayer(layer);
         if (isPreset(m)) return new Layer(m, layer, c, SeededInit.layer(c, seed, layer));
         if (m.equalsIgnoreCase(MiniLm.NAME)) return new Layer(m, layer, c, MiniLm.layer(layer));
         Path dir = checkpointDir(model);

@@ -4,6 +4,7 @@ import ffnbench.data.Npy;
 import ffnbench.math.Gemm;
 import ffnbench.model.Formulation;
 import ffnbench.model.ModelConfig;
+import ffnbench.model.Part;
 import ffnbench.model.Site;
 import ffnbench.model.SiteCapture;
 import ffnbench.model.TransformerLayer;
@@ -66,17 +67,14 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean mlpOnly = switch (part) {
-            case "block" -> false;
-            case "mlp" -> true;
-            default -> throw new IllegalArgumentException("--part must be block or mlp, got '" + part + "'");
-        };
+        boolean mlpOnly = Part.parse(part) == Part.MLP;
         Formulation f = Formulation.parse(formulation);
         if (!Files.exists(input)) throw new IllegalArgumentException("--input " + input + " does not exist");
 
         Npy.Array x = input.toString().endsWith(".npy") ? Npy.read(input) : readParquet(input);
         ModelSource.Layer loaded = ModelSource.load(model, layer, seed, overrides);
         ModelConfig c = loaded.config();
+        if (!mlpOnly) f.requireFits(c);
         int d = c.dModel();
         if (x.rank() < 2 || x.rank() > 3 || x.dim(x.rank() - 1) != d) {
             throw new IllegalArgumentException("--input " + input + " has shape " + x + "; expected [sequences, seq_len, " + d

@@ -52,14 +52,14 @@ public final class FfnFunctions {
             implements java.io.Serializable {
         @Override
         public float[] apply(float[] hidden, Object seqLen, String model, Object layer, String formulation) {
-            return function(model, (Integer) layer, "block", formulation).apply(hidden, (Integer) seqLen);
+            return function(model, (Integer) layer, ffnbench.model.Part.BLOCK.id(), formulation).apply(hidden, (Integer) seqLen);
         }
     }
 
     static final class TypedMlp extends AbstractFunction3<float[], String, Object, float[]> implements java.io.Serializable {
         @Override
         public float[] apply(float[] hidden, String model, Object layer) {
-            return function(model, (Integer) layer, "mlp", "serial").apply(hidden, 0);
+            return function(model, (Integer) layer, ffnbench.model.Part.MLP.id(), "serial").apply(hidden, 0);
         }
     }
 
@@ -74,7 +74,7 @@ public final class FfnFunctions {
     public static final class Block implements UDF5<Seq<Object>, Integer, String, Integer, String, float[]> {
         @Override
         public float[] call(Seq<Object> hidden, Integer seqLen, String model, Integer layer, String formulation) {
-            return function(model, layer, "block", formulation).apply(unbox(hidden), seqLen);
+            return function(model, layer, ffnbench.model.Part.BLOCK.id(), formulation).apply(unbox(hidden), seqLen);
         }
     }
 
@@ -82,7 +82,7 @@ public final class FfnFunctions {
     public static final class Mlp implements UDF3<Seq<Object>, String, Integer, float[]> {
         @Override
         public float[] call(Seq<Object> hidden, String model, Integer layer) {
-            return function(model, layer, "mlp", "serial").apply(unbox(hidden), 0);
+            return function(model, layer, ffnbench.model.Part.MLP.id(), "serial").apply(unbox(hidden), 0);
         }
     }
 }

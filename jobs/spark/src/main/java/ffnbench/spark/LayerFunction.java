@@ -3,6 +3,7 @@ package ffnbench.spark;
 import ffnbench.runtime.LayerCache;
 import ffnbench.runtime.LayerStack;
 import ffnbench.model.Formulation;
+import ffnbench.model.Part;
 import ffnbench.weights.ModelSource;
 import java.io.Serializable;
 import java.util.List;
@@ -24,15 +25,17 @@ public final class LayerFunction implements Serializable {
         this.layers = List.copyOf(layers);
         this.mlpOnly = mlpOnly;
         this.formulation = formulation;
+        if (!mlpOnly) {
+            try {
+                formulation.requireFits(ModelSource.config(spec.source(), spec.overrides()));   // the config alone: no weights loaded
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     public static LayerFunction parse(String model, int layer, String part, String formulation) {
-        boolean mlp = switch (part) {
-            case "block" -> false;
-            case "mlp" -> true;
-            default -> throw new IllegalArgumentException("part must be block or mlp, got '" + part + "'");
-        };
-        return new LayerFunction(ModelSource.parseSpec(model), List.of(layer), mlp, Formulation.parse(formulation));
+        return new LayerFunction(ModelSource.parseSpec(model), List.of(layer), Part.parse(part) == Part.MLP, Formulation.parse(formulation));
     }
 
     /** d_model of the model (loads its layers into the cache). */

@@ -104,9 +104,7 @@ public final class FfnLayerTransformer extends Transformer implements MLWritable
     public int getLayer() { return (Integer) $(layer); }
 
     private boolean mlpOnly() {
-        String p = $(part);
-        if (!p.equals("block") && !p.equals("mlp")) throw new IllegalArgumentException("part must be block or mlp, got '" + p + "'");
-        return p.equals("mlp");
+        return ffnbench.model.Part.parse($(part)) == ffnbench.model.Part.MLP;
     }
 
     private LayerFunction function() {
