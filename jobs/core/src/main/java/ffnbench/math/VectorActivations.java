@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Activations on whole SIMD registers with the JDK Vector API (incubator module
- * {@code jdk.incubator.vector}): roughly 10× faster than scalar loops, which otherwise cost as much
- * as the GEMMs. Every lane evaluates exactly the operations of the scalar {@link FastMath} /
+ * {@code jdk.incubator.vector}): scalar loops of these functions cost as much as the GEMMs around
+ * them (docs/PERFORMANCE.md). Every lane evaluates exactly the operations of the scalar {@link FastMath} /
  * {@link Activation} forms, in the same order, so SIMD and scalar results are bit-identical (the
  * tail of each range runs scalar).
  *

@@ -9,9 +9,9 @@ import java.util.IdentityHashMap;
  *
  * <p>Why it matters: a 256-token row at d_model 1024 needs ~15 MB of intermediates, most of them
  * single arrays of 1–3 MB. G1 treats arrays of half a heap region or more as "humongous" (allocated
- * straight into the old generation), so per-row allocation made garbage collection 10–20% of task
- * time in the scaling study; on a host shared by several executor JVMs the collectors' threads
- * then competed for the same cores.
+ * straight into the old generation), so allocating them per row makes garbage collection a large
+ * share of task time, and on a host shared by several executor JVMs the collectors' threads compete
+ * for the same cores.
  *
  * <p>A buffer is named by its owner (the layer, attention or FFN object that uses it) and a slot
  * number private to that owner, so two layers of one model never share an array. Contents are

@@ -15,10 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * integer instruction each, where JDK 17 compiles a Java-semantics float {@code min}/{@code max} to
  * a several-instruction sequence and a mask blend costs more still. No {@code not()} and no
  * {@code lanewise(XOR, …)}: JDK 17 builds {@code not()} from an XOR with a broadcast vector that C2
- * did not always inline, and then ran the whole loop on boxed vectors (3–5× slower, in about half of
- * the JVMs started): ~b is −1 − b, a ^ b is (a | b) − (a &amp; b). Every accumulator lives in an
- * array, loaded and stored in each step: JDK 17's C2 boxes a vector carried from one loop iteration
- * to the next (a heap object per step — JFR showed 10 GB of such garbage in one short run).
+ * does not always inline, leaving the loop on boxed vectors: ~b is −1 − b, a ^ b is
+ * (a | b) − (a &amp; b). Every accumulator lives in an array, loaded and stored in each step: JDK 17's
+ * C2 boxes a vector carried from one loop iteration to the next (a heap object per step).
  */
 final class ChannelKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -39,10 +38,9 @@ final class ChannelKernels {
 
     /**
      * The float lanes' bits as ints. Through {@code reinterpretShape} with the constant species, not
-     * {@code reinterpretAsInts()}: C2 then knows the result's exact class without a type profile. With
-     * the latter, a JVM whose JDK vector methods happened to be profiled at tier 2 (no receiver types,
-     * when the C2 queue is long at start-up: common on 2 cores) compiled these loops with boxed
-     * vectors and Java fallbacks, 3–10× slower, in about one run in four.
+     * {@code reinterpretAsInts()}: C2 then knows the result's exact class without a type profile; with
+     * the latter, a JVM whose JDK vector methods were compiled without receiver types (tier 2, when the
+     * C2 queue is long at start-up) runs these loops on boxed vectors and Java fallbacks.
      */
     private static IntVector bitsOf(FloatVector v) {
         return (IntVector) v.reinterpretShape(I, 0);
@@ -69,7 +67,7 @@ final class ChannelKernels {
      * one where rounding went up; then an integer clamp, which also keeps a NaN's bin in range (such a
      * block is counted again apart). Each lane counts into its own copy of the histogram: activations
      * crowd into a few bins, and one shared counter would make neighbouring increments wait on each
-     * other's store (0.76 → 0.3 ns per value on a narrow distribution).
+     * other's store.
      */
     static void pass(float[] x, int offset, int rows, int stride, int end, int epsBits, int thresholdBits,
                      boolean tokenMax, float range, float binsPerUnit, int bins, BlockScratch a,
@@ -77,8 +75,8 @@ final class ChannelKernels {
         int l = S.length();
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
-            // two loops over the row while it is in L1: one loop body doing all of it measured 2.5× slower
-            // (7.8 vs 3.0 ns per value; most likely past C2's inlining limits, leaving Vector API calls boxed)
+            // two loops over the row while it is in L1: one loop body doing all of it grows past C2's
+            // inlining limits, which leaves Vector API calls boxed
             countRow(x, row, end, epsBits, thresholdBits, tokenMax ? r * l : -1, a);
             sumAndBinRow(x, row, end, range, binsPerUnit, bins, a);
             if (BlockScratch.flushAfter(r, rows)) a.flushSums(0, end, s1, s2, s3, s4);
@@ -161,8 +159,7 @@ final class ChannelKernels {
      * {@code selectionLength(n)} ints. Bits 30..18 (the exponent and 5 mantissa bits) are decided over
      * all values; then only the values sharing them (typically 1–3 of 255) are kept, found a SIMD vector
      * at a time (most vectors hold none and are skipped), and ranked directly, or when many remain, the
-     * other 18 bits are decided over those. Measured per token of 255 Gaussian values: splitting at bit
-     * 20 and sorting the ~10 kept values took 590 ns, this 400–420.
+     * other 18 bits are decided over those (no sort: docs/PERFORMANCE.md, "Statistics").
      */
     static float kthOfNonNegative(int[] bits, int length, int k, int[] acc, int[] kept) {
         int r = decideBits(bits, length, k, 30, SPLIT_BIT, 0, acc);

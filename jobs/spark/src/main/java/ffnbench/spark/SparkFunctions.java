@@ -65,7 +65,7 @@ public final class SparkFunctions {
      * {@code f} over every row of {@code tokens} (columns seq_id, seq_len, d_model, hidden) as one
      * column {@code r} of {@link BlockFunction#RESULT}, like {@code tokens.select(block(f)(…).as("r"))}
      * but reading each row's {@code hidden} straight from Spark's internal row with one copy, not
-     * through the UDF's boxing deserializer (docs/PERFORMANCE.md: ~1.5 GB of garbage per short run).
+     * through the UDF's deserializer, which boxes every value (docs/PERFORMANCE.md, "ARRAY<FLOAT> into float[]").
      */
     public static Dataset<Row> applyToRows(SparkSession spark, BlockFunction f, Dataset<Row> tokens) {
         JavaRDD<Row> results = tokens.select("seq_id", "seq_len", "d_model", "hidden").queryExecution().toRdd().toJavaRDD()
