@@ -19,12 +19,89 @@ import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** The report's charts, drawn with JFreeChart into PNG bytes (headless). No Spark here. */
+/**
+ * The report's charts, drawn with JFreeChart into PNG bytes (headless). No Spark here. Flat styling:
+ * plain bars without gradients or shadows, light grid lines, log axes ticked at powers of ten and
+ * labelled 1e-3, 1e-2, …, and one colour per series name in every chart (serial, parallel, … keep
+ * their colour from chart to chart).
+ */
 public final class Charts {
     static final int WIDTH = 1000;
     static final int HEIGHT = 520;
 
+    /** Colour-blind-safe palette (Okabe–Ito), in order of preference. */
+    private static final Color[] PALETTE = {new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73), new Color(0xCC79A7),
+        new Color(0x56B4E9), new Color(0xD55E00), new Color(0xF0E442), new Color(0x000000)};
+    /** Series that appear in several charts keep one colour: the formulations, and the stages of a block. */
+    private static final Map<String, Integer> FIXED = Map.ofEntries(Map.entry("serial", 0), Map.entry("parallel", 1),
+            Map.entry("parallel-two-norms", 2), Map.entry("norm", 4), Map.entry("attention", 0), Map.entry("fused_gemm", 2),
+            Map.entry("ffn_gemm", 1), Map.entry("activation", 3), Map.entry("residual", 6), Map.entry("stats", 5));
+    private static final Color GRID = new Color(0xDDDDDD);
+
     private Charts() {}
+
+    /**
+     * The colour of a chart's {@code index}-th series: fixed for the formulations and stages, else by
+     * position (the charts of one report list their cases in the same order, so a case keeps its colour).
+     */
+    static Color colour(String series, int index) {
+        Integer fixed = FIXED.get(series);
+        return PALETTE[fixed != null ? fixed : index % PALETTE.length];
+    }
+
+    /** Plain white plot, light grid, no outline. */
+    private static void flat(org.jfree.chart.plot.Plot plot) {
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setOutlineVisible(false);
+        if (plot instanceof CategoryPlot c) c.setRangeGridlinePaint(GRID);
+        if (plot instanceof org.jfree.chart.plot.XYPlot x) {
+            x.setRangeGridlinePaint(GRID);
+            x.setDomainGridlinePaint(GRID);
+        }
+    }
+
+    /** Flat bars in each series' colour. */
+    private static void flatBars(org.jfree.chart.renderer.category.BarRenderer renderer, CategoryPlot plot) {
+        renderer.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setDrawBarOutline(false);
+        for (int i = 0; i < plot.getDataset().getRowCount(); i++) {
+            renderer.setSeriesPaint(i, colour(String.valueOf(plot.getDataset().getRowKey(i)), i));
+        }
+    }
+
+    /** A log axis ticked at powers of ten, labelled 1e-3, 1e-2, 0.1, 1, 10, … */
+    static org.jfree.chart.axis.LogAxis logAxis(String label) {
+        org.jfree.chart.axis.LogAxis axis = new org.jfree.chart.axis.LogAxis(label);
+        axis.setSmallestValue(1e-9);
+        axis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1));
+        axis.setMinorTickMarksVisible(false);
+        axis.setNumberFormatOverride(new java.text.NumberFormat() {
+            @Override
+            public StringBuffer format(double v, StringBuffer to, java.text.FieldPosition pos) {
+                return to.append(powerOfTen(v));
+            }
+
+            @Override
+            public StringBuffer format(long v, StringBuffer to, java.text.FieldPosition pos) {
+                return to.append(powerOfTen(v));
+            }
+
+            @Override
+            public Number parse(String source, java.text.ParsePosition pos) {
+                throw new UnsupportedOperationException();
+            }
+        });
+        return axis;
+    }
+
+    /** 1e-3, 0.01, 0.1, 1, 10, 100, 1e3: plain numbers from 0.01 to 100, exponents outside. */
+    static String powerOfTen(double v) {
+        int e = (int) Math.round(Math.log10(v));
+        if (Math.abs(v - Math.pow(10, e)) > 1e-9 * Math.pow(10, e)) return String.format(java.util.Locale.ROOT, "%.3g", v);
+        if (e >= -2 && e <= 2) return e < 0 ? String.format(java.util.Locale.ROOT, "%." + (-e) + "f", v) : Long.toString(Math.round(v));
+        return "1e" + e;
+    }
 
     /** A bar with a symmetric error bar (e.g. mean ± 95% CI half-width). */
     public record Bar(String series, String category, double value, double error) { }
@@ -50,8 +127,8 @@ public final class Charts {
         StatisticalBarRenderer renderer = new StatisticalBarRenderer();
         renderer.setErrorIndicatorPaint(Color.BLACK);
         plot.setRenderer(renderer);
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        flat(plot);
+        flatBars(renderer, plot);
         plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
         return png(chart);
     }
@@ -61,9 +138,10 @@ public final class Charts {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         parts.forEach((category, series) -> series.forEach((s, v) -> data.addValue(v, s, category)));
         JFreeChart chart = ChartFactory.createStackedBarChart(title, null, valueAxis, data, PlotOrientation.VERTICAL, true, false, false);
-        chart.getCategoryPlot().setBackgroundPaint(Color.WHITE);
-        chart.getCategoryPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
-        chart.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        CategoryPlot plot = chart.getCategoryPlot();
+        flat(plot);
+        flatBars((org.jfree.chart.renderer.category.BarRenderer) plot.getRenderer(), plot);
+        plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
         return png(chart);
     }
 
@@ -87,14 +165,13 @@ public final class Charts {
             data.addSeries(s);
         });
         JFreeChart chart = ChartFactory.createXYLineChart(title, xAxis, yAxis, data, PlotOrientation.VERTICAL, true, false, false);
-        chart.getXYPlot().setBackgroundPaint(Color.WHITE);
-        chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
-        chart.getXYPlot().setDomainGridlinePaint(Color.LIGHT_GRAY);
-        if (logY) {
-            org.jfree.chart.axis.LogAxis axis = new org.jfree.chart.axis.LogAxis(yAxis);
-            axis.setSmallestValue(1e-9);
-            chart.getXYPlot().setRangeAxis(axis);
+        flat(chart.getXYPlot());
+        org.jfree.chart.renderer.xy.XYItemRenderer lineRenderer = chart.getXYPlot().getRenderer();
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            lineRenderer.setSeriesPaint(i, colour(String.valueOf(data.getSeriesKey(i)), i));
+            lineRenderer.setSeriesStroke(i, new java.awt.BasicStroke(2f));
         }
+        if (logY) chart.getXYPlot().setRangeAxis(logAxis(yAxis));
         if (!markers.isEmpty()) {
             ((org.jfree.chart.renderer.xy.XYLineAndShapeRenderer) chart.getXYPlot().getRenderer()).setDefaultShapesVisible(true);
             markers.forEach((label, x) -> {

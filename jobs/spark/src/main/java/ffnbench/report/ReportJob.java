@@ -227,10 +227,26 @@ public final class ReportJob {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
+    /** How to read each chart: one sentence under it. */
+    static final Map<String, String> CAPTIONS = Map.of(
+            "throughput.png", "Tokens per second of each case, mean of the measured iterations; the whisker is the 95% confidence "
+                    + "interval. Bars of one colour share a formulation.",
+            "speedup.png", "Parallel over serial throughput of the same model and sweep point: above 1, the parallel block is "
+                    + "faster; where the whisker crosses 1, the difference is not significant.",
+            "stages.png", "Where a case's time goes, summed over all tasks (so it can exceed the wall time up to the number of cores).",
+            "histograms.png", "The share of ffn_act values in each histogram bin (log scale): a spike at 0 is activation sparsity; "
+                    + "long tails are outliers.",
+            "firing.png", "Each neuron's fraction of tokens with a positive activation, sorted: neurons at 0 never fire (dead).",
+            "outliers.png", "The largest |x| of the five largest channels of each layer's input: one tall bar is a massive-activation "
+                    + "channel.",
+            "throughput-vs-seq-len.png", "Throughput against tokens per row; the dashed line marks the knee, the first size within "
+                    + "10% of the best.",
+            "ratio-vs-d-model.png", "Parallel over serial throughput against d_model, one line per formulation and sweep.");
+
     static String html(List<RunDir> runs, Map<String, byte[]> charts, String markdown) {
         StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 + "<title>ffnbench report</title><style>body{font-family:sans-serif;max-width:1060px;margin:2em auto;}"
-                + "img{max-width:100%;border:1px solid #ddd;margin:1em 0;}"
+                + "img{max-width:100%;border:1px solid #eee;}figure{margin:1.5em 0;}figcaption{color:#555;font-size:.92em;margin-top:.3em;}"
                 + ".warning{background:#fff4e5;border-left:4px solid #e8a33d;padding:.6em 1em;}pre{background:#f6f6f6;padding:1em;overflow-x:auto;}"
                 + "</style></head><body>\n<h1>ffnbench report</h1>\n<ul>\n");
         for (RunDir r : runs) {
@@ -249,8 +265,9 @@ public final class ReportJob {
             }
         }
         for (Map.Entry<String, byte[]> e : charts.entrySet()) {
-            h.append("<img alt=\"").append(e.getKey()).append("\" src=\"data:image/png;base64,")
-                    .append(Base64.getEncoder().encodeToString(e.getValue())).append("\">\n");
+            h.append("<figure><img alt=\"").append(e.getKey()).append("\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(e.getValue())).append("\">")
+                    .append("<figcaption>").append(escape(CAPTIONS.getOrDefault(e.getKey(), ""))).append("</figcaption></figure>\n");
         }
         h.append("<h2>Summaries</h2>\n<pre>").append(escape(markdown)).append("</pre>\n</body></html>\n");
         return h.toString();

@@ -68,6 +68,10 @@ class ReportTest {
         int images = 0;
         while (m.find()) images++;
         assertEquals(6, images, "every chart embedded");
+        Matcher captions = Pattern.compile("<figcaption>([^<]+)</figcaption>").matcher(page);
+        int captioned = 0;
+        while (captions.find()) captioned++;
+        assertEquals(6, captioned, "every chart has a caption saying how to read it");
         assertTrue(!page.contains("src=\"http") && !page.contains("<script"), "opens offline");
         var blas = ffnbench.backend.Blas.info();
         assertTrue(page.contains(ReportJob.escape(ReportJob.blasText(new ObjectMapper().valueToTree(blas.toMap())))),
