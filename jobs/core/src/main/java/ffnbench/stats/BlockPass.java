@@ -20,14 +20,11 @@ final class BlockPass {
         StatsConfig config = site.config;
         int width = site.width;
         boolean perTokenRatio = site.perTokenRatio;
-        float eps = (float) config.nearZeroEps();
-        float threshold = (float) config.outlierThreshold();
-        float range = (float) config.histogramRange();
-        int bins = config.histogramBins();
-        float binsPerUnit = bins / (2 * range);
+        Thresholds t = Thresholds.of(config);
+        float eps = t.nearZeroEps(), threshold = t.outlier();
         if (end > 0) {
             ChannelKernels.pass(data, offset, rows, stride, end, Float.floatToRawIntBits(eps),
-                    Float.floatToRawIntBits(threshold), perTokenRatio, range, binsPerUnit, bins, a, s1, s2, s3, s4);
+                    Float.floatToRawIntBits(threshold), perTokenRatio, t.range(), t.binsPerUnit(), t.bins(), a, s1, s2, s3, s4);
         }
         Arrays.fill(a.tokenMax, 0, rows, 0f);
         for (int r = 0; r < rows && end < width; r++) {
@@ -47,7 +44,7 @@ final class BlockPass {
                 a.s2[c] += d2;
                 a.s3[c] += d2 * d;
                 a.s4[c] += d2 * d2;
-                a.laneHistogram[bin(v, range, binsPerUnit, bins)]++;   // lane 0's copy
+                a.laneHistogram[t.bin(v)]++;   // lane 0's copy
             }
             if (BlockScratch.flushAfter(r, rows)) a.flushSums(end, width, s1, s2, s3, s4);
         }
@@ -63,14 +60,5 @@ final class BlockPass {
             for (int l = 0; l < lanes; l++) m = Math.max(m, a.tokenMaxLanes[r * lanes + l]);
             a.tokenMax[r] = Float.intBitsToFloat(m);
         }
-    }
-
-    /**
-     * A value's histogram bin: {@code 1 + floor((v + range)·binsPerUnit)}, 0 below the range, bins + 1
-     * above it ({@link ChannelKernels#pass} computes the same in SIMD lanes).
-     */
-    static int bin(float v, float range, float binsPerUnit, int bins) {
-        float pos = (v + range) * binsPerUnit;
-        return pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos;
     }
 }

@@ -11,11 +11,8 @@ final class NonFiniteBlock {
     static void add(SiteStats s, float[] data, int offset, int rows, int stride, BlockScratch a) {
         StatsConfig config = s.config;
         int width = s.width;
-        float eps = (float) config.nearZeroEps();
-        float threshold = (float) config.outlierThreshold();
-        float range = (float) config.histogramRange();
-        int bins = config.histogramBins();
-        float binsPerUnit = bins / (2 * range);
+        Thresholds t = Thresholds.of(config);
+        float eps = t.nearZeroEps(), threshold = t.outlier();
         CompensatedSum sum = new CompensatedSum();
         long finite = 0;
         for (int r = 0; r < rows; r++) {
@@ -39,7 +36,7 @@ final class NonFiniteBlock {
                 if (abs >= threshold) s.overThreshold[c]++;
                 s.channelMaxAbs[c] = Math.max(s.channelMaxAbs[c], abs);
                 s.channelSumSq[c] += (double) v * v;
-                s.histogram[BlockPass.bin(v, range, binsPerUnit, bins)]++;
+                s.histogram[t.bin(v)]++;
             }
         }
         s.tokens += rows;
