@@ -42,7 +42,7 @@ val run = new ffnbench.spark.BenchJob(spark, config, System.out).run()
 import scala.collection.JavaConverters._
 val points = run.iterations.asScala.groupBy(_.benchCase.id).values.map { its =>
   val c = its.head.benchCase
-  Point(c.dModel, c.seqLen, c.formulation.id, its.map(_.tokensPerSecond).sum / its.size, its.map(_.gflops).sum / its.size)
+  Point(c.dModel, c.data.seqLen, c.formulation.id, its.map(_.tokensPerSecond).sum / its.size, its.map(_.gflops).sum / its.size)
 }.toSeq
 
 // COMMAND ----------

@@ -74,9 +74,9 @@ public final class EndToEndBenchmark {
             for (int s = 0; s < slots; s++) {
                 int slot = s;
                 parts.add(pool.submit(() -> {
-                    CaseStats cs = new CaseStats(c.stats());
+                    CaseStats cs = new CaseStats(c.statistics().config());
                     StageTimes times = new StageTimes();
-                    StatsRecorder rec = new StatsRecorder(cs, stats ? c.sites() : java.util.Set.of(), d, times);
+                    StatsRecorder rec = new StatsRecorder(cs, stats ? c.statistics().sites() : java.util.Set.of(), d, times);
                     ffnbench.model.Workspace ws = ffnbench.model.Workspace.reusing();   // as BlockFunction: one per task thread
                     for (int i = slot; i < rows.size(); i += slots) layers.forward(rows.get(i), seqLen, c.formulation(), rec, times, ws);
                 }));

@@ -16,20 +16,41 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * One benchmark case: a model (source, seed, field overrides, weight precision), the layers to run
- * in sequence, a formulation, and the data it runs on (generated sequences × seq_len, or a Parquet
- * input, split into {@code shards}). Serializable: it travels to executors inside the Spark
- * function, which rebuilds the layers there (once per executor JVM, see {@link ffnbench.runtime.LayerCache}).
+ * One benchmark case: where its weights come from, the model config and the layers to run in
+ * sequence, a formulation, the data it runs on and what statistics it records. Serializable: it
+ * travels to executors inside the Spark function, which rebuilds the layers there (once per executor
+ * JVM, see {@link ffnbench.runtime.LayerCache}).
  *
- * @param sweep the swept values that tell this case apart from its siblings (field → value), in
- *              config order; they are also the tail of the case id
+ * @param id         stable, readable: {@code model.ffn.formulation[.placement][.field-value…]}
+ * @param sweep      the swept values that tell this case apart from its siblings (field → value), in
+ *                   config order; they are also the tail of the case id
+ * @param weights    the model entry's name and the weights' source, seed, field overrides and precision
+ * @param config     the resolved model config (the variant's FFN and width, the placement applied)
+ * @param layers     the model's layers to run, in order
+ * @param statistics what is recorded
+ * @param failFirstAttemptOfPartition test hook: the first attempt of this partition's task fails (−1: none)
  */
-public record BenchCase(String id, String model, String source, long seed, Map<String, String> overrides,
-                        List<Integer> layers, String variant, Formulation formulation, NormPlacement placement,
-                        ModelConfig config, boolean statsEnabled, Set<String> sites, StatsConfig stats,
-                        boolean failOnNonFinite, int failFirstAttemptOfPartition, String input,
-                        String weightsDtype, long sequences, int seqLen, int shards,
-                        Map<String, String> sweep) implements Serializable {
+public record BenchCase(String id, Map<String, String> sweep, Weights weights, ModelConfig config, List<Integer> layers,
+                        Formulation formulation, Data data, Statistics statistics, int failFirstAttemptOfPartition)
+        implements Serializable {
+
+    /** Where a case's weights come from (the layer cache's key, with the layer). */
+    public record Weights(String model, String source, long seed, Map<String, String> overrides, String dtype) implements Serializable { }
+
+    /** The tokens a case runs on: a Parquet input, or {@code sequences × seqLen} generated ones; split into {@code shards}. */
+    public record Data(String input, long sequences, int seqLen, int shards) implements Serializable { }
+
+    /** What a case records: on or off, at which sites, with which settings, and whether NaN/Inf input fails the case. */
+    public record Statistics(boolean enabled, Set<String> sites, StatsConfig config, boolean failOnNonFinite) implements Serializable { }
+
+    /** The FFN variant's name (the model's own, or the one the config swept in). */
+    public String variant() {
+        return config.ffn().name();
+    }
+
+    public NormPlacement placement() {
+        return config.placement();
+    }
 
     /**
      * Expands a config into its cases: for each model, the cross product of its swept model fields
@@ -150,10 +171,10 @@ public record BenchCase(String id, String model, String source, long seed, Map<S
         String id = stem + sweep.entrySet().stream()
                 .map(e -> "." + e.getKey() + "-" + e.getValue().replaceAll("[^A-Za-z0-9._-]", "_"))
                 .collect(Collectors.joining());
-        return new BenchCase(id, m.name(), m.source(), m.seed(), p.overrides(), List.copyOf(m.layers()), c.ffn().name(), f,
-                c.placement(), c, cfg.statsEnabled(), cfg.sites(), cfg.stats(), cfg.failOnNonFinite(),
-                cfg.failFirstAttemptOfPartition(), m.input() != null ? m.input() : cfg.data().input(), dtype, d.sequences(),
-                d.seqLen(), d.shards(), Map.copyOf(sweep));
+        return new BenchCase(id, Map.copyOf(sweep), new Weights(m.name(), m.source(), m.seed(), p.overrides(), dtype), c,
+                List.copyOf(m.layers()), f, new Data(m.input() != null ? m.input() : cfg.data().input(), d.sequences(), d.seqLen(),
+                d.shards()), new Statistics(cfg.statsEnabled(), cfg.sites(), cfg.stats(), cfg.failOnNonFinite()),
+                cfg.failFirstAttemptOfPartition());
     }
 
     /** All combinations of the listed values, first field varying slowest (config order). */
@@ -236,6 +257,6 @@ public record BenchCase(String id, String model, String source, long seed, Map<S
 
     /** Total tokens of a generated input (0 when the case reads a Parquet input of unknown size). */
     public long generatedTokens() {
-        return input == null ? sequences * seqLen : 0;
+        return data.input() == null ? data.sequences() * data.seqLen() : 0;
     }
 }

@@ -73,7 +73,7 @@ public final class MemoryPlan {
     }
 
     public static Estimate estimate(BenchCase c, int seqLen) {
-        int sites = c.statsEnabled() ? c.sites().size() : 0;
+        int sites = c.statistics().enabled() ? c.statistics().sites().size() : 0;
         return new Estimate(c.layers().size() * layerWeightBytes(c.config()), taskBytes(c.config(), seqLen, sites));
     }
 

@@ -55,13 +55,14 @@ public final class LayerCache {
     public static LayerStack stack(BenchCase c, java.util.function.Supplier<Map<Integer, Map<String, float[]>>> shipped) {
         List<Integer> idx = c.layers();
         TransformerLayer[] out = new TransformerLayer[idx.size()];
+        BenchCase.Weights w = c.weights();
         for (int i = 0; i < out.length; i++) {
             int layer = idx.get(i);
             if (shipped == null) {
-                out[i] = get(c.source(), c.seed(), c.overrides(), layer, c.weightsDtype());
+                out[i] = get(w.source(), w.seed(), w.overrides(), layer, w.dtype());
                 continue;
             }
-            out[i] = LAYERS.computeIfAbsent(new Key(c.source(), c.seed(), c.overrides(), layer, c.weightsDtype()), k -> {
+            out[i] = LAYERS.computeIfAbsent(new Key(w.source(), w.seed(), w.overrides(), layer, w.dtype()), k -> {
                 BUILT_FROM_SHIPPED.increment();
                 return TransformerLayer.ofOutIn(c.config(), new ffnbench.model.LayerWeights(shipped.get().get(k.layer)).roundedTo(k.weightsDtype));
             });

@@ -96,7 +96,7 @@ public final class CaseRecords {
                     r.get("executor_run_ms").asLong(), r.get("executor_cpu_ns").asLong(), r.get("gc_ms").asLong(),
                     r.get("executors").asInt()));
         }
-        return new Completed(out, CaseStats.fromBytes(Files.readAllBytes(dir.resolve("stats.bin")), c.stats()));
+        return new Completed(out, CaseStats.fromBytes(Files.readAllBytes(dir.resolve("stats.bin")), c.statistics().config()));
     }
 
     /** Deletes a file or directory tree (nothing when absent). */

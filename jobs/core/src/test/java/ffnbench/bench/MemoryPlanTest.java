@@ -32,7 +32,7 @@ class MemoryPlanTest {
         List<BenchCase> cases = BenchCase.expand(cfg);
         MemoryPlan.Budget fourGig = new MemoryPlan.Budget(4L << 30, 2, "spark.executor.memory", "raise spark.executor.memory");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MemoryPlan.check(cases, BenchCase::seqLen, fourGig));
+                () -> MemoryPlan.check(cases, c -> c.data().seqLen(), fourGig));
         String m = e.getMessage();
         assertTrue(m.contains("llama70b.swiglu.serial cannot run") && m.contains("2 layer(s)") && m.contains("2.63 GiB per layer")
                 && m.contains("4.00 GiB") && m.contains("spark.executor.memory") && m.contains("at least"), m);
@@ -40,9 +40,9 @@ class MemoryPlanTest {
         BenchConfig small = BenchConfig.parse(new ObjectMapper().readTree("""
                 {"models": [{"name": "s", "source": "preset:gpt2", "formulations": ["serial"]}]}"""), Map.of());
         List<BenchCase> smallCases = BenchCase.expand(small);
-        assertEquals(List.of(), MemoryPlan.check(smallCases, BenchCase::seqLen, fourGig));
+        assertEquals(List.of(), MemoryPlan.check(smallCases, c -> c.data().seqLen(), fourGig));
         long need = MemoryPlan.estimate(smallCases.get(0), 128).perExecutor(2);
         MemoryPlan.Budget tight = new MemoryPlan.Budget(MemoryPlan.SPARK_RESERVED + 2 * need, 2, "x", "y");
-        assertEquals(1, MemoryPlan.check(smallCases, BenchCase::seqLen, tight).size());
+        assertEquals(1, MemoryPlan.check(smallCases, c -> c.data().seqLen(), tight).size());
     }
 }

@@ -39,8 +39,8 @@ class SweepTest {
         assertEquals(cases.stream().map(BenchCase::id).toList(),
                 BenchCase.expand(config(SWEEP)).stream().map(BenchCase::id).toList());
         for (BenchCase c : cases) {
-            assertTrue(c.id().contains("d_model-" + c.dModel()) && c.id().contains("seq_len-" + c.seqLen())
-                    && c.id().contains("shards-" + c.shards()) && c.id().contains("weights_dtype-" + c.weightsDtype()), c.id());
+            assertTrue(c.id().contains("d_model-" + c.dModel()) && c.id().contains("seq_len-" + c.data().seqLen())
+                    && c.id().contains("shards-" + c.data().shards()) && c.id().contains("weights_dtype-" + c.weights().dtype()), c.id());
             assertEquals(Set.of("d_model", "weights_dtype", "seq_len", "shards"), c.sweep().keySet());
         }
         // "2.75x" keeps the FFN ratio per d_model (rounded up to ffn_multiple 64): 176 → 192, 352 → 384;

@@ -84,7 +84,7 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
         try (DeviceSites sites = new DeviceSites(c); ColumnView values = hidden.getChildColumnView(0)) {
             sites.layer = c.layers().get(0);
             long x = values.getData().getAddress();
-            if (c.sites().contains("input") && c.statsEnabled()) sites.recordInput(x, tokens, d);
+            if (c.statistics().sites().contains("input") && c.statistics().enabled()) sites.recordInput(x, tokens, d);
             long nonFinite = sites.inputNonFinite();   // one small read of the device accumulators
             if (nonFinite > 0) {
                 throw new IllegalArgumentException("the batch contains " + nonFinite + " NaN/Inf values; the GPU "
@@ -94,12 +94,12 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
                 if (io[i % 2] == 0) io[i % 2] = NativeGpu.alloc(4L * tokens * d);
                 long y = io[i % 2];
                 sites.layer = c.layers().get(i);
-                if (i > 0 && c.sites().contains("input") && c.statsEnabled()) sites.recordInput(x, tokens, d);
+                if (i > 0 && c.statistics().sites().contains("input") && c.statistics().enabled()) sites.recordInput(x, tokens, d);
                 layers[i].forward(x, y, starts, c.formulation(), sites, scratch);
                 x = y;
             }
             NativeGpu.synchronize();
-            byte[] partial = c.statsEnabled() ? sites.toCaseStats().toBytes() : null;
+            byte[] partial = c.statistics().enabled() ? sites.toCaseStats().toBytes() : null;
             return result(c, starts, partial, System.nanoTime() - start);
         } finally {
             for (long p : io) if (p != 0) NativeGpu.free(p);
@@ -179,7 +179,7 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
 
         @Override
         public boolean wants(Site site) {
-            return c.statsEnabled() && c.sites().contains(site.id());
+            return c.statistics().enabled() && c.statistics().sites().contains(site.id());
         }
 
         @Override
@@ -198,19 +198,19 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
             int width = (int) h[1];
             long[] counts = new long[5];
             NativeGpu.statsRead(h[0], new double[5], new float[3], counts, new long[width], new long[width], new float[width],
-                    new double[width], new long[c.stats().histogramBins() + 2]);
+                    new double[width], new long[c.statistics().config().histogramBins() + 2]);
             return counts[3] + counts[4];
         }
 
         private void add(String key, long data, int rows, int width, int ld) {
-            long[] h = handles.computeIfAbsent(key, k -> new long[] {NativeGpu.statsAlloc(width, c.stats().histogramBins()), width, 0});
-            NativeGpu.statsAdd(h[0], data, ld, rows, (float) c.stats().nearZeroEps(), (float) c.stats().outlierThreshold(),
-                    (float) c.stats().histogramRange());
+            long[] h = handles.computeIfAbsent(key, k -> new long[] {NativeGpu.statsAlloc(width, c.statistics().config().histogramBins()), width, 0});
+            NativeGpu.statsAdd(h[0], data, ld, rows, (float) c.statistics().config().nearZeroEps(), (float) c.statistics().config().outlierThreshold(),
+                    (float) c.statistics().config().histogramRange());
             h[2] += rows;
         }
 
         CaseStats toCaseStats() {
-            CaseStats out = new CaseStats(c.stats());
+            CaseStats out = new CaseStats(c.statistics().config());
             handles.forEach((key, h) -> {
                 int width = (int) h[1];
                 double[] m = new double[5];
@@ -218,9 +218,9 @@ public class GpuBlockFunction extends BlockFunction implements RapidsUDF {
                 long[] counts = new long[5], firing = new long[width], over = new long[width];
                 float[] chMax = new float[width];
                 double[] chSq = new double[width];
-                long[] hist = new long[c.stats().histogramBins() + 2];
+                long[] hist = new long[c.statistics().config().histogramBins() + 2];
                 NativeGpu.statsRead(h[0], m, ext, counts, firing, over, chMax, chSq, hist);
-                SiteStats s = SiteStats.fromTotals(c.stats(), new SiteTotals(width, h[2], (long) m[0], m[1], m[2], m[3], m[4],
+                SiteStats s = SiteStats.fromTotals(c.statistics().config(), new SiteTotals(width, h[2], (long) m[0], m[1], m[2], m[3], m[4],
                         ext[0], ext[1], ext[2], counts[0], counts[1], counts[2], counts[3], counts[4], hist, firing, over, chMax, chSq));
                 out.site(key, width, false).merge(s);
             });

@@ -68,7 +68,7 @@ public final class BenchJob {
             progress.printf("study %s is already complete (%d cases) in %s: nothing to run%n", runId, cases.size(), done);
             return readRecords(runId, done, cases, Map.of());
         }
-        for (String w : MemoryPlan.check(cases.stream().filter(c -> c.input() == null).toList(), BenchCase::seqLen,
+        for (String w : MemoryPlan.check(cases.stream().filter(c -> c.data().input() == null).toList(), c -> c.data().seqLen(),
                 Sessions.memoryBudget(spark))) {
             progress.println("warning: " + w);
         }
@@ -95,7 +95,7 @@ public final class BenchJob {
                             + " needs d_model " + c.dModel() + "; give that model its own data (models[].input) or drop data.input");
                 }
             }
-            for (String w : MemoryPlan.check(cases.stream().filter(c -> c.input() != null).toList(),
+            for (String w : MemoryPlan.check(cases.stream().filter(c -> c.data().input() != null).toList(),
                     c -> shapes.get(inputByCase.get(c.id())).maxSeqLen(), Sessions.memoryBudget(spark))) {
                 progress.println("warning: " + w);
             }
@@ -190,12 +190,12 @@ public final class BenchJob {
         Map<String, String> generated = new LinkedHashMap<>();
         BenchConfig.Data d = config.data();
         for (BenchCase c : cases) {
-            if (c.input() != null) {
-                byCase.put(c.id(), c.input());
+            if (c.data().input() != null) {
+                byCase.put(c.id(), c.data().input());
                 continue;
             }
-            String name = "tokens-d" + c.dModel() + (d.sequences().size() > 1 ? "-n" + c.sequences() : "")
-                    + (d.seqLens().size() > 1 ? "-t" + c.seqLen() : "") + ".parquet";
+            String name = "tokens-d" + c.dModel() + (d.sequences().size() > 1 ? "-n" + c.data().sequences() : "")
+                    + (d.seqLens().size() > 1 ? "-t" + c.data().seqLen() : "") + ".parquet";
             Path out = work.resolve("data").resolve(name);
             if (!generated.containsKey(name)) {
                 if (Files.exists(out.resolve("_SUCCESS"))) {
@@ -203,8 +203,8 @@ public final class BenchJob {
                 } else {
                     deleteRecursively(out);
                     progress.printf("generating %,d sequences × %d tokens × d_model %d (%s, seed %d) → %s%n",
-                            c.sequences(), c.seqLen(), c.dModel(), d.distribution().id(), d.seed(), out);
-                    TokenBatches.generate(spark, c.sequences(), c.seqLen(), c.dModel(), d.distribution(), d.seed(), c.shards())
+                            c.data().sequences(), c.data().seqLen(), c.dModel(), d.distribution().id(), d.seed(), out);
+                    TokenBatches.generate(spark, c.data().sequences(), c.data().seqLen(), c.dModel(), d.distribution(), d.seed(), c.data().shards())
                             .write().option("parquet.block.size", TokenBatches.ROW_GROUP_BYTES).mode(SaveMode.ErrorIfExists).parquet(out.toString());
                 }
                 generated.put(name, out.toString());
@@ -223,19 +223,19 @@ public final class BenchJob {
      * path; null for seeded presets (rebuilt from the seed) and the built-in MiniLM.
      */
     private org.apache.spark.broadcast.Broadcast<Map<Integer, Map<String, float[]>>> shippedWeights(BenchCase c) {
-        if (!Files.isDirectory(Path.of(c.source()))) return null;
-        return shipped.computeIfAbsent(c.source() + "|" + c.layers(), k -> {
+        if (!Files.isDirectory(Path.of(c.weights().source()))) return null;
+        return shipped.computeIfAbsent(c.weights().source() + "|" + c.layers(), k -> {
             Map<Integer, Map<String, float[]>> layers = new LinkedHashMap<>();
             for (int layer : c.layers()) {
                 try {
-                    var l = ffnbench.weights.ModelSource.load(c.source(), layer, c.seed(), Map.of());
+                    var l = ffnbench.weights.ModelSource.load(c.weights().source(), layer, c.weights().seed(), Map.of());
                     // in the layout the layers compute with, so executors hold one copy (LayerCache)
                     layers.put(layer, l.weights().validate(l.config()).withMatricesTransposed(l.config(), true).tensors());
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
-            progress.printf("broadcasting the weights of %s layers %s to the executors%n", c.source(), c.layers());
+            progress.printf("broadcasting the weights of %s layers %s to the executors%n", c.weights().source(), c.layers());
             return org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(layers);
         });
     }
@@ -279,7 +279,7 @@ public final class BenchJob {
             progress.printf("    iteration %d/%d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", res.iteration() + 1,
                     config.measured(), wall / 1e9, res.tokensPerSecond(), res.gflops(),
                     res.retried() ? " (tasks retried: " + m.failedAttempts + " failed attempts)" : "");
-            if (it == total - 1) stats = CaseStats.fromBytes(sums.partials(), c.stats());
+            if (it == total - 1) stats = CaseStats.fromBytes(sums.partials(), c.statistics().config());
         }
         return new CaseResult(iterations, stats);
     }
@@ -296,18 +296,18 @@ public final class BenchJob {
         long rowBytes = 4L * shape.maxSeqLen() * shape.dModel();
         spark.conf().set("spark.sql.parquet.columnarReaderBatchSize", Long.toString(readerBatchRows(rowBytes)));
         Dataset<Row> tokens = TokenBatches.read(spark, input);
-        if (tokens.rdd().getNumPartitions() != c.shards()) tokens = tokens.repartition(c.shards());
+        if (tokens.rdd().getNumPartitions() != c.data().shards()) tokens = tokens.repartition(c.data().shards());
         // The function's result as one column first, so it is evaluated once per row.
         Dataset<Row> results = f.columnar()
                 ? tokens.select(SparkFunctions.block(f).apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"))
                 : SparkFunctions.applyToRows(spark, f, tokens);
-        if (c.shards() <= TREE_MERGE_ABOVE) return merge(results, c, "r.");
+        if (c.data().shards() <= TREE_MERGE_ABOVE) return merge(results, c, "r.");
         // Many partitions: merge the statistics partials in two levels, ~√P groups of ~√P partitions
         // merged in parallel tasks, then the groups in one task (docs/SCALING.md: the final merge is
         // the one serial step; one level would merge all P partials there).
-        int groups = (int) Math.ceil(Math.sqrt(c.shards()));
+        int groups = (int) Math.ceil(Math.sqrt(c.data().shards()));
         Column group = functions.pmod(functions.spark_partition_id(), functions.lit(groups));
-        List<Column> level1 = BlockResult.mergeColumns(c.stats(), "r.");
+        List<Column> level1 = BlockResult.mergeColumns(c.statistics().config(), "r.");
         Dataset<Row> grouped = results.groupBy(group.as("merge_group"))
                 .agg(level1.get(0), level1.subList(1, level1.size()).toArray(new Column[0])).drop("merge_group");
         return merge(grouped, c, "");
@@ -324,7 +324,7 @@ public final class BenchJob {
     static final int TREE_MERGE_ABOVE = 64;
 
     private static Dataset<Row> merge(Dataset<Row> rows, BenchCase c, String prefix) {
-        List<Column> aggs = BlockResult.mergeColumns(c.stats(), prefix);
+        List<Column> aggs = BlockResult.mergeColumns(c.statistics().config(), prefix);
         return rows.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
     }
 

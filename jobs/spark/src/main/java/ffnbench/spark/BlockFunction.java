@@ -102,22 +102,22 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
             throw new IllegalArgumentException("sequence " + seqId + " is ragged: hidden holds " + (hidden == null ? 0 : hidden.length)
                     + " values but seq_len × d_model = " + seqLen + " × " + dModel + " = " + (long) seqLen * dModel);
         }
-        CaseStats stats = new CaseStats(c.stats());
+        CaseStats stats = new CaseStats(c.statistics().config());
         StageTimes times = new StageTimes();
         if (!allFinite(hidden)) {
-            if (c.failOnNonFinite()) {
+            if (c.statistics().failOnNonFinite()) {
                 throw new IllegalArgumentException("sequence " + seqId + " contains NaN or Inf values (on_nonfinite: fail)");
             }
             stats.skipRow();
-            return result(0, 1, 0, times, System.nanoTime() - start, c.statsEnabled() ? stats.toBytes() : null);
+            return result(0, 1, 0, times, System.nanoTime() - start, c.statistics().enabled() ? stats.toBytes() : null);
         }
-        Set<String> sites = c.statsEnabled() ? c.sites() : Set.of();
+        Set<String> sites = c.statistics().enabled() ? c.statistics().sites() : Set.of();
         StatsRecorder recorder = new StatsRecorder(stats, sites, dModel, times);
         LayerStack layers = layers();
         Workspace ws = WORKSPACE.get().scopedTo(layers.layers()[0]);   // LayerCache keeps layer objects, not the stack
         layers.forward(hidden, seqLen, c.formulation(), recorder, times, ws);
         long flops = layers.flops(c.formulation(), seqLen);
-        return result(seqLen, 0, flops, times, System.nanoTime() - start, c.statsEnabled() ? stats.toBytes() : null);
+        return result(seqLen, 0, flops, times, System.nanoTime() - start, c.statistics().enabled() ? stats.toBytes() : null);
     }
 
     private static Row result(long tokens, int skipped, long flops, StageTimes times, long totalNs, byte[] partials) {

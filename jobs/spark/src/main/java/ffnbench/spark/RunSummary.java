@@ -37,18 +37,18 @@ final class RunSummary {
         List<IterationResult> mine = iterations.stream().filter(r -> r.benchCase().id().equals(c.id())).toList();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("case_id", c.id());
-        m.put("model", c.model());
+        m.put("model", c.weights().model());
         m.put("variant", c.variant());
         m.put("formulation", c.formulation().id());
         m.put("placement", c.placement().id());
         m.put("layers", c.layers());
         m.put("sweep", c.sweep());
         m.put("d_model", c.dModel());
-        m.put("weights_dtype", c.weightsDtype());
-        m.put("shards", c.shards());
-        if (c.input() == null) {
-            m.put("sequences", c.sequences());
-            m.put("seq_len", c.seqLen());
+        m.put("weights_dtype", c.weights().dtype());
+        m.put("shards", c.data().shards());
+        if (c.data().input() == null) {
+            m.put("sequences", c.data().sequences());
+            m.put("seq_len", c.data().seqLen());
         }
         m.put("model_config", c.config().describe());
         Ci.Interval tps = Ci.of(mine.stream().mapToDouble(IterationResult::tokensPerSecond).toArray());
@@ -94,14 +94,14 @@ final class RunSummary {
         for (BenchCase serial : cases) {
             if (serial.formulation() != Formulation.SERIAL) continue;
             for (BenchCase other : cases) {
-                if (other.formulation() == Formulation.SERIAL || !other.model().equals(serial.model())
+                if (other.formulation() == Formulation.SERIAL || !other.weights().model().equals(serial.weights().model())
                         || !other.variant().equals(serial.variant()) || other.placement() != serial.placement()
                         || !other.sweep().equals(serial.sweep())) {
                     continue;
                 }
                 Ci.Interval r = Ci.ratio(tokensPerSecond(iterations, other.id()), tokensPerSecond(iterations, serial.id()));
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("model", serial.model());
+                m.put("model", serial.weights().model());
                 m.put("variant", serial.variant());
                 m.put("placement", serial.placement().id());
                 m.put("formulation", other.formulation().id());

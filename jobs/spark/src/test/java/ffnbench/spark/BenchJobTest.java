@@ -117,7 +117,7 @@ class BenchJobTest {
         assertEquals(pre.negatives() + pre.zeros(), act.zeros());
         // and directly from the collected tokens through the library
         ffnbench.bench.BenchCase c = run.iterations().get(0).benchCase();
-        ffnbench.model.TransformerLayer layer = ffnbench.runtime.LayerCache.get(c.source(), c.seed(), c.overrides(), 0);
+        ffnbench.model.TransformerLayer layer = ffnbench.runtime.LayerCache.get(c.weights().source(), c.weights().seed(), c.weights().overrides(), 0);
         long zeros = 0;
         for (Row r : TokenBatches.read(spark, tokens).collectAsList()) {
             List<Float> h = r.getList(3);
