@@ -70,15 +70,22 @@ public final class Environment {
         return w;
     }
 
+    /** The RAPIDS Accelerator's {@code RapidsUDF} interface when its jar is on the classpath, else null. */
+    public static Class<?> rapidsUdfClass() {
+        try {
+            return Class.forName("com.nvidia.spark.RapidsUDF", false, Environment.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        }
+    }
+
     private static Map<String, Object> rapids() {
         Map<String, Object> m = new LinkedHashMap<>();
-        try {
-            Class<?> udf = Class.forName("com.nvidia.spark.RapidsUDF", false, Environment.class.getClassLoader());
-            m.put("present", true);
+        Class<?> udf = rapidsUdfClass();
+        m.put("present", udf != null);
+        if (udf != null) {
             var source = udf.getProtectionDomain().getCodeSource();
             m.put("jar", source == null ? null : source.getLocation().toString());
-        } catch (ClassNotFoundException | LinkageError e) {
-            m.put("present", false);
         }
         return m;
     }

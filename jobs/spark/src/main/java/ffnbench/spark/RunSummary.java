@@ -8,8 +8,6 @@ import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.SiteStats;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -136,7 +134,7 @@ final class RunSummary {
         env.put("simd", ffnbench.backend.Simd.describe());
         env.put("executors", executors);
         env.put("warnings", warnings(driver, executors));
-        env.put("cpu_model", cpuModel());
+        env.put("cpu_model", ffnbench.backend.Cpu.current().model());
         env.put("driver_cores", Runtime.getRuntime().availableProcessors());
         env.put("git_revision", gitRevision());
         Map<String, String> conf = new java.util.TreeMap<>();
@@ -165,17 +163,6 @@ final class RunSummary {
         List<String> out = new ArrayList<>();
         where.forEach((w, names) -> out.add(String.join(", ", names) + ": " + w));
         return out;
-    }
-
-    static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // not Linux: fall through
-        }
-        return System.getProperty("os.arch");
     }
 
     static String gitRevision() {

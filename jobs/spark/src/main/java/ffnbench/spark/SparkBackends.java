@@ -109,12 +109,7 @@ public final class SparkBackends {
     public static final String PRECISION = "spark.ffnbench.gpu.precision";
 
     public static boolean rapidsOnClasspath() {
-        try {
-            Class.forName("com.nvidia.spark.RapidsUDF", false, SparkBackends.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
+        return ffnbench.backend.Environment.rapidsUdfClass() != null;
     }
 
     /** The RAPIDS SQL plugin is configured and not switched off (explain-only mode counts: it plans as if on a GPU). */
