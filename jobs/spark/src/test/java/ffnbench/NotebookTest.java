@@ -15,8 +15,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Runs the Databricks notebooks (Scala source format, unchanged) in the Spark REPL against local
- * Spark, with notebooks/local-shim.scala supplying display() and dbutils.widgets. The REPL exits 0
+ * Runs the Databricks notebooks (Scala source format, unchanged) in a Scala REPL against local
+ * Spark ({@link NotebookRepl}: Spark's REPL on Spark 3.5, the Scala compiler's on Spark 4), with
+ * notebooks/local-shim.scala supplying display() and dbutils.widgets. The REPL exits 0
  * even when a cell fails, so success is the marker the last cell prints, and no REPL error.
  */
 class NotebookTest {
@@ -35,8 +36,8 @@ class NotebookTest {
                 "-Dspark.driver.host=127.0.0.1", "-Dlog4j2.configurationFile=" + REPO.resolve("conf/log4j2.properties"),
                 "-Dwidget.output=" + output));
         for (String w : widgets) cmd.add("-Dwidget." + w);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.apache.spark.repl.Main",
-                "-i", REPO.resolve("notebooks/local-shim.scala").toString(), "-i", REPO.resolve("notebooks/" + name + ".scala").toString()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        cmd.addAll(NotebookRepl.command(REPO, List.of(REPO.resolve("notebooks/local-shim.scala"), REPO.resolve("notebooks/" + name + ".scala"))));
         Process p = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -14,10 +14,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.expressions.SparkUserDefinedFunction;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
-import scala.Option;
 import scala.runtime.AbstractFunction1;
 
 /**
@@ -69,9 +67,8 @@ public final class ConversionBenchmark {
         TokenBatches.generate(spark, sequences, seqLen, d, TokenGenerator.Distribution.GAUSSIAN, 1, 2).write().parquet(path);
         Dataset<Row> tokens = TokenBatches.read(spark, path);
 
-        UserDefinedFunction typed = new SparkUserDefinedFunction(new SumPrimitive(), DataTypes.DoubleType,
-                ffnbench.spark.SparkFunctions.encoders(ffnbench.spark.SparkFunctions.floatArray()),
-                Option.empty(), Option.apply("sum_typed"), false, true);
+        UserDefinedFunction typed = ffnbench.spark.shim.TypedUdf.create(new SumPrimitive(), DataTypes.DoubleType,
+                java.util.List.of(ffnbench.spark.SparkFunctions.floatArray()), null, "sum_typed", false);
         spark.udf().register("sum_boxed", new SumBoxed(), DataTypes.DoubleType);
 
         java.util.function.Supplier<Dataset<Row>> scan = () -> tokens.agg(sum(org.apache.spark.sql.functions.size(col("hidden"))));

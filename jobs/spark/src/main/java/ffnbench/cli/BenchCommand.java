@@ -41,8 +41,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (study != null) overrides.put("study", "\"" + study + "\"");
         BenchConfig cfg = BenchConfig.load(config, overrides);
         SparkSession spark = Sessions.getOrCreate("ffnbench bench " + cfg.name(), sparkOptions.master);
-        System.err.printf("ffnbench bench: config %s, Spark %s (%s), BLAS %s%n", config, spark.version(),
-                spark.sparkContext().master(), ffnbench.backend.Blas.info().summary());
+        System.err.printf("ffnbench bench: config %s, Spark %s (Scala %s, %s), Java %s, BLAS %s, element-wise %s%n", config,
+                spark.version(), scala.util.Properties.versionNumberString(), spark.sparkContext().master(),
+                System.getProperty("java.version"), ffnbench.backend.Blas.info().summary(), ffnbench.backend.Simd.describe());
         BenchJob.Run run = new BenchJob(spark, cfg, System.err).run();
         System.out.println(Files.readString(run.dir().resolve("summary.md")));
         System.out.println("Results: " + run.dir() + " (summary.md, summary.json, timings.parquet, stats.parquet)");

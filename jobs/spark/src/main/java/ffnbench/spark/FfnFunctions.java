@@ -1,14 +1,14 @@
 package ffnbench.spark;
 
+import ffnbench.spark.shim.TypedUdf;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.api.java.UDF5;
 import org.apache.spark.sql.catalyst.encoders.AgnosticEncoders;
-import org.apache.spark.sql.expressions.SparkUserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
-import scala.Option;
 import scala.collection.Seq;
 import scala.runtime.AbstractFunction3;
 import scala.runtime.AbstractFunction5;
@@ -39,13 +39,11 @@ public final class FfnFunctions {
         var stringEnc = AgnosticEncoders.StringEncoder$.MODULE$;
         var intEnc = AgnosticEncoders.PrimitiveIntEncoder$.MODULE$;
         // typed output too: the float[] result becomes Spark's array in one copy
-        Option<org.apache.spark.sql.catalyst.encoders.ExpressionEncoder<?>> out = SparkFunctions.encoders(SparkFunctions.floatArray()).head();
-        spark.udf().register("ffn_block", new SparkUserDefinedFunction(new TypedBlock(), DataTypes.createArrayType(DataTypes.FloatType),
-                SparkFunctions.encoders(SparkFunctions.floatArray(), intEnc, stringEnc, intEnc, stringEnc), out,
-                Option.apply("ffn_block"), true, true));
-        spark.udf().register("ffn_mlp", new SparkUserDefinedFunction(new TypedMlp(), DataTypes.createArrayType(DataTypes.FloatType),
-                SparkFunctions.encoders(SparkFunctions.floatArray(), stringEnc, intEnc), out,
-                Option.apply("ffn_mlp"), true, true));
+        var floats = SparkFunctions.floatArray();
+        spark.udf().register("ffn_block", TypedUdf.create(new TypedBlock(), DataTypes.createArrayType(DataTypes.FloatType),
+                List.of(floats, intEnc, stringEnc, intEnc, stringEnc), floats, "ffn_block", true));
+        spark.udf().register("ffn_mlp", TypedUdf.create(new TypedMlp(), DataTypes.createArrayType(DataTypes.FloatType),
+                List.of(floats, stringEnc, intEnc), floats, "ffn_mlp", true));
     }
 
     static final class TypedBlock extends AbstractFunction5<float[], Object, String, Object, String, float[]>

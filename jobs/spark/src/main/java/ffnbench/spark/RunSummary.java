@@ -123,6 +123,7 @@ final class RunSummary {
     static Map<String, Object> environment(SparkSession spark, List<Map<String, Object>> executors) {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("spark_version", spark.version());
+        env.put("scala_version", scala.util.Properties.versionNumberString());
         env.put("spark_master", spark.sparkContext().master());
         env.put("default_parallelism", spark.sparkContext().defaultParallelism());
         env.put("java_version", System.getProperty("java.version"));

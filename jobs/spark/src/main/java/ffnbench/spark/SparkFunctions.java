@@ -1,6 +1,7 @@
 package ffnbench.spark;
 
 import ffnbench.bench.BenchCase;
+import ffnbench.spark.shim.TypedUdf;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -12,13 +13,7 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.catalyst.encoders.AgnosticEncoder;
 import org.apache.spark.sql.catalyst.encoders.AgnosticEncoders;
-import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder;
-import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder$;
-import org.apache.spark.sql.expressions.SparkUserDefinedFunction;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
-import scala.Option;
-import scala.collection.JavaConverters;
-import scala.collection.Seq;
 
 /**
  * Builds ffnbench's Spark SQL functions, and applies the block function to token rows.
@@ -44,21 +39,14 @@ public final class SparkFunctions {
 
     /** As above with a given implementation ({@link BlockFunction} or its GPU subclass). */
     public static UserDefinedFunction block(BlockFunction f) {
-        return new SparkUserDefinedFunction(f, BlockFunction.RESULT,
-                encoders(AgnosticEncoders.PrimitiveLongEncoder$.MODULE$, AgnosticEncoders.PrimitiveIntEncoder$.MODULE$,
+        return TypedUdf.create(f, BlockFunction.RESULT,
+                List.of(AgnosticEncoders.PrimitiveLongEncoder$.MODULE$, AgnosticEncoders.PrimitiveIntEncoder$.MODULE$,
                         AgnosticEncoders.PrimitiveIntEncoder$.MODULE$, floatArray()),
-                Option.empty(), Option.apply("ffn_block"), false, true);
+                null, "ffn_block", false);
     }
 
     public static AgnosticEncoder<?> floatArray() {
         return new AgnosticEncoders.ArrayEncoder<>(AgnosticEncoders.PrimitiveFloatEncoder$.MODULE$, false);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public static Seq<Option<ExpressionEncoder<?>>> encoders(AgnosticEncoder<?>... encoders) {
-        List<Option<ExpressionEncoder<?>>> list = new java.util.ArrayList<>();
-        for (AgnosticEncoder<?> e : encoders) list.add(Option.apply(ExpressionEncoder$.MODULE$.apply((AgnosticEncoder) e)));
-        return JavaConverters.asScalaBuffer(list).toList();
     }
 
     /**

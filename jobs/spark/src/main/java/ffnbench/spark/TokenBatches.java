@@ -16,7 +16,6 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -122,7 +121,7 @@ public final class TokenBatches {
         }
         MapFunction<Long, Row> make = new GenerateRow(seed, dModel, distribution, seqLen);
         return spark.range(0, sequences, 1, partitions).as(Encoders.LONG())
-                .map(make, ExpressionEncoder.apply(SCHEMA));
+                .map(make, Encoders.row(SCHEMA));
     }
 
     private record GenerateRow(long seed, int dModel, TokenGenerator.Distribution distribution, int seqLen)

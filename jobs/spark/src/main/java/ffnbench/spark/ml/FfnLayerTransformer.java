@@ -27,7 +27,7 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.SparkUserDefinedFunction;
+import ffnbench.spark.shim.TypedUdf;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -153,9 +153,9 @@ public final class FfnLayerTransformer extends Transformer implements MLWritable
         transformSchema(dataset.schema());
         LayerFunction f = function();
         f.dModel();   // fail here, on the driver, if the model cannot be loaded
-        var udf = new SparkUserDefinedFunction(new Apply(f), DataTypes.createArrayType(DataTypes.FloatType, false),
-                SparkFunctions.encoders(SparkFunctions.floatArray(), org.apache.spark.sql.catalyst.encoders.AgnosticEncoders.BoxedIntEncoder$.MODULE$),
-                SparkFunctions.encoders(SparkFunctions.floatArray()).head(), Option.apply("ffn_layer"), true, true);
+        var udf = TypedUdf.create(new Apply(f), DataTypes.createArrayType(DataTypes.FloatType, false),
+                List.of(SparkFunctions.floatArray(), org.apache.spark.sql.catalyst.encoders.AgnosticEncoders.BoxedIntEncoder$.MODULE$),
+                SparkFunctions.floatArray(), "ffn_layer", true);
         Column seqLen = mlpOnly() ? org.apache.spark.sql.functions.lit(0) : col($(seqLenCol));
         return dataset.withColumn($(outputCol), udf.apply(col($(inputCol)), seqLen));
     }
