@@ -2,7 +2,8 @@
 // MAGIC %md
 // MAGIC # ffnbench quick start: serial vs parallel transformer blocks
 // MAGIC
-// MAGIC Attach the ffnbench application jar (`target/ffnbench-0.1.0-SNAPSHOT-app.jar`, see `notebooks/README.md`).
+// MAGIC Attach the ffnbench application jar for the cluster's Spark line (`target/ffnbench-spark4_2.13-0.1.0-SNAPSHOT-app.jar`
+// MAGIC on Spark 4, `…spark3.5_2.12…` on Spark 3.5; see `notebooks/README.md`).
 // MAGIC This notebook generates seeded token batches, runs a LLaMA-shaped layer (SwiGLU and GELU FFNs) in the serial
 // MAGIC and the parallel formulation, and shows the headline tables. Results land in a run directory.
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ffnbench.data.Npy;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,9 +63,17 @@ class ConnectIT {
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         server = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!Files.readString(log).contains("Spark Connect server started")) {
+        while (!listening(port)) {
             assertTrue(server.isAlive() && System.nanoTime() < deadline, "the Connect server did not start:\n" + Files.readString(log));
             Thread.sleep(200);
+        }
+    }
+
+    static boolean listening(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -91,15 +100,17 @@ class ConnectIT {
             assertEquals(SEQUENCES, rows.size());
             for (Row r : rows) {
                 int s = (int) r.getLong(0);
-                assertClose(mlp.data(), s, r.getList(1), "ffn_mlp, sequence " + s);
-                assertClose(block.data(), s, r.getList(2), "ffn_block, sequence " + s);
+                // forward runs the MLP over all tokens in one GEMM, ffn_mlp over one row's tokens: OpenBLAS may
+                // sum in another order for another row count. The block runs per sequence in both.
+                assertClose(mlp.data(), s, r.getList(1), 1e-4, "ffn_mlp, sequence " + s);
+                assertClose(block.data(), s, r.getList(2), 1e-6, "ffn_block, sequence " + s);
             }
         } finally {
             spark.close();
         }
     }
 
-    static void assertClose(float[] reference, int sequence, List<Object> values, String what) {
+    static void assertClose(float[] reference, int sequence, List<Object> values, double tolerance, String what) {
         int n = SEQ_LEN * D_MODEL;
         assertEquals(n, values.size(), what);
         double worst = 0;
@@ -107,7 +118,7 @@ class ConnectIT {
             float want = reference[sequence * n + i], got = (Float) values.get(i);
             worst = Math.max(worst, Math.abs(got - want) / Math.max(1, Math.abs(want)));
         }
-        assertTrue(worst <= 1e-6, what + ": largest difference from local mode " + worst);
+        assertTrue(worst <= tolerance, what + ": largest difference from local mode " + worst + " (at most " + tolerance + ")");
     }
 
     /** scripts/ffnbench on this build's Spark line, in local mode. */

@@ -144,7 +144,7 @@ public final class SparkBackends {
             missingJarLogged = true;
             LOG.warn("spark.plugins names {} but the RAPIDS Accelerator jar is not on the classpath: the block function runs on "
                     + "the CPU. Fix: add rapids-4-spark_2.12-25.04.0.jar (--jars or spark.jars) and use "
-                    + "ffnbench-gpu-<version>-app.jar (docs/GPU.md)", PLUGIN);
+                    + "ffnbench-gpu-<spark line>-<version>-app.jar (docs/GPU.md)", PLUGIN);
         }
         return backend(conf).equals("gpu") ? gpuBlockFunction(c, precision(conf)) : new BlockFunction(c);
     }
@@ -155,7 +155,7 @@ public final class SparkBackends {
             return (BlockFunction) Class.forName("ffnbench.gpu.GpuBlockFunction").getConstructor(BenchCase.class, String.class)
                     .newInstance(c, precision);
         } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException("the GPU path needs ffnbench's GPU classes (ffnbench-gpu-<version>-app.jar, built with "
+            throw new IllegalStateException("the GPU path needs ffnbench's GPU classes (ffnbench-gpu-<spark line>-<version>-app.jar, built with "
                     + "mvn -Pgpu package) and the RAPIDS Accelerator jar (rapids-4-spark_2.12 25.04.0: --jars or spark.jars) on the "
                     + "classpath: " + e, e);
         }

@@ -34,7 +34,12 @@ class ClusterIT {
     static Path dir;
 
     static String run(String... command) throws IOException, InterruptedException {
+        return run(Map.of(), command);
+    }
+
+    static String run(Map<String, String> env, String... command) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
         pb.environment().put("FFNBENCH_CLUSTER_PORT", PORT);
         pb.environment().put("FFNBENCH_CLUSTER_DIR", dir.resolve("cluster").toString());
         pb.environment().put("FFNBENCH_BLAS", System.getProperty("ffnbench.blas", "bundled"));   // the suite's BLAS, for driver and executors
@@ -100,6 +105,22 @@ class ClusterIT {
             }
         }
 
+        assertStatisticsAgree(spark, clusterRun, localRun, true);
+    }
+
+    /**
+     * The statistics of two runs of cluster-it.json: {@code sameBits}, every value equal and the moments
+     * to 1e-9 (relative); otherwise the counts equal and the values to 1e-5.
+     */
+    static void assertStatisticsAgree(SparkSession spark, Path clusterRun, Path localRun, boolean sameBits) {
+        double tolerance = sameBits ? 1e-9 : 1e-5;
+        String[] exact = sameBits
+                ? new String[] {"case_id", "layer", "site", "tokens", "count", "nan_count", "inf_count", "min", "max",
+                    "max_abs", "zero_frac", "near_zero_frac", "negative_frac", "histogram", "dead_neurons", "firing_counts",
+                    "frequent_outlier_channels", "top_channels"}
+                : new String[] {"case_id", "layer", "site", "tokens", "count", "nan_count", "inf_count"};
+        String[] close = sameBits ? new String[] {"mean", "variance", "skewness", "kurtosis"}
+                : new String[] {"mean", "variance", "skewness", "kurtosis", "min", "max", "max_abs", "negative_frac"};
         List<Row> c = spark.read().parquet(clusterRun.resolve("stats.parquet").toString()).orderBy("case_id", "layer", "site").collectAsList();
         List<Row> l = spark.read().parquet(localRun.resolve("stats.parquet").toString()).orderBy("case_id", "layer", "site").collectAsList();
         // 2 layers × sites: swiglu serial 9, swiglu parallel 8 (no mlp_norm), gelu serial 8 (no ffn_up), gelu parallel 7
@@ -108,16 +129,46 @@ class ClusterIT {
         for (int i = 0; i < c.size(); i++) {
             Row a = c.get(i), b = l.get(i);
             String where = a.getString(a.fieldIndex("case_id")) + " layer " + a.get(a.fieldIndex("layer")) + " " + a.get(a.fieldIndex("site"));
-            for (String exact : new String[] {"case_id", "layer", "site", "tokens", "count", "nan_count", "inf_count", "min", "max",
-                    "max_abs", "zero_frac", "near_zero_frac", "negative_frac", "histogram", "dead_neurons", "firing_counts",
-                    "frequent_outlier_channels", "top_channels"}) {
-                assertEquals(b.get(b.fieldIndex(exact)), a.get(a.fieldIndex(exact)), where + ": " + exact);
-            }
-            for (String moment : new String[] {"mean", "variance", "skewness", "kurtosis"}) {
-                double x = a.getDouble(a.fieldIndex(moment)), y = b.getDouble(b.fieldIndex(moment));
-                assertEquals(y, x, 1e-9 * Math.abs(y), where + ": " + moment);
+            for (String field : exact) assertEquals(b.get(b.fieldIndex(field)), a.get(a.fieldIndex(field)), where + ": " + field);
+            for (String field : close) {
+                double x = ((Number) a.get(a.fieldIndex(field))).doubleValue(), y = ((Number) b.get(b.fieldIndex(field))).doubleValue();
+                assertEquals(y, x, tolerance * Math.max(1e-3, Math.abs(y)), where + ": " + field);
             }
         }
+    }
+
+    /**
+     * A cluster that refuses executor JVM options and environment (Databricks 19 standard access mode):
+     * submitted with none at all, bench still runs on both executors, each executor records which
+     * element-wise path its JVM offered (the Vector API only where its module was given), a scalar one
+     * comes with a warning, and the statistics agree with local mode.
+     */
+    @Test
+    void benchRunsOnExecutorsStartedWithoutAnyJavaOptions() throws Exception {
+        Path tokens = dir.resolve("plain-tokens.parquet");
+        String config = REPO.resolve("jobs/spark/src/test/resources/cluster-it.json").toString();
+        run("scripts/ffnbench", "generate", "--output", tokens.toString(), "--sequences", "8", "--seq-len", "32",
+                "--d-model", "128", "--partitions", "2");
+        run(Map.of("FFNBENCH_EXECUTOR_OPTIONS", "none"), "scripts/submit", "--master", URL, "--total-executor-cores", "2",
+                "--executor-cores", "1", "--executor-memory", "1g", "--", "bench", "--config", config,
+                "--set", "data.input=\"" + tokens + "\"", "--set", "output=\"" + dir.resolve("plain-runs") + "\"");
+        run("scripts/ffnbench", "bench", "--master", "local[2]", "--config", config, "--set", "data.input=\"" + tokens + "\"",
+                "--set", "output=\"" + dir.resolve("plain-local-runs") + "\"");
+
+        Path clusterRun = onlyRun(dir.resolve("plain-runs"));
+        var env = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clusterRun.resolve("summary.json").toFile())
+                .path("environment");
+        assertTrue(!env.path("spark_conf").path("spark.executor.extraJavaOptions").asText().contains("UseParallelGC"),
+                "no executor options of ffnbench's own: " + env.path("spark_conf"));
+        assertEquals(2, env.path("executors").size(), env.toPrettyString());
+        for (var e : env.path("executors")) {
+            int bits = e.path("vector_api_bits").asInt(-1);
+            assertTrue(bits == 0 || bits >= 128, e.toString());
+            if (bits == 0) assertTrue(e.path("warnings").toString().contains("Vector API is off"), e.toString());
+        }
+        // the executors may have run scalar loops where local mode ran the Vector API: the same statistics,
+        // not necessarily the same last bits
+        assertStatisticsAgree(TestSpark.session(), clusterRun, onlyRun(dir.resolve("plain-local-runs")), false);
     }
 
     @Test
