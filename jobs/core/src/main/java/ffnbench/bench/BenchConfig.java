@@ -119,16 +119,23 @@ public record BenchConfig(String name, String study, String output, Data data, L
         node.set(parts[parts.length - 1], v);
     }
 
+    /**
+     * A name that becomes a file or directory name (run and study directories, case directories):
+     * letters, digits, '.', '_' or '-', not starting with '.' (no ".", "..", hidden or path-like names).
+     */
+    static String requireFileName(String field, String value) {
+        if (!value.matches("[A-Za-z0-9_-][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("config: " + field + " must use letters, digits, '.', '_' or '-' and not start with '.', got '"
+                    + value + "' (it names a directory)");
+        }
+        return value;
+    }
+
     private static BenchConfig read(ConfigFields r) {
         r.allow("name", "study", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite", "fault");
-        String name = r.text("name", "bench");
-        if (!name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("config: name must use letters, digits, '.', '_' or '-', got '" + name + "'");
-        }
+        String name = requireFileName("name", r.text("name", "bench"));
         String study = r.text("study", null);
-        if (study != null && !study.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("config: study must use letters, digits, '.', '_' or '-', got '" + study + "'");
-        }
+        if (study != null) requireFileName("study", study);
         ConfigFields d = r.object("data");
         d.allow("input", "sequences", "seq_len", "distribution", "seed");
         Data data = new Data(d.text("input", null), d.integers("sequences", 64, 1, Integer.MAX_VALUE),
@@ -196,10 +203,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
                 "ffn_multiple", "input");
         String source = m.text("source", null);
         if (source == null) throw new IllegalArgumentException("config: " + m.path("source") + " is required (minilm, preset:<name> or a checkpoint directory)");
-        String name = m.text("name", source.replaceAll("[^A-Za-z0-9._-]", "-"));
-        if (!name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("config: " + m.path("name") + " must use letters, digits, '.', '_' or '-'");
-        }
+        String name = requireFileName(m.path("name"), m.text("name", source.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[.-]+", "")));
         Map<String, List<String>> set = new LinkedHashMap<>();
         JsonNode setNode = m.get("set");
         if (setNode != null) {

@@ -62,8 +62,27 @@ public final class LayerWeights {
                 throw new IllegalArgumentException("tensor " + e.getKey() + " has " + t.length + " values, expected shape "
                         + Arrays.toString(e.getValue()) + " = " + expected);
             }
+            requireFinite("tensor " + e.getKey() + " of a " + c.arch() + " layer", t);
         }
         return this;
+    }
+
+    /**
+     * Refuses weights with NaN or ±Inf: one such weight makes every output non-finite, a run that
+     * would look successful. {@code what} names the tensor (and its file) in the error.
+     */
+    public static void requireFinite(String what, float[] t) {
+        int bad = 0, first = -1;
+        for (int i = 0; i < t.length; i++) {
+            if (!Float.isFinite(t[i])) {
+                if (first < 0) first = i;
+                bad++;
+            }
+        }
+        if (bad > 0) {
+            throw new IllegalArgumentException(what + " holds " + bad + " non-finite value(s), the first " + t[first] + " at index "
+                    + first + ": the weights are corrupt (re-export or re-download them)");
+        }
     }
 
     /** The tensor, or null if absent (e.g. biases of a bias-free model). */

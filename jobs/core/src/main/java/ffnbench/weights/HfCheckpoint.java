@@ -257,11 +257,14 @@ public final class HfCheckpoint implements AutoCloseable {
             throw new IllegalArgumentException("tensor " + name + " has shape " + java.util.Arrays.toString(e.shape())
                     + " (" + e.elements() + " values), expected " + expected + " values for this config");
         }
+        float[] values;
         try {
-            return st.read(name);
+            values = st.read(name);
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+        LayerWeights.requireFinite("tensor " + name + " of checkpoint " + dir, values);
+        return values;
     }
 
     private float[] optionalOrZeros(String name, int n) {

@@ -84,6 +84,23 @@ class BenchConfigTest {
         assertTrue(e.getMessage().contains("minilm"), e.getMessage());
     }
 
+    /** Names that become directories: ".", "..", hidden and path-like ones are refused before any work. */
+    @Test
+    void studyRunAndModelNamesCannotEscapeOrHideTheirDirectory() throws Exception {
+        for (String field : new String[] {"study", "name", "models.0.name"}) {
+            for (String bad : new String[] {".", "..", ".hidden", "a/b", "../up", ""}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> BenchConfig.load(CONF.resolve("default.json"), Map.of(field, "\"" + bad + "\"")), field + "=" + bad);
+                assertTrue(e.getMessage().contains(field) && e.getMessage().contains("'" + bad + "'"), e.getMessage());
+            }
+        }
+        assertEquals("s-1.2_b", BenchConfig.load(CONF.resolve("default.json"), Map.of("study", "\"s-1.2_b\"")).study());
+        // a model named after its source drops the leading dots of a relative path
+        BenchConfig relative = BenchConfig.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"models\": [{\"source\": \"./ckpt\"}]}"), Map.of());
+        assertEquals("ckpt", relative.models().get(0).name());
+    }
+
     private static BenchConfig assertDoesNotThrowConfig(Map<String, String> o) {
         try {
             return BenchConfig.load(CONF.resolve("default.json"), o);

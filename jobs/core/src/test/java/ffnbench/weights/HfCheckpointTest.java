@@ -205,6 +205,34 @@ class HfCheckpointTest {
         }
     }
 
+    /** One NaN weight would make every output NaN: refused on load, naming the checkpoint's tensor. */
+    @Test
+    void aNonFiniteWeightIsRefusedNamingTheTensor() throws IOException {
+        String p = "model.layers.0.";
+        put(p + "input_layernorm.weight", D);
+        put(p + "post_attention_layernorm.weight", D);
+        put(p + "self_attn.q_proj.weight", D, D);
+        put(p + "self_attn.k_proj.weight", D / 2, D);
+        put(p + "self_attn.v_proj.weight", D / 2, D);
+        put(p + "self_attn.o_proj.weight", D, D);
+        put(p + "mlp.gate_proj.weight", F, D);
+        put(p + "mlp.up_proj.weight", F, D)[37] = Float.NaN;
+        put(p + "mlp.down_proj.weight", D, F)[5] = Float.POSITIVE_INFINITY;
+        save("{\"model_type\":\"llama\",\"hidden_size\":16,\"intermediate_size\":24,\"num_attention_heads\":4,"
+                + "\"num_key_value_heads\":2,\"rms_norm_eps\":1e-5,\"hidden_act\":\"silu\",\"num_hidden_layers\":1}", Safetensors.DType.F32);
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ckpt.layer(0));
+            assertTrue(e.getMessage().contains("mlp.up_proj.weight") && e.getMessage().contains("NaN at index 37")
+                    && e.getMessage().contains(dir.toString()), e.getMessage());
+        }
+        // any source: the canonical tensors are checked too
+        float[] w = new float[4];
+        w[2] = Float.NEGATIVE_INFINITY;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ffnbench.model.LayerWeights.requireFinite("tensor mlp.out.weight", w));
+        assertTrue(e.getMessage().contains("mlp.out.weight holds 1 non-finite value(s), the first -Infinity at index 2"), e.getMessage());
+    }
+
     @Test
     void wrongShapeIsNamed() throws IOException {
         String p = "model.layers.0.";

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * On a CPU machine, the real RAPIDS Accelerator (25.04.0, on the test classpath) tells which parts
+ * On a CPU machine, the real RAPIDS Accelerator (on the test classpath: 25.04.0 on the Spark 3.5
+ * build, 26.08.1 on the Spark 4 build) tells which parts
  * of the real bench plan would run on a GPU: the Parquet scan, the block function (recognised as a
  * RAPIDS UDF) and the projections around it. The CPU fallbacks that remain are pinned here and
  * explained in docs/GPU.md; a new one fails this test.

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -21,8 +20,6 @@ import org.apache.spark.sql.SparkSession;
  */
 final class RunSummary {
     private RunSummary() {}
-
-    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|token|credential|key).*");
 
     // ---- summary ----------------------------------------------------------------------------
 
@@ -138,11 +135,7 @@ final class RunSummary {
         env.put("cpu_model", ffnbench.backend.Cpu.current().model());
         env.put("driver_cores", Runtime.getRuntime().availableProcessors());
         env.put("git_revision", gitRevision());
-        Map<String, String> conf = new java.util.TreeMap<>();
-        for (scala.Tuple2<String, String> kv : spark.sparkContext().getConf().getAll()) {
-            conf.put(kv._1(), SECRET.matcher(kv._1()).matches() ? "*********(redacted)" : kv._2());
-        }
-        env.put("spark_conf", conf);
+        env.put("spark_conf", Redaction.of(spark.sparkContext().getConf()));
         return env;
     }
 

@@ -8,6 +8,15 @@ public final class Sessions {
     private Sessions() {}
 
     /**
+     * Parquet page checksums, written and verified: a data page corrupted on disk then fails the read
+     * naming the file, instead of feeding changed values into a run that looks successful. Set on every
+     * session ffnbench creates, unless the configuration sets them itself.
+     */
+    public static final java.util.Map<String, String> PARQUET_CHECKSUMS = java.util.Map.of(
+            "spark.hadoop.parquet.page.write-checksum.enabled", "true",
+            "spark.hadoop.parquet.page.verify-checksum.enabled", "true");
+
+    /**
      * Gets or creates the session. Under spark-submit the master comes from its configuration;
      * otherwise {@code master} (e.g. {@code local[2]}) starts Spark in this JVM.
      */
@@ -24,6 +33,9 @@ public final class Sessions {
             }
         }
         SparkSession.Builder b = SparkSession.builder().appName(appName);
+        PARQUET_CHECKSUMS.forEach((key, value) -> {
+            if (!conf.contains(key)) b.config(key, value);
+        });
         if (!conf.contains("spark.master")) {
             b.master(master == null ? "local[*]" : master)
                     .config("spark.ui.enabled", "false")

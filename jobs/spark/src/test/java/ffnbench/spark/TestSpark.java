@@ -10,12 +10,13 @@ public final class TestSpark {
 
     public static synchronized SparkSession session() {
         if (spark == null) {
-            spark = SparkSession.builder().master("local[2,4]").appName("ffnbench-tests")
+            SparkSession.Builder b = SparkSession.builder().master("local[2,4]").appName("ffnbench-tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1")
-                    .config("spark.sql.shuffle.partitions", "4")
-                    .getOrCreate();
+                    .config("spark.sql.shuffle.partitions", "4");
+            Sessions.PARQUET_CHECKSUMS.forEach(b::config);
+            spark = b.getOrCreate();
         }
         return spark;
     }

@@ -43,6 +43,27 @@ class TokenBatchesTest {
         }
     }
 
+    /** A data page changed on disk fails the read, naming the file, instead of feeding changed values into a run. */
+    @Test
+    void aCorruptedDataPageFailsTheReadNamingTheFile(@TempDir Path tmp) throws Exception {
+        SparkSession spark = TestSpark.session();
+        String path = tmp.resolve("tokens.parquet").toString();
+        TokenBatches.generate(spark, 64, 32, 64, TokenGenerator.Distribution.GAUSSIAN, 5, 1).write().parquet(path);
+        Path part;
+        try (var files = Files.list(Path.of(path))) {
+            part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(part);
+        for (int i = bytes.length / 2; i < bytes.length / 2 + 4096; i++) bytes[i] ^= 0x5A;   // 4 KB inside the hidden column's pages
+        Files.write(part, bytes);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> TokenBatches.read(spark, path).selectExpr("aggregate(hidden, 0D, (a, x) -> a + x) AS s").agg(
+                        org.apache.spark.sql.functions.sum("s")).collectAsList());
+        String all = new StringBuilder().append(e).append(e.getCause()).append(e.getCause() == null ? "" : e.getCause().getCause()).toString();
+        assertTrue(all.contains(part.getFileName().toString()), all);
+        assertTrue(all.toLowerCase(java.util.Locale.ROOT).contains("checksum"), all);
+    }
+
     @Test
     void llmDistributionHasOutlierChannelsAndAMassiveFirstToken() {
         TokenGenerator g = new TokenGenerator(11, 256, TokenGenerator.Distribution.LLM);
