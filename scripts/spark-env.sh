@@ -34,6 +34,7 @@ BENCHMARKS_JAR="$ROOT/jobs/benchmarks/target/$SPARK_BUILD/ffnbench-benchmarks-$V
 SPARK_CP_FILE="$BUILD_DIR/spark-classpath.txt"
 CLUSTER_DIR="${FFNBENCH_CLUSTER_DIR:-$BUILD_DIR/cluster}"
 LOCAL_SPARK_HOME="$CLUSTER_DIR/spark-home"
+AUTH_CONF="$CLUSTER_DIR/auth.conf"   # the RPC secret of a cluster scripts/cluster started (mode 0600)
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JAVA_FLAGS=$(sed -n 's:.*<spark.java.flags>\(.*\)</spark.java.flags>.*:\1:p' "$ROOT/pom.xml")
 # Spark 3.5 stops at Java 17 here (Hadoop's UserGroupInformation needs Subject.getSubject, gone in Java 23+)

@@ -1,7 +1,6 @@
 package ffnbench.analysis;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.analysis.ScalingModel;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.StatsConfig;
@@ -23,7 +22,6 @@ import java.util.Map;
  * it needs no Spark.
  */
 public final class ScalingStudy {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ScalingStudy() {}
 
@@ -39,7 +37,7 @@ public final class ScalingStudy {
     public record Run(Path dir, String id, Map<String, Measured> cases, StatsConfig stats, long checkpointBytes) { }
 
     public static Run read(Path dir) throws IOException {
-        JsonNode summary = JSON.readTree(dir.resolve("summary.json").toFile());
+        JsonNode summary = ffnbench.data.JsonFile.read(dir.resolve("summary.json"));
         JsonNode env = summary.path("environment");
         int parallelism = env.path("default_parallelism").asInt(-1);
         if (parallelism < 1) throw new IllegalArgumentException(dir + ": summary.json has no environment.default_parallelism");
@@ -54,7 +52,7 @@ public final class ScalingStudy {
             if (!Files.isRegularFile(record.resolve("iterations.json"))) {
                 throw new IllegalArgumentException(dir + " has no case records (cases/" + id + "); re-run it with this ffnbench version");
             }
-            JsonNode its = JSON.readTree(record.resolve("iterations.json").toFile()).path("iterations");
+            JsonNode its = ffnbench.data.JsonFile.read(record.resolve("iterations.json")).path("iterations");
             double wall = 0, run = 0, tasks = 0;
             int executors = 1;
             for (JsonNode it : its) {

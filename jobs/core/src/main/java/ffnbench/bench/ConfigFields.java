@@ -50,9 +50,8 @@ final class ConfigFields {
     long integer(String f, long def, long min, long max) {
         JsonNode v = get(f);
         if (v == null) return def;
-        if (!v.canConvertToLong() || !v.isIntegralNumber()) {
-            throw new IllegalArgumentException("config: " + path(f) + " must be an integer, got " + v);
-        }
+        if (!v.isIntegralNumber()) throw new IllegalArgumentException("config: " + path(f) + " must be an integer, got " + v);
+        if (!v.canConvertToLong()) throw new IllegalArgumentException("config: " + path(f) + " must be in " + min + ".." + max + ", got " + v);
         long x = v.asLong();
         if (x < min || x > max) throw new IllegalArgumentException("config: " + path(f) + " must be in " + min + ".." + max + ", got " + x);
         return x;
@@ -99,6 +98,9 @@ final class ConfigFields {
         List<Long> out = new ArrayList<>();
         for (JsonNode e : v.isArray() ? v : JsonNodeFactory.instance.arrayNode().add(v)) {
             if (!e.isIntegralNumber()) throw new IllegalArgumentException("config: " + path(f) + " must be an integer or a list of integers, got " + v);
+            if (!e.canConvertToLong()) {   // asLong() would wrap around
+                throw new IllegalArgumentException("config: " + path(f) + " values must be in " + min + ".." + max + ", got " + e);
+            }
             long x = e.asLong();
             if (x < min || x > max) throw new IllegalArgumentException("config: " + path(f) + " values must be in " + min + ".." + max + ", got " + x);
             out.add(x);

@@ -40,7 +40,7 @@ public final class StudyManifest {
             throw new IllegalArgumentException(dir + " exists but is not an ffnbench study (no " + FILE + "); choose another "
                     + "study id or move that directory away");
         }
-        JsonNode stored = JSON.readTree(f.toFile()).get("config");
+        JsonNode stored = ffnbench.data.JsonFile.read(f).get("config");
         // through text, so numbers compare as the file holds them (valueToTree keeps long vs int apart)
         JsonNode now = JSON.readTree(JSON.writeValueAsString(config.describe()));
         if (!now.equals(stored)) {

@@ -73,7 +73,7 @@ public final class LayerCheckpoint {
     }
 
     private static JsonNode manifest(Path dir) throws IOException {
-        JsonNode m = JSON.readTree(dir.resolve(MANIFEST).toFile());
+        JsonNode m = ffnbench.data.JsonFile.read(dir.resolve(MANIFEST));
         if (!"ffnbench-layers".equals(m.path("format").asText()) || m.path("version").asInt(-1) != FORMAT_VERSION) {
             throw new IOException(dir.resolve(MANIFEST) + " is not an ffnbench-layers checkpoint of version " + FORMAT_VERSION
                     + " (found format '" + m.path("format").asText() + "', version " + m.path("version") + ")");

@@ -71,7 +71,7 @@ public final class ModelSource {
         if (m.equalsIgnoreCase(MiniLm.NAME)) return MiniLm.config().with(placementOnly);
         Path dir = checkpointDir(model);
         if (LayerCheckpoint.isCheckpoint(dir)) return LayerCheckpoint.config(dir).with(placementOnly);
-        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode json = ffnbench.data.JsonFile.read(dir.resolve("config.json"));
         return HfCheckpoint.mapConfig(json).with(placementOnly);
     }
 

@@ -69,6 +69,10 @@ class BenchConfigTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> BenchConfig.load(CONF.resolve("default.json"), Map.of("iterations.measured", "0")));
         assertTrue(e.getMessage().contains("iterations.measured"), e.getMessage());
+        // a number beyond a long is named as written, not wrapped around
+        e = assertThrows(IllegalArgumentException.class,
+                () -> BenchConfig.load(CONF.resolve("default.json"), Map.of("data.sequences", "100000000000000000000")));
+        assertTrue(e.getMessage().contains("data.sequences") && e.getMessage().contains("100000000000000000000"), e.getMessage());
         // minilm is post-LN: caught when the cases are expanded, before any work
         BenchConfig postLn = assertDoesNotThrowConfig(Map.of("models.1.formulations", "[\"parallel-two-norms\"]"));
         e = assertThrows(IllegalArgumentException.class, () -> BenchCase.expand(postLn));

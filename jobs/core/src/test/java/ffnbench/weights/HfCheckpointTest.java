@@ -233,6 +233,18 @@ class HfCheckpointTest {
         assertTrue(e.getMessage().contains("mlp.out.weight holds 1 non-finite value(s), the first -Infinity at index 2"), e.getMessage());
     }
 
+    /** A config.json that is not JSON (truncated, damaged) is named, for a model source as for a checkpoint. */
+    @Test
+    void aDamagedConfigJsonIsNamed() throws IOException {
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\", \"hidden_si");
+        Files.write(dir.resolve("model.safetensors"), new byte[0]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ffnbench.data.JsonFile.read(dir.resolve("config.json")));
+        assertTrue(e.getMessage().contains(dir.resolve("config.json").toString()) && e.getMessage().contains("not valid JSON"), e.getMessage());
+        Exception viaSource = assertThrows(Exception.class, () -> ffnbench.weights.ModelSource.load(dir.toString(), 0, 1, java.util.Map.of()));
+        assertTrue(viaSource.getMessage().contains("config.json"), viaSource.getMessage());
+    }
+
     @Test
     void wrongShapeIsNamed() throws IOException {
         String p = "model.layers.0.";

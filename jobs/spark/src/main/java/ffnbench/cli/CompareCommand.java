@@ -42,6 +42,9 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Directory for compare.md/.json/.parquet (default: runs/compare-<time>).")
     Path output;
 
+    @Option(names = "--overwrite", description = "Replace outputs that exist (default: refuse).")
+    boolean overwrite;
+
     @Mixin
     SparkOptions sparkOptions;
 
@@ -58,6 +61,7 @@ public final class CompareCommand implements Callable<Integer> {
         for (Path p : runs) ReportJob.open(p);   // validate before starting Spark
         Path out = output != null ? output
                 : Path.of("runs", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Outputs.requireNewIn(out, overwrite, "compare.md", "compare.json", "compare.parquet");
         CompareJob.Result r = CompareJob.run(Sessions.getOrCreate("ffnbench compare",
                 sparkOptions.master == null ? "local[1]" : sparkOptions.master), runs, ms, threshold, out, pair);
         System.out.println(r.markdown());

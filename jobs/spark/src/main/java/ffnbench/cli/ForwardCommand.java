@@ -57,6 +57,9 @@ public final class ForwardCommand implements Callable<Integer> {
                     + "ffn_out, block_out) as DIR/<site>.npy.")
     Path sites;
 
+    @Option(names = "--overwrite", description = "Replace outputs that exist (default: refuse).")
+    boolean overwrite;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed for preset:<name> weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -70,6 +73,7 @@ public final class ForwardCommand implements Callable<Integer> {
         boolean mlpOnly = Part.parse(part) == Part.MLP;
         Formulation f = Formulation.parse(formulation);
         if (!Files.exists(input)) throw new IllegalArgumentException("--input " + input + " does not exist");
+        Outputs.requireNew(output, overwrite);
 
         Npy.Array x = input.toString().endsWith(".npy") ? Npy.read(input) : readParquet(input);
         ModelSource.Layer loaded = ModelSource.load(model, layer, seed, overrides);

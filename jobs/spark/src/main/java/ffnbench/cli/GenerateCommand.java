@@ -42,6 +42,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TokenGenerator.Distribution dist = TokenGenerator.Distribution.parse(distribution);
+        Outputs.requireNewParquet(output);
         SparkSession spark = Sessions.getOrCreate("ffnbench generate", sparkOptions.master);
         TokenBatches.generate(spark, sequences, seqLen, dModel, dist, seed, partitions)
                 .write().option("parquet.block.size", TokenBatches.ROW_GROUP_BYTES).mode(SaveMode.ErrorIfExists).parquet(output);

@@ -31,6 +31,7 @@ public final class NpyCommands {
 
         @Override
         public Integer call() throws Exception {
+            Outputs.requireNewParquet(output);
             SparkSession spark = Sessions.getOrCreate("ffnbench import-npy", sparkOptions.master);
             TokenBatches.fromNpy(spark, input, partitions).write().mode(SaveMode.ErrorIfExists).parquet(output);
             System.err.println("ffnbench import-npy: wrote " + output);
@@ -47,11 +48,15 @@ public final class NpyCommands {
         @Option(names = "--output", required = true, description = "The .npy file to write.")
         Path output;
 
+        @Option(names = "--overwrite", description = "Replace the output if it exists (default: refuse).")
+        boolean overwrite;
+
         @Mixin
         SparkOptions sparkOptions;
 
         @Override
         public Integer call() throws Exception {
+            Outputs.requireNew(output, overwrite);
             SparkSession spark = Sessions.getOrCreate("ffnbench export-npy", sparkOptions.master);
             TokenBatches.toNpy(TokenBatches.read(spark, input), output);
             System.err.println("ffnbench export-npy: wrote " + output);
@@ -87,6 +92,7 @@ public final class NpyCommands {
         @Override
         public Integer call() throws Exception {
             if (!java.nio.file.Files.isRegularFile(input)) throw new IllegalArgumentException("--input " + input + " does not exist");
+            Outputs.requireNewParquet(output);
             if (maxTokens < 2 || maxTokens > ffnbench.weights.MiniLm.MAX_POSITIONS) {
                 throw new IllegalArgumentException("--max-tokens must be in 2.." + ffnbench.weights.MiniLm.MAX_POSITIONS);
             }

@@ -22,12 +22,16 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "Directory for report.html, report.md and the PNG charts.")
     Path output;
 
+    @Option(names = "--overwrite", description = "Replace outputs that exist (default: refuse).")
+    boolean overwrite;
+
     @Mixin
     SparkOptions sparkOptions;
 
     @Override
     public Integer call() throws Exception {
         for (Path p : runs) ReportJob.open(p);   // validate before starting Spark
+        Outputs.requireNewIn(output, overwrite, "report.html", "report.md");
         Path html = ReportJob.write(Sessions.getOrCreate("ffnbench report", sparkOptions.master == null ? "local[1]" : sparkOptions.master),
                 runs, output);
         System.out.println("Report: " + html);

@@ -1,7 +1,6 @@
 package ffnbench.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnbench.report.Charts;
 import ffnbench.spark.RunWriter;
 import java.io.IOException;
@@ -22,7 +21,6 @@ import org.apache.spark.sql.SparkSession;
  * per-neuron firing frequency (dead-neuron view), and the input's top outlier channels.
  */
 public final class ReportJob {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One run directory, validated. */
     public record RunDir(Path dir, JsonNode summary) {
@@ -39,7 +37,7 @@ public final class ReportJob {
         if (!Files.isRegularFile(summary)) {
             throw new IllegalArgumentException(dir + " is not an ffnbench run directory (no summary.json)");
         }
-        JsonNode s = JSON.readTree(summary.toFile());
+        JsonNode s = ffnbench.data.JsonFile.read(summary);
         int version = s.path("format_version").asInt(-1);
         if (version < RunWriter.OLDEST_READABLE_VERSION || version > RunWriter.FORMAT_VERSION) {
             throw new IllegalArgumentException("run directory " + dir + " has format version " + (version < 0 ? "none" : version)

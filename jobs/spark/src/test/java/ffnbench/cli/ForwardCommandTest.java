@@ -77,6 +77,31 @@ class ForwardCommandTest {
         assertArrayEquals(expected, java.util.Arrays.copyOf(y.data(), 5 * 384));
     }
 
+    /** Outputs that exist are refused before any work (no --overwrite), naming the path and the option. */
+    @Test
+    void existingOutputsAreNotReplacedWithoutOverwrite() throws Exception {
+        Path in = dir.resolve("x.npy");
+        Npy.write(in, new long[] {2, 384}, new float[2 * 384]);
+        Path y = dir.resolve("kept.npy");
+        Files.writeString(y, "earlier result");
+        String err = runExpectingFailure("forward", "--model", "minilm", "--part", "mlp", "--input", in.toString(), "--output", y.toString());
+        assertTrue(err.contains(y.toString()) && err.contains("--overwrite"), err);
+        assertEquals("earlier result", Files.readString(y), "the earlier output is intact");
+        assertEquals(0, Main.run("forward", "--model", "minilm", "--part", "mlp", "--input", in.toString(), "--output", y.toString(),
+                "--overwrite"));
+        assertArrayEquals(new long[] {2, 384}, Npy.read(y).shape());
+
+        Path parquet = Files.createDirectories(dir.resolve("tokens.parquet"));
+        err = runExpectingFailure("export-npy", "--input", parquet.toString(), "--output", y.toString());
+        assertTrue(err.contains(y.toString()) && err.contains("--overwrite"), err);
+        for (String command : new String[] {"generate", "import-npy"}) {
+            String[] args = command.equals("generate") ? new String[] {"generate", "--output", parquet.toString()}
+                    : new String[] {"import-npy", "--input", in.toString(), "--output", parquet.toString()};
+            err = runExpectingFailure(args);
+            assertTrue(err.contains(parquet + " exists") && !err.contains("mode"), command + ": " + err);
+        }
+    }
+
     @Test
     void badInputsGiveClearErrors() throws Exception {
         Path in = dir.resolve("x.npy");

@@ -86,5 +86,20 @@ class CompareTest {
         // bad input: one directory, or an unknown metric, is a usage error
         assertEquals(2, Main.run("compare", base.toString(), "--output", tmp.resolve("x").toString()));
         assertEquals(2, Main.run("compare", base.toString(), slower.toString(), "--metrics", "speed"));
+        // compare.* written before: refused without --overwrite, replaced with it
+        assertEquals(2, Main.run("compare", slower.toString(), base.toString(), "--output", tmp.resolve("cmp").toString()));
+        assertEquals(0, Main.run("compare", slower.toString(), base.toString(), "--output", tmp.resolve("cmp").toString(), "--overwrite"));
+        // a truncated summary.json: the error names the file
+        Path damaged = Files.createDirectories(tmp.resolve("damaged"));
+        Files.writeString(damaged.resolve("summary.json"), "{\"format_version\": 2, \"cas");
+        var err = new java.io.ByteArrayOutputStream();
+        var old = System.err;
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            assertEquals(2, Main.run("compare", base.toString(), damaged.toString()));
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(err.toString().contains(damaged.resolve("summary.json") + " is not valid JSON"), err.toString());
     }
 }

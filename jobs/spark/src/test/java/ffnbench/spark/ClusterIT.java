@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The round trip on a real Spark standalone cluster: scripts/cluster starts a Master and two Workers
- * from the Maven-resolved jars, scripts/submit sends `generate` and `bench` with two executors in
- * client mode, and the statistics must equal those of the same bench in local mode.
+ * from the Maven-resolved jars, with RPC authentication, scripts/submit sends `generate` and `bench`
+ * with two executors in client mode, and the statistics must equal those of the same bench in local mode.
  */
 class ClusterIT {
     static final Path REPO = Path.of(System.getProperty("ffnbench.repo", ".")).toAbsolutePath();
@@ -55,6 +55,12 @@ class ClusterIT {
     static void startCluster() throws Exception {
         String out = run("scripts/cluster", "start", "2");
         assertTrue(out.contains(URL), out);
+        // RPC authentication on, with a secret only this user can read
+        Path auth = dir.resolve("cluster/auth.conf");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(auth)));
+        for (String log : new String[] {"master", "worker-1", "worker-2"}) {
+            assertTrue(Files.readString(dir.resolve("cluster/logs/" + log + ".log")).contains("authentication enabled"), log);
+        }
     }
 
     @AfterAll
@@ -91,6 +97,10 @@ class ClusterIT {
             assertEquals(24L * 32, r.getLong(r.fieldIndex("tokens")));
         }
         assertTrue(Files.readString(clusterRun.resolve("summary.json")).contains(URL));
+        var conf = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clusterRun.resolve("summary.json").toFile())
+                .path("environment").path("spark_conf");
+        assertEquals("true", conf.path("spark.authenticate").asText(), conf.toString());
+        assertEquals(Redaction.REDACTED, conf.path("spark.authenticate.secret").asText(), "the secret is not written out");
         // every executor that ran tasks says which BLAS it ran: the one the suite asked for, with version and kernel
         var env = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clusterRun.resolve("summary.json").toFile())
                 .path("environment");
