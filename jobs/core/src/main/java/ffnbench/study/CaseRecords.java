@@ -16,13 +16,17 @@ import java.util.Map;
 
 /**
  * The record of each completed case inside a run (study) directory: {@code cases/<case-id>/} holds
- * {@code iterations.json} (the measured iterations) and {@code stats.bin} (the merged statistics).
- * A record is written into a hidden temporary directory and renamed into place in one atomic step,
- * so a study killed at any moment has, for each case, a complete record or none — which is what
- * lets a re-run of the same study skip exactly the completed cases.
+ * {@code iterations.json} (the measured iterations), {@code stats.bin} (the merged statistics) and
+ * {@code sha256.txt} (their checksums, in {@code sha256sum} format). A record is written into a hidden
+ * temporary directory and renamed into place in one atomic step, so a study killed at any moment has,
+ * for each case, a complete record or none — which is what lets a re-run of the same study skip
+ * exactly the completed cases. A re-run verifies each record first ({@link #removeDamaged}): one
+ * damaged on disk since is run again, never trusted and never allowed to stop the other cases.
  */
 public final class CaseRecords {
     public static final String DIR = "cases";
+    private static final String CHECKSUMS = "sha256.txt";
+    private static final List<String> FILES = List.of("iterations.json", "stats.bin");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private CaseRecords() {}
@@ -69,6 +73,9 @@ public final class CaseRecords {
         }
         Files.write(tmp.resolve("stats.bin"), stats.toBytes());
         JSON.writeValue(tmp.resolve("iterations.json").toFile(), Map.of("case_id", c.id(), "iterations", rows));
+        StringBuilder sums = new StringBuilder();
+        for (String f : FILES) sums.append(sha256(tmp.resolve(f))).append("  ").append(f).append('\n');
+        Files.writeString(tmp.resolve(CHECKSUMS), sums);
         try {
             Files.move(tmp, dir.resolve(c.id()), StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
@@ -96,7 +103,59 @@ public final class CaseRecords {
                     r.get("executor_run_ms").asLong(), r.get("executor_cpu_ns").asLong(), r.get("gc_ms").asLong(),
                     r.get("executors").asInt()));
         }
-        return new Completed(out, CaseStats.fromBytes(Files.readAllBytes(dir.resolve("stats.bin")), c.statistics().config()));
+        try {
+            return new Completed(out, CaseStats.fromBytes(Files.readAllBytes(dir.resolve("stats.bin")), c.statistics().config()));
+        } catch (RuntimeException e) {
+            throw new IOException("the statistics of case " + c.id() + " in " + dir.resolve("stats.bin") + " are unreadable ("
+                    + e.getMessage() + "); delete " + dir + " to run the case again", e);
+        }
+    }
+
+    /**
+     * Verifies the record of every case that has one, and deletes those damaged since they were
+     * written (a checksum that does not match, a file missing or unreadable), so that they run again.
+     * Returns one line per deleted record, naming the case, the file and what is wrong.
+     */
+    public static List<String> removeDamaged(Path runDir, List<BenchCase> cases) throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (BenchCase c : cases) {
+            Path dir = runDir.resolve(DIR).resolve(c.id());
+            if (!Files.isDirectory(dir)) continue;
+            String damage = damage(runDir, c);
+            if (damage != null) {
+                deleteTree(dir);
+                removed.add("case " + c.id() + ": its record in " + dir + " is damaged (" + damage + "); it runs again");
+            }
+        }
+        return removed;
+    }
+
+    /** What is wrong with a case's record, or null when it is intact. */
+    static String damage(Path runDir, BenchCase c) {
+        Path dir = runDir.resolve(DIR).resolve(c.id());
+        try {
+            Path sums = dir.resolve(CHECKSUMS);
+            if (Files.isRegularFile(sums)) {   // records of older versions have none: they are only read back
+                for (String line : Files.readAllLines(sums)) {
+                    String[] hashAndFile = line.split("  ", 2);
+                    Path f = dir.resolve(hashAndFile[1]);
+                    if (!Files.isRegularFile(f)) return f.getFileName() + " is missing";
+                    if (!sha256(f).equals(hashAndFile[0])) return f.getFileName() + " does not match its checksum";
+                }
+            }
+            read(runDir, c);
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Deletes a file or directory tree (nothing when absent). */

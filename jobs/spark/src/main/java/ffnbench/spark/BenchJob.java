@@ -75,6 +75,7 @@ public final class BenchJob {
         if (study && Files.isDirectory(work)) {
             StudyManifest.check(work, runId, config, cases);
             CaseRecords.removeUnfinished(work);
+            for (String damaged : CaseRecords.removeDamaged(work, cases)) progress.println("warning: " + damaged);
             long completed = cases.stream().filter(c -> CaseRecords.completed(work, c.id())).count();
             progress.printf("resuming study %s: %d of %d cases already completed%n", runId, completed, cases.size());
         } else {

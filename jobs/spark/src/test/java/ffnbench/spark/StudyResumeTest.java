@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A study killed mid-way (SIGKILL of a separate ffnbench JVM) resumes: the re-run skips the cases
- * already recorded, runs the rest, and the result holds every case exactly once.
+ * already recorded (and runs again one whose record was damaged since), runs the rest, and the
+ * result holds every case exactly once.
  */
 class StudyResumeTest {
     @TempDir
@@ -74,13 +75,19 @@ class StudyResumeTest {
             }
         }
         assertFalse(Files.exists(runs.resolve("s1")), "an interrupted study is not presented as complete");
+        // a record damaged on disk since (stats.bin truncated) is not trusted: that case runs again
+        String damaged = recordsBefore.keySet().iterator().next();
+        Path stats = work.resolve("cases").resolve(damaged).resolve("stats.bin");
+        Files.write(stats, java.util.Arrays.copyOf(Files.readAllBytes(stats), 10));
+        recordsBefore.remove(damaged);
 
         // 2. the same study again: completed cases are skipped, not re-run
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         BenchJob.Run run = new BenchJob(TestSpark.session(), cfg, new PrintStream(log, true)).run();
         String out = log.toString();
-        assertTrue(out.contains("resuming study s1: " + completedBefore + " of 6 cases already completed"), out);
-        assertEquals(completedBefore, out.lines().filter(l -> l.contains("already completed, skipped")).count(), out);
+        assertTrue(out.contains("warning: case " + damaged + ": its record in ") && out.contains("stats.bin does not match its checksum"), out);
+        assertTrue(out.contains("resuming study s1: " + (completedBefore - 1) + " of 6 cases already completed"), out);
+        assertEquals(completedBefore - 1, out.lines().filter(l -> l.contains("already completed, skipped")).count(), out);
         for (Map.Entry<String, byte[]> e : recordsBefore.entrySet()) {
             assertTrue(java.util.Arrays.equals(e.getValue(),
                     Files.readAllBytes(run.dir().resolve("cases").resolve(e.getKey()).resolve("iterations.json"))), e.getKey());
