@@ -28,7 +28,8 @@ import java.util.Set;
  */
 public record BenchConfig(String name, String study, String output, Data data, List<Integer> shards,
                           List<ModelEntry> models, int warmup, int measured, boolean statsEnabled, Set<String> sites,
-                          StatsConfig stats, boolean failOnNonFinite, int failFirstAttemptOfPartition) {
+                          StatsConfig stats, boolean failOnNonFinite, double maxSkippedFraction,
+                          int failFirstAttemptOfPartition) {
 
     /** Most cases one config may expand to: a typo in a sweep should not schedule a week of work. */
     public static final int MAX_CASES = 10_000;
@@ -132,7 +133,8 @@ public record BenchConfig(String name, String study, String output, Data data, L
     }
 
     private static BenchConfig read(ConfigFields r) {
-        r.allow("name", "study", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite", "fault");
+        r.allow("name", "study", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite",
+                "max_skipped_fraction", "fault");
         String name = requireFileName("name", r.text("name", "bench"));
         String study = r.text("study", null);
         if (study != null) requireFileName("study", study);
@@ -191,11 +193,16 @@ public record BenchConfig(String name, String study, String output, Data data, L
             throw new IllegalArgumentException("config: on_nonfinite must be skip (count and skip such sequences) or fail, got '"
                     + onNonFinite + "'");
         }
+        double maxSkipped = r.number("max_skipped_fraction", 0.01);
+        if (!(maxSkipped >= 0 && maxSkipped <= 1)) {
+            throw new IllegalArgumentException("config: max_skipped_fraction must be in 0..1 (the share of sequences a case may skip"
+                    + " for NaN/Inf before it fails), got " + maxSkipped);
+        }
         ConfigFields fault = r.object("fault");
         fault.allow("fail_first_attempt_of_partition");
         int failPartition = (int) fault.integer("fail_first_attempt_of_partition", -1, -1, Integer.MAX_VALUE);
         return new BenchConfig(name, study, r.text("output", "runs"), data, shards, models, warmup, measured,
-                s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), failPartition);
+                s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), maxSkipped, failPartition);
     }
 
     private static ModelEntry model(ConfigFields m) {
@@ -280,6 +287,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
         st.putAll(stats.describe());
         m.put("stats", st);
         m.put("on_nonfinite", failOnNonFinite ? "fail" : "skip");
+        m.put("max_skipped_fraction", maxSkippedFraction);
         return m;
     }
 }

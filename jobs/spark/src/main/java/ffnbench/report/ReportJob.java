@@ -257,7 +257,8 @@ public final class ReportJob {
         }
         h.append("</ul>\n");
         for (RunDir r : runs) {
-            for (JsonNode w : r.summary().path("environment").path("warnings")) {
+            JsonNode warnings = r.summary().has("warnings") ? r.summary().path("warnings") : r.summary().path("environment").path("warnings");
+            for (JsonNode w : warnings) {
                 h.append("<p class=\"warning\"><b>Warning</b> (").append(escape(r.id())).append("): ").append(escape(w.asText()))
                         .append("</p>\n");
             }

@@ -269,6 +269,17 @@ public final class BenchJob {
                 throw new IllegalArgumentException("case " + c.id() + " processed no tokens: every sequence was skipped ("
                         + skipped + " contained NaN/Inf)");
             }
+            if (skipped > 0 && it == 0) {   // the same sequences every iteration: said and checked once
+                double share = (double) skipped / shape.sequences();
+                progress.printf("    warning: %,d of %,d sequences (%.2f%%) skipped: NaN/Inf in hidden (on_nonfinite: skip)%n",
+                        skipped, shape.sequences(), 100 * share);
+                if (share > config.maxSkippedFraction()) {
+                    throw new IllegalArgumentException("case " + c.id() + " skipped " + skipped + " of " + shape.sequences()
+                            + " sequences (" + String.format("%.2f%%", 100 * share) + ") for NaN/Inf in hidden, more than"
+                            + " max_skipped_fraction " + config.maxSkippedFraction() + ": repair the input " + input
+                            + ", or raise max_skipped_fraction (conf/README.md)");
+                }
+            }
             if (warm) {
                 progress.printf("    warm-up %d/%d: %.2f s%n", it + 1, config.warmup(), wall / 1e9);
                 continue;

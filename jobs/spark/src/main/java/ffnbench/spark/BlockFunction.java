@@ -7,7 +7,9 @@ import ffnbench.runtime.StatsRecorder;
 import ffnbench.model.StageTimes;
 import ffnbench.model.Workspace;
 import ffnbench.stats.CaseStats;
+import ffnbench.stats.SiteStats;
 import java.io.Serializable;
+import java.util.Map;
 import java.util.Set;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
@@ -115,13 +117,35 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
         StatsRecorder recorder = new StatsRecorder(stats, sites, dModel, times);
         LayerStack layers = layers();
         Workspace ws = WORKSPACE.get().scopedTo(layers.layers()[0]);   // LayerCache keeps layer objects, not the stack
-        layers.forward(hidden, seqLen, c.formulation(), recorder, times, ws);
+        float[] out = layers.forward(hidden, seqLen, c.formulation(), recorder, times, ws);
+        requireFiniteInside(c, seqId, stats, out);
         long flops = layers.flops(c.formulation(), seqLen);
         return result(seqLen, 0, flops, times, System.nanoTime() - start, c.statistics().enabled() ? stats.toBytes() : null);
     }
 
     private static Row result(long tokens, int skipped, long flops, StageTimes times, long totalNs, byte[] partials) {
         return new BlockResult(tokens, skipped, flops, times.all(), totalNs, partials).toRow();
+    }
+
+    /**
+     * NaN or Inf that appear inside the layers from a finite input (overflow, or weights that make it)
+     * are an error of the case, naming the first (layer, site) where the statistics saw them, or the
+     * output when no recorded site did. Skipping would hide that the model itself is broken.
+     */
+    private static void requireFiniteInside(BenchCase c, long seqId, CaseStats stats, float[] out) {
+        for (Map.Entry<String, SiteStats> e : stats.sites().entrySet()) {
+            SiteStats s = e.getValue();
+            if (s.nanCount() + s.infCount() > 0) {
+                String[] layerSite = e.getKey().split("/", 2);
+                throw new IllegalStateException("case " + c.id() + ": sequence " + seqId + " is finite, but layer " + layerSite[0]
+                        + " produced " + s.nanCount() + " NaN and " + s.infCount() + " Inf values at site " + layerSite[1]
+                        + " (the first site where they appear): the weights or the input's scale overflow float32");
+            }
+        }
+        if (!allFinite(out)) {
+            throw new IllegalStateException("case " + c.id() + ": sequence " + seqId + " is finite, but the last layer's output holds"
+                    + " NaN or Inf values: the weights or the input's scale overflow float32");
+        }
     }
 
     private static boolean allFinite(float[] x) {

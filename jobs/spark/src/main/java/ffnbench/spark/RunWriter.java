@@ -58,11 +58,26 @@ public final class RunWriter {
         List<Map<String, Object>> ratios = RunSummary.ratios(cases, iterations);
         summary.put("parallel_vs_serial", ratios);
         summary.put("retried_tasks", iterations.stream().anyMatch(IterationResult::retried));
+        @SuppressWarnings("unchecked")
+        List<String> warnings = new ArrayList<>((List<String>) environment.get("warnings"));
+        warnings.addAll(skipWarnings(cases, caseSummaries));
+        summary.put("warnings", warnings);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValue(dir.resolve("summary.json").toFile(), summary);
-        @SuppressWarnings("unchecked")
-        List<String> warnings = (List<String>) environment.get("warnings");
         Files.writeString(dir.resolve("summary.md"), RunSummary.markdown(runId, caseSummaries, ratios, stats, cases, warnings));
+    }
+
+    /** One warning per case that skipped sequences (NaN/Inf in hidden), with the count. */
+    static List<String> skipWarnings(List<BenchCase> cases, List<Map<String, Object>> caseSummaries) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            long skipped = ((Number) caseSummaries.get(i).get("skipped_sequences")).longValue();
+            if (skipped > 0) {
+                out.add("case " + cases.get(i).id() + " skipped " + skipped + " sequence(s) with NaN/Inf in hidden"
+                        + " (on_nonfinite: skip): its figures and statistics cover the others");
+            }
+        }
+        return out;
     }
 
     /** Each input's shape (snake_case fields), keyed by its path as it will be after the rename (generated data lives inside the run). */

@@ -278,12 +278,49 @@ class BenchJobTest {
         rows.add(RowFactory.create(1L, 16, 64, bad));
         rows.add(RowFactory.create(2L, 16, 64, inf));
         String path = writeRows("nan.parquet", rows);
-        BenchJob.Run run = run(config(model(""), Map.of("data.input", "\"" + path + "\"")));
+        BenchJob.Run run = run(config(model(""), Map.of("data.input", "\"" + path + "\"", "max_skipped_fraction", "0.7")));
         assertEquals(2, run.iterations().get(0).skippedSequences());
         assertEquals(16, run.iterations().get(0).tokens());
         assertEquals(2, run.stats().get("tiny.swiglu.serial").rowsSkipped());
-        String msg = badRun(config(model(""), Map.of("data.input", "\"" + path + "\"", "on_nonfinite", "fail")));
+        // said where a user looks: summary.json's warnings, summary.md
+        String warning = "case tiny.swiglu.serial skipped 2 sequence(s) with NaN/Inf in hidden";
+        assertTrue(Files.readString(run.dir().resolve("summary.json")).contains(warning));
+        assertTrue(Files.readString(run.dir().resolve("summary.md")).contains(warning));
+        // more than max_skipped_fraction (default 1%) skipped: the case fails, with the counts
+        String msg = badRun(config(model(""), Map.of("data.input", "\"" + path + "\"")));
+        assertTrue(msg.contains("skipped 2 of 3 sequences") && msg.contains("max_skipped_fraction 0.01"), msg);
+        msg = badRun(config(model(""), Map.of("data.input", "\"" + path + "\"", "on_nonfinite", "fail")));
         assertTrue(msg.contains("NaN") && msg.contains("sequence"), msg);
+    }
+
+    /**
+     * Finite weights and a finite input whose product overflows float32 inside the layers (attention
+     * scores of 1e30-scale weights) are an error of the case, naming the layer and the site.
+     */
+    @Test
+    void nonFiniteValuesAppearingInsideTheLayersFailTheCase() throws Exception {
+        int d = 64, f = 96;
+        Map<String, ffnbench.weights.Safetensors.Tensor> w = new java.util.LinkedHashMap<>();
+        String p = "model.layers.0.";
+        java.util.function.BiConsumer<String, long[]> put = (name, shape) -> {
+            float[] a = new float[(int) java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
+            java.util.Arrays.fill(a, name.endsWith("norm.weight") ? 1f : 1e30f);
+            w.put(p + name, new ffnbench.weights.Safetensors.Tensor(shape, a));
+        };
+        put.accept("input_layernorm.weight", new long[] {d});
+        put.accept("post_attention_layernorm.weight", new long[] {d});
+        for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) put.accept("self_attn." + proj + ".weight", new long[] {d, d});
+        put.accept("mlp.gate_proj.weight", new long[] {f, d});
+        put.accept("mlp.up_proj.weight", new long[] {f, d});
+        put.accept("mlp.down_proj.weight", new long[] {d, f});
+        Path ckpt = Files.createDirectories(dir.resolve("overflowing-checkpoint"));
+        Files.writeString(ckpt.resolve("config.json"), "{\"model_type\":\"llama\",\"hidden_size\":64,\"intermediate_size\":96,"
+                + "\"num_attention_heads\":4,\"num_key_value_heads\":4,\"rms_norm_eps\":1e-5,\"hidden_act\":\"silu\",\"num_hidden_layers\":1}");
+        ffnbench.weights.Safetensors.write(ckpt.resolve("model.safetensors"), w, ffnbench.weights.Safetensors.DType.F32);
+        String path = writeRows("d64.parquet", List.of(RowFactory.create(0L, 16, 64,
+                new TokenGenerator(1, 64, TokenGenerator.Distribution.GAUSSIAN).sequence(0, 16))));
+        String msg = badRun(config("{\"name\": \"big\", \"source\": \"" + ckpt + "\"}", Map.of("data.input", "\"" + path + "\"")));
+        assertTrue(msg.contains("sequence 0 is finite, but layer 0 produced") && msg.contains("at site "), msg);
     }
 
     @Test
