@@ -131,12 +131,17 @@ public final class Npy {
         head.write((header.length() >>> 8) & 0xff);
         head.write(header.getBytes(StandardCharsets.ISO_8859_1));
         Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            out.write(head.toByteArray());
-            ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            buf.asFloatBuffer().put(data);
-            out.write(buf.array());
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                out.write(head.toByteArray());
+                ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                buf.asFloatBuffer().put(data);
+                out.write(buf.array());
+            }
+            Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {   // a full disk, say: leave no partial file behind
+            Files.deleteIfExists(tmp);
+            throw new IOException("could not write " + path + ": " + e.getMessage(), e);
         }
-        Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -1,6 +1,7 @@
 package ffnbench.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,19 @@ class NpyTest {
         assertArrayEquals(data, a.data());
         // header is padded to a multiple of 64 bytes, as numpy writes it
         assertTrue((Files.size(f) - 24) % 64 == 0);
+    }
+
+    /** A full disk (the temporary file is /dev/full) leaves neither a partial file nor the temporary one. */
+    @Test
+    void aFailedWriteLeavesNothingBehind(@TempDir Path dir) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "needs /dev/full");
+        Path y = dir.resolve("y.npy");
+        Files.createSymbolicLink(dir.resolve("y.npy.tmp"), Path.of("/dev/full"));
+        IOException e = assertThrows(IOException.class,
+                () -> Npy.write(y, new long[] {1000, 100}, new float[100_000]));
+        assertTrue(e.getMessage().contains(y.toString()), e.getMessage());
+        assertFalse(Files.exists(y, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(dir.resolve("y.npy.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test
