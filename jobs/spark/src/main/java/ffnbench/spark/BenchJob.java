@@ -84,6 +84,8 @@ public final class BenchJob {
         }
         TaskMetricsListener listener = new TaskMetricsListener();
         spark.sparkContext().addSparkListener(listener);
+        Thread interrupted = new Thread(() -> progress.println(interruptedLine(study, runId, work, cases)));
+        Runtime.getRuntime().addShutdownHook(interrupted);   // Ctrl-C or SIGTERM mid-run
         executorReport = spark.sparkContext().collectionAccumulator("ffnbench executor backends");
         try {
             Map<String, String> inputByCase = prepareInputs(cases, work);
@@ -137,10 +139,30 @@ public final class BenchJob {
             }
             throw unwrap(e);
         } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook says what was left
+            }
             spark.sparkContext().removeSparkListener(listener);
             shipped.values().forEach(b -> b.destroy());
             shipped.clear();
         }
+    }
+
+    /** What an interrupted run leaves, said as the JVM exits: a study keeps its completed cases, a plain run nothing. */
+    private static String interruptedLine(boolean study, String runId, Path work, List<BenchCase> cases) {
+        if (!study) {
+            try {
+                CaseRecords.deleteTree(work);
+                return "ffnbench bench interrupted: the incomplete run " + runId + " was removed";
+            } catch (IOException | RuntimeException e) {
+                return "ffnbench bench interrupted: the incomplete run in " + work + " holds no results; delete it";
+            }
+        }
+        long completed = cases.stream().filter(c -> CaseRecords.completed(work, c.id())).count();
+        return "ffnbench bench interrupted: study " + runId + " has " + completed + " of " + cases.size() + " cases completed in "
+                + work + "; run the same config again to resume";
     }
 
     /** Where the tasks report their executors' backends (one accumulator per run). */

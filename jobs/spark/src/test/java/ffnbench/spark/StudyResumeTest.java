@@ -117,6 +117,41 @@ class StudyResumeTest {
         assertTrue(e.getMessage().contains("different config") && e.getMessage().contains("iterations"), e.getMessage());
     }
 
+    /** Ctrl-C or SIGTERM: a study says what it keeps; a plain run removes its incomplete directory and says so. */
+    @Test
+    void anInterruptedRunSaysWhatItLeaves() throws Exception {
+        Path runs = tmp.resolve("runs");
+        for (boolean study : new boolean[] {true, false}) {
+            Path configFile = tmp.resolve("interrupted-" + study + ".json");
+            String config = CONFIG.formatted(runs.toString().replace("\\", "/"));
+            Files.writeString(configFile, study ? config : config.replace("\"study\": \"s1\", ", ""));
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(a -> a.startsWith("--add-") || a.startsWith("-Xmx")).toList());
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "ffnbench.cli.Main", "bench",
+                    "--config", configFile.toString(), "--master", "local[2]"));
+            Path log = tmp.resolve("interrupted-" + study + ".log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.readString(log).contains("[1/6]")) {   // the first case has started
+                assertTrue(p.isAlive() && System.nanoTime() < deadline, Files.readString(log));
+                Thread.sleep(50);
+            }
+            p.destroy();   // SIGTERM, as Ctrl-C's SIGINT: the JVM runs its shutdown hooks
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            String out = Files.readString(log);
+            if (study) {
+                assertTrue(out.contains("ffnbench bench interrupted: study s1 has ") && out.contains("run the same config again"), out);
+            } else {
+                assertTrue(out.contains("ffnbench bench interrupted: the incomplete run resume-") && out.contains("was removed"), out);
+                try (var left = Files.list(runs)) {
+                    assertEquals(List.of(runs.resolve(".s1.incomplete")), left.toList(), "only the study's directory is left");
+                }
+            }
+        }
+    }
+
     private String readLog() {
         try {
             return Files.readString(tmp.resolve("first.log"));
