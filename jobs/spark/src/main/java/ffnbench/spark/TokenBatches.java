@@ -59,10 +59,25 @@ public final class TokenBatches {
             df = spark.read().parquet(path);
         } catch (Exception e) {
             throw new IllegalArgumentException("cannot read token batches from " + path + " as Parquet: "
-                    + firstLine(e.getMessage()) + " (write them with `ffnbench generate` or `ffnbench import-npy`)", e);
+                    + causes(e) + " (write them with `ffnbench generate` or `ffnbench import-npy`)", e);
         }
         validateSchema(df.schema(), path);
         return df.select("seq_id", "seq_len", "d_model", "hidden");
+    }
+
+    /**
+     * The first line of each message along the cause chain, joined: Spark wraps the reason (the file,
+     * "not a Parquet file") in exceptions such as "Exception thrown in awaitResult" that say nothing.
+     */
+    static String causes(Throwable e) {
+        java.util.LinkedHashSet<String> lines = new java.util.LinkedHashSet<>();
+        for (Throwable t = e; t != null && lines.size() < 6; t = t.getCause() == t ? null : t.getCause()) {
+            String line = firstLine(t.getMessage()).trim();
+            int sentence = line.indexOf(". ");   // Spark's error classes go on with advice after the first sentence
+            if (sentence > 0) line = line.substring(0, sentence);
+            if (!line.isEmpty() && !line.contains("awaitResult") && !line.startsWith("Job aborted")) lines.add(line);
+        }
+        return lines.isEmpty() ? e.getClass().getSimpleName() : String.join(": ", lines);
     }
 
     static String firstLine(String s) {

@@ -64,6 +64,28 @@ class TokenBatchesTest {
         assertTrue(all.toLowerCase(java.util.Locale.ROOT).contains("checksum"), all);
     }
 
+    /** Files that are not Parquet (empty, truncated, something else): the error names the file and why. */
+    @Test
+    void unreadableParquetIsNamedWithItsCause(@TempDir Path tmp) throws Exception {
+        SparkSession spark = TestSpark.session();
+        String good = tmp.resolve("good.parquet").toString();
+        TokenBatches.generate(spark, 4, 8, 16, TokenGenerator.Distribution.GAUSSIAN, 5, 1).write().parquet(good);
+        byte[] bytes;
+        try (var files = Files.list(Path.of(good))) {
+            bytes = Files.readAllBytes(files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow());
+        }
+        java.util.Map<String, byte[]> bad = java.util.Map.of("empty.parquet", new byte[0],
+                "truncated.parquet", java.util.Arrays.copyOf(bytes, bytes.length / 2), "text.parquet", "seq_id,hidden\n".getBytes());
+        for (var e : bad.entrySet()) {
+            Path f = tmp.resolve(e.getKey());
+            Files.write(f, e.getValue());
+            IllegalArgumentException x = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> TokenBatches.shape(TokenBatches.read(spark, f.toString()), f.toString()));
+            assertTrue(x.getMessage().contains(e.getKey()) && !x.getMessage().contains("awaitResult")
+                    && x.getMessage().toLowerCase(java.util.Locale.ROOT).contains("parquet"), x.getMessage());
+        }
+    }
+
     @Test
     void llmDistributionHasOutlierChannelsAndAMassiveFirstToken() {
         TokenGenerator g = new TokenGenerator(11, 256, TokenGenerator.Distribution.LLM);
