@@ -33,6 +33,32 @@ public final class StudyManifest {
         JSON.writeValue(dir.resolve(FILE).toFile(), m);
     }
 
+    /** An incomplete run directory ({@code <output>/.<id>.incomplete}) left by a run that was killed. */
+    public record Incomplete(Path dir, String id, boolean study, java.time.Instant modified) { }
+
+    /** The incomplete run directories under {@code runs}, oldest first; a study's can be resumed, a plain run's cannot. */
+    public static List<Incomplete> incomplete(Path runs) throws IOException {
+        List<Incomplete> out = new ArrayList<>();
+        if (!Files.isDirectory(runs)) return out;
+        try (var list = Files.list(runs)) {
+            for (Path d : list.filter(Files::isDirectory).toList()) {
+                String name = d.getFileName().toString();
+                if (!name.startsWith(".") || !name.endsWith(".incomplete")) continue;
+                String id = name.substring(1, name.length() - ".incomplete".length());
+                boolean study;
+                try {
+                    JsonNode config = ffnbench.data.JsonFile.read(d.resolve(FILE)).path("config");
+                    study = config.hasNonNull("study");
+                } catch (IOException | IllegalArgumentException unreadable) {
+                    study = false;   // killed before its manifest was complete: nothing to resume
+                }
+                out.add(new Incomplete(d, id, study, Files.getLastModifiedTime(d).toInstant()));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(Incomplete::modified));
+        return out;
+    }
+
     /** Refuses to resume when the stored config differs from this one, naming the fields that differ. */
     public static void check(Path dir, String studyId, BenchConfig config, List<BenchCase> cases) throws IOException {
         Path f = dir.resolve(FILE);

@@ -72,15 +72,29 @@ public final class BenchJob {
                 Sessions.memoryBudget(spark))) {
             progress.println("warning: " + w);
         }
+        tidyIncomplete(runs, work);
+        java.nio.channels.FileChannel lock;
         if (study && Files.isDirectory(work)) {
-            StudyManifest.check(work, runId, config, cases);
-            CaseRecords.removeUnfinished(work);
-            for (String damaged : CaseRecords.removeDamaged(work, cases)) progress.println("warning: " + damaged);
+            lock = RunLock.hold(work, runId);   // before anything in it is touched
+            try {
+                StudyManifest.check(work, runId, config, cases);
+                CaseRecords.removeUnfinished(work);
+                for (String damaged : CaseRecords.removeDamaged(work, cases)) progress.println("warning: " + damaged);
+            } catch (IOException | RuntimeException e) {
+                lock.close();
+                throw e;
+            }
             long completed = cases.stream().filter(c -> CaseRecords.completed(work, c.id())).count();
             progress.printf("resuming study %s: %d of %d cases already completed%n", runId, completed, cases.size());
         } else {
             Files.createDirectories(work);
-            StudyManifest.write(work, runId, config, cases);
+            lock = RunLock.hold(work, runId);
+            try {
+                StudyManifest.write(work, runId, config, cases);
+            } catch (IOException | RuntimeException e) {
+                lock.close();
+                throw e;
+            }
         }
         TaskMetricsListener listener = new TaskMetricsListener();
         spark.sparkContext().addSparkListener(listener);
@@ -127,6 +141,7 @@ public final class BenchJob {
             Run recorded = readRecords(runId, work, cases, shapes);
             RunWriter.write(spark, work, done, runId, config, cases, recorded.iterations(), recorded.stats(), shapes,
                     executorsReported());
+            RunLock.release(lock, work);
             Files.move(work, done);
             return new Run(runId, done, recorded.iterations(), recorded.stats(), shapes);
         } catch (Exception e) {
@@ -145,8 +160,28 @@ public final class BenchJob {
                 // the JVM is exiting: the hook says what was left
             }
             spark.sparkContext().removeSparkListener(listener);
+            lock.close();
             shipped.values().forEach(b -> b.destroy());
             shipped.clear();
+        }
+    }
+
+    /**
+     * What killed runs left in the output directory: a plain run's incomplete directory holds no results,
+     * so one that no process holds any more is removed; an interrupted study (other than this one) is
+     * named with how to resume it.
+     */
+    private void tidyIncomplete(Path runs, Path work) throws IOException {
+        java.time.Instant dayAgo = java.time.Instant.now().minus(java.time.Duration.ofDays(1));
+        for (StudyManifest.Incomplete i : StudyManifest.incomplete(runs)) {
+            if (i.dir().equals(work)) continue;
+            if (i.study()) {
+                progress.printf("note: study %s was interrupted earlier and is kept in %s; run its config again to resume it%n",
+                        i.id(), i.dir());
+            } else if (RunLock.abandoned(i.dir(), dayAgo)) {
+                CaseRecords.deleteTree(i.dir());
+                progress.printf("note: removed %s, the incomplete directory of a run that was killed%n", i.dir());
+            }
         }
     }
 

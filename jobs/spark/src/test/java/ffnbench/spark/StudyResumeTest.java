@@ -152,6 +152,35 @@ class StudyResumeTest {
         }
     }
 
+    /** Directories of killed plain runs are removed by the next bench; a run still holding its lock is left alone. */
+    @Test
+    void killedPlainRunsAreTidiedAndLiveOnesKept() throws Exception {
+        Path runs = Files.createDirectories(tmp.resolve("runs"));
+        Path killed = Files.createDirectories(runs.resolve(".resume-20260101-000000-abcd.incomplete"));
+        Files.writeString(killed.resolve("study.json"), "{\"config\": {\"study\": null}}");
+        Files.createFile(killed.resolve(RunLock.FILE));
+        Path live = Files.createDirectories(runs.resolve(".resume-20260101-000001-abcd.incomplete"));
+        Files.writeString(live.resolve("study.json"), "{\"config\": {\"study\": null}}");
+        Path configFile = tmp.resolve("plain.json");
+        Files.writeString(configFile, CONFIG.formatted(runs.toString().replace("\\", "/")).replace("\"study\": \"s1\", ", "")
+                .replace("[16, 32, 48]", "16").replace("\"formulations\": [\"serial\", \"parallel\"]", "\"formulations\": [\"serial\"]"));
+        try (java.nio.channels.FileChannel held = RunLock.hold(live, "live")) {
+            // another JVM holds the live run's lock: a child process tidies while this one holds it
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(a -> a.startsWith("--add-") || a.startsWith("-Xmx")).toList());
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "ffnbench.cli.Main", "bench",
+                    "--config", configFile.toString(), "--master", "local[1]"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(3, TimeUnit.MINUTES) && p.exitValue() == 0, out);
+            assertTrue(out.contains("note: removed " + killed), out);
+            assertFalse(Files.exists(killed), out);
+            assertTrue(Files.exists(live), "a run that still holds its lock is left alone: " + out);
+        }
+    }
+
     private String readLog() {
         try {
             return Files.readString(tmp.resolve("first.log"));
