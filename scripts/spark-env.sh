@@ -37,7 +37,7 @@ LOCAL_SPARK_HOME="$CLUSTER_DIR/spark-home"
 AUTH_CONF="$CLUSTER_DIR/auth.conf"   # the RPC secret of a cluster scripts/cluster started (mode 0600)
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JAVA_FLAGS=$(sed -n 's:.*<spark.java.flags>\(.*\)</spark.java.flags>.*:\1:p' "$ROOT/pom.xml")
-# Spark 3.5 stops at Java 17 here (Hadoop's UserGroupInformation needs Subject.getSubject, gone in Java 23+)
+# Spark 3.5 does not start on Java 23+ (Hadoop's UserGroupInformation calls Subject.getSubject, which they refuse)
 JAVA_MAJOR=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')
 if [[ "$FFNBENCH_SPARK" == 3.5 && "${JAVA_MAJOR:-17}" -gt 21 ]]; then
   echo "ffnbench: Spark 3.5 does not run on Java $JAVA_MAJOR ($JAVA); use FFNBENCH_SPARK=4, or a Java 17 JAVA_HOME" >&2
