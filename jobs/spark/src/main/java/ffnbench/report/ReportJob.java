@@ -257,9 +257,13 @@ public final class ReportJob {
         }
         h.append("</ul>\n");
         for (RunDir r : runs) {
-            JsonNode warnings = r.summary().has("warnings") ? r.summary().path("warnings") : r.summary().path("environment").path("warnings");
-            for (JsonNode w : warnings) {
-                h.append("<p class=\"warning\"><b>Warning</b> (").append(escape(r.id())).append("): ").append(escape(w.asText()))
+            // the backend warnings (environment.warnings) and the run's own (top-level warnings, which repeat
+            // the backend ones from format 2 on), each once
+            java.util.LinkedHashSet<String> warnings = new java.util.LinkedHashSet<>();
+            r.summary().path("environment").path("warnings").forEach(w -> warnings.add(w.asText()));
+            r.summary().path("warnings").forEach(w -> warnings.add(w.asText()));
+            for (String w : warnings) {
+                h.append("<p class=\"warning\"><b>Warning</b> (").append(escape(r.id())).append("): ").append(escape(w))
                         .append("</p>\n");
             }
         }
