@@ -65,15 +65,20 @@ class HfCheckpointTest {
         return d;
     }
 
-    @Test
-    void llamaMlpUsesGateUpDownAsHfLlamaMlp() throws IOException {
-        String p = "model.layers.0.";
+    /** A LLaMA layer's norms and attention under HF names ({@code p} = "model.layers.N."), GQA: 2 kv heads of 4. */
+    private void putLlamaNormsAndAttention(String p) {
         put(p + "input_layernorm.weight", D);
         put(p + "post_attention_layernorm.weight", D);
         put(p + "self_attn.q_proj.weight", D, D);
-        put(p + "self_attn.k_proj.weight", D / 2, D);   // GQA: 2 kv heads of 4
+        put(p + "self_attn.k_proj.weight", D / 2, D);
         put(p + "self_attn.v_proj.weight", D / 2, D);
         put(p + "self_attn.o_proj.weight", D, D);
+    }
+
+    @Test
+    void llamaMlpUsesGateUpDownAsHfLlamaMlp() throws IOException {
+        String p = "model.layers.0.";
+        putLlamaNormsAndAttention(p);
         float[] gate = put(p + "mlp.gate_proj.weight", F, D);
         float[] up = put(p + "mlp.up_proj.weight", F, D);
         float[] down = put(p + "mlp.down_proj.weight", D, F);
@@ -209,12 +214,7 @@ class HfCheckpointTest {
     @Test
     void aNonFiniteWeightIsRefusedNamingTheTensor() throws IOException {
         String p = "model.layers.0.";
-        put(p + "input_layernorm.weight", D);
-        put(p + "post_attention_layernorm.weight", D);
-        put(p + "self_attn.q_proj.weight", D, D);
-        put(p + "self_attn.k_proj.weight", D / 2, D);
-        put(p + "self_attn.v_proj.weight", D / 2, D);
-        put(p + "self_attn.o_proj.weight", D, D);
+        putLlamaNormsAndAttention(p);
         put(p + "mlp.gate_proj.weight", F, D);
         put(p + "mlp.up_proj.weight", F, D)[37] = Float.NaN;
         put(p + "mlp.down_proj.weight", D, F)[5] = Float.POSITIVE_INFINITY;

@@ -51,12 +51,7 @@ class StudyResumeTest {
 
         // 1. a separate JVM runs the study; kill -9 it as soon as its first case is recorded
         Path work = runs.resolve(".s1.incomplete");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-") || a.startsWith("-Xmx")).toList());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "ffnbench.cli.Main", "bench",
-                "--config", configFile.toString(), "--master", "local[2]"));
+        List<String> cmd = benchInAnotherJvm(configFile, "local[2]");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("first.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (ids.stream().noneMatch(id -> CaseRecords.completed(work, id))) {
@@ -125,12 +120,7 @@ class StudyResumeTest {
             Path configFile = tmp.resolve("interrupted-" + study + ".json");
             String config = CONFIG.formatted(runs.toString().replace("\\", "/"));
             Files.writeString(configFile, study ? config : config.replace("\"study\": \"s1\", ", ""));
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                    .filter(a -> a.startsWith("--add-") || a.startsWith("-Xmx")).toList());
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "ffnbench.cli.Main", "bench",
-                    "--config", configFile.toString(), "--master", "local[2]"));
+            List<String> cmd = benchInAnotherJvm(configFile, "local[2]");
             Path log = tmp.resolve("interrupted-" + study + ".log");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -166,12 +156,7 @@ class StudyResumeTest {
                 .replace("[16, 32, 48]", "16").replace("\"formulations\": [\"serial\", \"parallel\"]", "\"formulations\": [\"serial\"]"));
         try (java.nio.channels.FileChannel held = RunLock.hold(live, "live")) {
             // another JVM holds the live run's lock: a child process tidies while this one holds it
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                    .filter(a -> a.startsWith("--add-") || a.startsWith("-Xmx")).toList());
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "ffnbench.cli.Main", "bench",
-                    "--config", configFile.toString(), "--master", "local[1]"));
+            List<String> cmd = benchInAnotherJvm(configFile, "local[1]");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             assertTrue(p.waitFor(3, TimeUnit.MINUTES) && p.exitValue() == 0, out);
@@ -179,6 +164,17 @@ class StudyResumeTest {
             assertFalse(Files.exists(killed), out);
             assertTrue(Files.exists(live), "a run that still holds its lock is left alone: " + out);
         }
+    }
+
+    /** `ffnbench bench --config F --master M` in a separate JVM with this one's module flags and classpath. */
+    static List<String> benchInAnotherJvm(Path configFile, String master) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-") || a.startsWith("-Xmx")).toList());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "ffnbench.cli.Main", "bench",
+                "--config", configFile.toString(), "--master", master));
+        return cmd;
     }
 
     private String readLog() {
