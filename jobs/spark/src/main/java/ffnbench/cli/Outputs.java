@@ -27,8 +27,8 @@ final class Outputs {
      * overwritten. Only local paths are checked here; Spark refuses an existing remote one.
      */
     static void requireNewParquet(String output) {
-        boolean local = !output.contains("://") || output.startsWith("file:");
-        Path path = output.startsWith("file:") ? Path.of(java.net.URI.create(output)) : local ? Path.of(output) : null;
+        Path path = output.startsWith("file:") ? Path.of(java.net.URI.create(output))
+                : output.contains("://") ? null : Path.of(output);
         if (path != null && Files.exists(path)) {
             throw new IllegalArgumentException(output + " exists: remove it or choose another --output (token batches are never overwritten)");
         }
