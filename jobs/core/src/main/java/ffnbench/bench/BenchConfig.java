@@ -28,7 +28,7 @@ import java.util.Set;
  */
 public record BenchConfig(String name, String study, String output, Data data, List<Integer> shards,
                           List<ModelEntry> models, int warmup, int measured, boolean statsEnabled, Set<String> sites,
-                          StatsConfig stats, boolean failOnNonFinite, double maxSkippedFraction,
+                          StatsConfig stats, boolean failOnNonFinite, double maxSkippedFraction, boolean refuseOverMemory,
                           int failFirstAttemptOfPartition) {
 
     /** Most cases one config may expand to: a typo in a sweep should not schedule a week of work. */
@@ -134,7 +134,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
 
     private static BenchConfig read(ConfigFields r) {
         r.allow("name", "study", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite",
-                "max_skipped_fraction", "fault");
+                "max_skipped_fraction", "memory_check", "fault");
         String name = requireFileName("name", r.text("name", "bench"));
         String study = r.text("study", null);
         if (study != null) requireFileName("study", study);
@@ -198,11 +198,17 @@ public record BenchConfig(String name, String study, String output, Data data, L
             throw new IllegalArgumentException("config: max_skipped_fraction must be in 0..1 (the share of sequences a case may skip"
                     + " for NaN/Inf before it fails), got " + maxSkipped);
         }
+        String memoryCheck = r.text("memory_check", "refuse");
+        if (!memoryCheck.equals("refuse") && !memoryCheck.equals("warn")) {
+            throw new IllegalArgumentException("config: memory_check must be refuse (a case the memory planner finds too large "
+                    + "is refused before any work) or warn (it runs anyway), got '" + memoryCheck + "'");
+        }
         ConfigFields fault = r.object("fault");
         fault.allow("fail_first_attempt_of_partition");
         int failPartition = (int) fault.integer("fail_first_attempt_of_partition", -1, -1, Integer.MAX_VALUE);
         return new BenchConfig(name, study, r.text("output", "runs"), data, shards, models, warmup, measured,
-                s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), maxSkipped, failPartition);
+                s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), maxSkipped, memoryCheck.equals("refuse"),
+                failPartition);
     }
 
     private static ModelEntry model(ConfigFields m) {

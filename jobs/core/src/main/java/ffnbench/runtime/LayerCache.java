@@ -3,11 +3,19 @@ package ffnbench.runtime;
 import ffnbench.bench.BenchCase;
 import ffnbench.model.TransformerLayer;
 import ffnbench.weights.ModelSource;
+import ffnbench.bench.MemoryPlan;
+import ffnbench.model.ModelConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Layers built once per JVM (driver or executor) and shared by its tasks: weights are re-created
@@ -17,6 +25,8 @@ public final class LayerCache {
     private record Key(String source, long seed, Map<String, String> overrides, int layer, String weightsDtype) { }
 
     private static final Map<Key, TransformerLayer> LAYERS = new ConcurrentHashMap<>();
+    private static final Map<Key, Long> LAST_USED = new ConcurrentHashMap<>();
+    private static final AtomicLong CLOCK = new AtomicLong();
 
     private LayerCache() {}
 
@@ -29,14 +39,57 @@ public final class LayerCache {
      * the arithmetic stays fp32, so a dtype sweep measures the precision's effect on activations.
      */
     public static TransformerLayer get(String source, long seed, Map<String, String> overrides, int layer, String weightsDtype) {
-        return LAYERS.computeIfAbsent(new Key(source, seed, overrides, layer, weightsDtype), k -> {
-            try {
-                ModelSource.Layer l = ModelSource.load(k.source, k.layer, k.seed, k.overrides);
-                return new TransformerLayer(l.config(), l.weights().roundedTo(k.weightsDtype));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        Key key = new Key(source, seed, overrides, layer, weightsDtype);
+        try {
+            TransformerLayer held = LAYERS.get(key);
+            ModelConfig config = held != null ? held.config() : ModelSource.config(source, overrides);
+            return cached(key, Set.of(key), config, () -> {
+                try {
+                    return ModelSource.build(source, layer, seed, overrides, weightsDtype);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The cached layer, or one built now. Layers are built one at a time per JVM (tasks that need the
+     * same layer wait for it rather than build it twice), and before a build, layers not in
+     * {@code keep} are dropped, least recently used first, until those held and the new one
+     * ({@link MemoryPlan#layerPeakBytes}) fit in the heap's space for long-lived arrays
+     * ({@link MemoryPlan#largeArrayCapacity}). A sweep then holds the layers of the case it runs,
+     * which is what the memory planner counts, not those of every earlier case.
+     */
+    private static TransformerLayer cached(Key key, Set<Key> keep, ModelConfig config, Supplier<TransformerLayer> build) {
+        LAST_USED.put(key, CLOCK.incrementAndGet());
+        TransformerLayer layer = LAYERS.get(key);
+        if (layer != null) return layer;
+        synchronized (LayerCache.class) {
+            layer = LAYERS.get(key);
+            if (layer == null) {
+                dropLeastRecentlyUsed(keep, MemoryPlan.layerPeakBytes(config, key.source(), key.weightsDtype()));
+                layer = build.get();
+                LAYERS.put(key, layer);
             }
-        });
+            return layer;
+        }
+    }
+
+    private static void dropLeastRecentlyUsed(Set<Key> keep, long newLayerBytes) {
+        long room = MemoryPlan.largeArrayCapacity() - newLayerBytes;
+        long held = 0;
+        for (TransformerLayer l : LAYERS.values()) held += MemoryPlan.layerWeightBytes(l.config());
+        List<Key> oldestFirst = new ArrayList<>(LAYERS.keySet());
+        oldestFirst.sort(Comparator.comparingLong(k -> LAST_USED.getOrDefault(k, 0L)));
+        for (Key k : oldestFirst) {
+            if (held <= room) return;
+            if (keep.contains(k)) continue;
+            held -= MemoryPlan.layerWeightBytes(LAYERS.remove(k).config());
+            LAST_USED.remove(k);
+        }
     }
 
     public static LayerStack stack(BenchCase c) {
@@ -52,19 +105,21 @@ public final class LayerCache {
      * those tensors, without copying them, and the case's resolved config, so executors never read the
      * checkpoint themselves; else from the case's source.
      */
-    public static LayerStack stack(BenchCase c, java.util.function.Supplier<Map<Integer, Map<String, float[]>>> shipped) {
+    public static LayerStack stack(BenchCase c, Supplier<Map<Integer, Map<String, float[]>>> shipped) {
         List<Integer> idx = c.layers();
         TransformerLayer[] out = new TransformerLayer[idx.size()];
         BenchCase.Weights w = c.weights();
+        Set<Key> keep = new HashSet<>();
+        for (int layer : idx) keep.add(new Key(w.source(), w.seed(), w.overrides(), layer, w.dtype()));
         for (int i = 0; i < out.length; i++) {
             int layer = idx.get(i);
             if (shipped == null) {
                 out[i] = get(w.source(), w.seed(), w.overrides(), layer, w.dtype());
                 continue;
             }
-            out[i] = LAYERS.computeIfAbsent(new Key(w.source(), w.seed(), w.overrides(), layer, w.dtype()), k -> {
+            out[i] = cached(new Key(w.source(), w.seed(), w.overrides(), layer, w.dtype()), keep, c.config(), () -> {
                 BUILT_FROM_SHIPPED.increment();
-                return TransformerLayer.ofOutIn(c.config(), new ffnbench.model.LayerWeights(shipped.get().get(k.layer)).roundedTo(k.weightsDtype));
+                return TransformerLayer.ofOutIn(c.config(), new ffnbench.model.LayerWeights(shipped.get().get(layer)).roundedTo(w.dtype()));
             });
         }
         return new LayerStack(idx, out);

@@ -2,6 +2,7 @@ package ffnbench.weights;
 
 import ffnbench.model.LayerWeights;
 import ffnbench.model.ModelConfig;
+import ffnbench.model.TransformerLayer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +90,24 @@ public final class ModelSource {
         }
     }
 
-    private static boolean isPreset(String m) {
+    /**
+     * A layer ready to run, its weights rounded to {@code weightsDtype} (f32, bf16 or f16). Seeded
+     * presets are drawn straight into the layout the layer computes with; other sources are read in
+     * the canonical layout and transposed once.
+     */
+    public static TransformerLayer build(String model, int layer, long seed, Map<String, String> overrides, String weightsDtype)
+            throws IOException {
+        if (isPreset(model.trim())) {
+            ModelConfig c = config(model, overrides);
+            c.requireLayer(layer);
+            return TransformerLayer.ofOutIn(c, SeededInit.layerOutIn(c, seed, layer).roundedTo(weightsDtype));
+        }
+        Layer l = load(model, layer, seed, overrides);
+        return new TransformerLayer(l.config(), l.weights().roundedTo(weightsDtype));
+    }
+
+    /** Whether the source is a seeded preset (its layers are built without a canonical copy). */
+    public static boolean isPreset(String m) {
         return m.toLowerCase(Locale.ROOT).startsWith("preset:");
     }
 

@@ -21,7 +21,21 @@ public final class SeededInit {
 
     private SeededInit() {}
 
+    /** A layer's weights in the canonical layout ({@link LayerWeights}: matrices {@code [in × out]}). */
     public static LayerWeights layer(ModelConfig config, long seed, int layer) {
+        return layer(config, seed, layer, false);
+    }
+
+    /**
+     * The same values with the four matrices already {@code [out × in]}, the layout a
+     * {@link ffnbench.model.TransformerLayer#ofOutIn layer} computes with: each matrix is drawn a few
+     * rows at a time and written transposed, so building a layer never holds a second copy of it.
+     */
+    public static LayerWeights layerOutIn(ModelConfig config, long seed, int layer) {
+        return layer(config, seed, layer, true);
+    }
+
+    private static LayerWeights layer(ModelConfig config, long seed, int layer, boolean outIn) {
         Map<String, float[]> tensors = new LinkedHashMap<>();
         double outputStd = STD / Math.sqrt(2.0 * config.layers());
         for (Map.Entry<String, int[]> e : LayerWeights.expectedShapes(config).entrySet()) {
@@ -33,11 +47,34 @@ public final class SeededInit {
                 java.util.Arrays.fill(t, 1f);
             } else if (name.endsWith(".weight")) {
                 double std = name.equals("attn.out.weight") || name.equals("mlp.out.weight") ? outputStd : STD;
-                fillNormal(t, std, streamSeed(seed, layer, name));
+                if (outIn && e.getValue().length == 2) {
+                    fillNormalTransposed(t, e.getValue()[0], e.getValue()[1], std, streamSeed(seed, layer, name));
+                } else {
+                    fillNormal(t, std, streamSeed(seed, layer, name));
+                }
             }
             tensors.put(name, t);
         }
         return new LayerWeights(tensors);
+    }
+
+    /**
+     * Fills {@code t[cols × rows]} with the transpose of what {@link #fillNormal} puts in a
+     * {@code [rows × cols]} matrix: the stream is drawn in chunks of an even number of rows, so the
+     * Box–Muller pairs fall exactly as in one fill of the whole matrix.
+     */
+    static void fillNormalTransposed(float[] t, int rows, int cols, double std, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int chunkRows = 64;
+        float[] chunk = new float[chunkRows * cols];
+        for (int r0 = 0; r0 < rows; r0 += chunkRows) {
+            int n = Math.min(chunkRows, rows - r0);
+            float[] part = n == chunkRows ? chunk : new float[n * cols];
+            Gaussian.fill(part, std, random);
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < cols; c++) t[c * rows + r0 + r] = part[r * cols + c];
+            }
+        }
     }
 
     static long streamSeed(long seed, int layer, String name) {

@@ -42,7 +42,7 @@ class MemoryPlanTest {
         List<BenchCase> smallCases = BenchCase.expand(small);
         assertEquals(List.of(), MemoryPlan.check(smallCases, c -> c.data().seqLen(), fourGig));
         long need = MemoryPlan.estimate(smallCases.get(0), 128).perExecutor(2);
-        MemoryPlan.Budget tight = new MemoryPlan.Budget(MemoryPlan.SPARK_RESERVED + 2 * need, 2, "x", "y");
+        MemoryPlan.Budget tight = new MemoryPlan.Budget(MemoryPlan.SPARK_OWN + 2 * need, 2, "x", "y");
         assertEquals(1, MemoryPlan.check(smallCases, c -> c.data().seqLen(), tight).size());
     }
 }

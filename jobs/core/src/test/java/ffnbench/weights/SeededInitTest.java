@@ -22,6 +22,15 @@ class SeededInitTest {
     }
 
     @Test
+    void outInLayoutHoldsTheSameValuesTransposed() {
+        // odd widths and a row count that is not a multiple of the drawing chunk
+        ModelConfig c = ModelConfig.preset("llama").with(Map.of("d_model", "150", "heads", "5", "d_ff", "77"));
+        LayerWeights canonical = SeededInit.layer(c, 3, 1);
+        LayerWeights outIn = SeededInit.layerOutIn(c, 3, 1).withMatricesTransposed(c, false);
+        for (String name : canonical.tensors().keySet()) assertArrayEquals(canonical.get(name), outIn.get(name), name);
+    }
+
+    @Test
     void documentedScheme() {
         ModelConfig c = ModelConfig.preset("gpt2").with(Map.of("d_model", "256", "heads", "4", "d_ff", "1024", "layers", "8"));
         LayerWeights w = SeededInit.layer(c, 1, 0);

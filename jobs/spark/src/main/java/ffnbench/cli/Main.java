@@ -24,6 +24,10 @@ public final class Main implements Runnable {
                 cmd.getErr().println("ffnbench " + cmd.getCommandName() + ": error: " + e.getMessage());
                 return 2;
             }
+            if (e instanceof ffnbench.spark.CaseFailure) {   // names the case and the cause in full
+                cmd.getErr().println("ffnbench " + cmd.getCommandName() + ": error: " + e.getMessage());
+                return 1;
+            }
             throw e;
         });
         return cli.execute(args);

@@ -69,7 +69,7 @@ public final class BenchJob {
             return readRecords(runId, done, cases, Map.of());
         }
         for (String w : MemoryPlan.check(cases.stream().filter(c -> c.data().input() == null).toList(), c -> c.data().seqLen(),
-                Sessions.memoryBudget(spark))) {
+                Sessions.memoryBudget(spark), config.refuseOverMemory())) {
             progress.println("warning: " + w);
         }
         tidyIncomplete(runs, work);
@@ -113,7 +113,7 @@ public final class BenchJob {
                 }
             }
             for (String w : MemoryPlan.check(cases.stream().filter(c -> c.data().input() != null).toList(),
-                    c -> shapes.get(inputByCase.get(c.id())).maxSeqLen(), Sessions.memoryBudget(spark))) {
+                    c -> shapes.get(inputByCase.get(c.id())).maxSeqLen(), Sessions.memoryBudget(spark), config.refuseOverMemory())) {
                 progress.println("warning: " + w);
             }
             long started = System.nanoTime();
@@ -316,7 +316,15 @@ public final class BenchJob {
                     .withExecutorReport(executorReport);
             Dataset<Row> query = caseQuery(spark, f, c, input, shape);
             long t0 = System.nanoTime();
-            Row r = query.first();
+            Row r;
+            try {
+                r = query.first();
+            } catch (Exception e) {   // Spark throws its SparkException undeclared
+                CaseOutOfMemory oom = CaseOutOfMemory.in(e);
+                if (oom == null) throw e;
+                throw new CaseFailure(oom.getMessage() + "; " + MemoryPlan.describe(c, shape.maxSeqLen(), Sessions.memoryBudget(spark))
+                        + ". Fix: a larger heap (" + Sessions.memoryBudget(spark).fix() + "), or a smaller case", oom);
+            }
             long wall = System.nanoTime() - t0;
             spark.sparkContext().clearJobGroup();
             TaskMetricsListener.GroupMetrics m = listener.await(group, 30_000);
@@ -404,6 +412,7 @@ public final class BenchJob {
             t = t.getCause();
         }
         if (t instanceof IllegalArgumentException iae) return iae;
+        if (e instanceof CaseFailure failure) return failure;
         if (e instanceof RuntimeException re) return re;
         return new RuntimeException(e);
     }

@@ -115,9 +115,15 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
         }
         Set<String> sites = c.statistics().enabled() ? c.statistics().sites() : Set.of();
         StatsRecorder recorder = new StatsRecorder(stats, sites, dModel, times);
-        LayerStack layers = layers();
-        Workspace ws = WORKSPACE.get().scopedTo(layers.layers()[0]);   // LayerCache keeps layer objects, not the stack
-        float[] out = layers.forward(hidden, seqLen, c.formulation(), recorder, times, ws);
+        LayerStack layers;
+        float[] out;
+        try {
+            layers = layers();
+            Workspace ws = WORKSPACE.get().scopedTo(layers.layers()[0]);   // LayerCache keeps layer objects, not the stack
+            out = layers.forward(hidden, seqLen, c.formulation(), recorder, times, ws);
+        } catch (OutOfMemoryError e) {
+            throw new CaseOutOfMemory(c.id(), e);
+        }
         requireFiniteInside(c, seqId, stats, out);
         long flops = layers.flops(c.formulation(), seqLen);
         return result(seqLen, 0, flops, times, System.nanoTime() - start, c.statistics().enabled() ? stats.toBytes() : null);

@@ -80,13 +80,15 @@ public final class Sessions {
     public static ffnbench.bench.MemoryPlan.Budget memoryBudget(SparkSession spark) {
         SparkConf conf = spark.sparkContext().conf();
         if (spark.sparkContext().isLocal()) {
-            return new ffnbench.bench.MemoryPlan.Budget(Runtime.getRuntime().maxMemory(), spark.sparkContext().defaultParallelism(),
+            return new ffnbench.bench.MemoryPlan.Budget(Runtime.getRuntime().maxMemory(), ffnbench.bench.MemoryPlan.largeArrayCapacity(),
+                    spark.sparkContext().defaultParallelism(),
                     "local mode: the driver JVM's heap, -Xmx", "raise the driver heap (FFNBENCH_DRIVER_MEMORY=16g scripts/ffnbench …, "
                     + "or spark-submit --driver-memory)");
         }
         long heap = conf.getSizeAsBytes("spark.executor.memory", "1g");
         int tasks = Math.max(1, conf.getInt("spark.executor.cores", 1) / conf.getInt("spark.task.cpus", 1));
-        return new ffnbench.bench.MemoryPlan.Budget(heap, tasks, "spark.executor.memory",
+        long largeArrays = ffnbench.bench.MemoryPlan.largeArrayCapacity(heap, conf.get("spark.executor.extraJavaOptions", ""));
+        return new ffnbench.bench.MemoryPlan.Budget(heap, largeArrays, tasks, "spark.executor.memory",
                 "raise spark.executor.memory (spark-submit --executor-memory)");
     }
 }

@@ -166,12 +166,16 @@ class StudyResumeTest {
         }
     }
 
-    /** `ffnbench bench --config F --master M` in a separate JVM with this one's module flags and classpath. */
-    static List<String> benchInAnotherJvm(Path configFile, String master) {
+    /**
+     * `ffnbench bench --config F --master M` in a separate JVM with this one's module flags, heap and
+     * classpath; {@code jvmFlags} come after them (a later -Xmx wins).
+     */
+    static List<String> benchInAnotherJvm(Path configFile, String master, String... jvmFlags) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-") || a.startsWith("-Xmx")).toList());
+        cmd.addAll(List.of(jvmFlags));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "ffnbench.cli.Main", "bench",
                 "--config", configFile.toString(), "--master", master));
         return cmd;
