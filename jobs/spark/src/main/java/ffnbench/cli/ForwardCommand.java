@@ -45,16 +45,20 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Option(names = "--input", required = true, paramLabel = "x.npy",
             description = "float32/float16 .npy: [sequences, seq_len, d] (a [tokens, d] array is one sequence), "
-                    + "or for --part mlp [tokens, d]; or token batches in Parquet (equal seq_len; read with an "
+                    + "or for --part mlp [tokens, d]; or token batches in Parquet (any seq_len per sequence; read with an "
                     + "embedded local Spark, in seq_id order).")
     Path input;
 
-    @Option(names = "--output", required = true, paramLabel = "y.npy", description = "Output .npy (float32, same shape as the input).")
+    @Option(names = "--output", required = true, paramLabel = "y.npy|y.parquet",
+            description = "A path ending in .npy: float32, the input's shape (Parquet input needs equal seq_len for that). "
+                    + "Any other path: token batches in Parquet (seq_id, seq_len, d_model, hidden), one row per input "
+                    + "sequence, for ragged Parquet input.")
     Path output;
 
     @Option(names = "--sites", paramLabel = "DIR",
             description = "Also write the intermediate tensors (attn_norm, attn_out, mlp_norm, ffn_preact, ffn_up, ffn_act, "
-                    + "ffn_out, block_out) as DIR/<site>.npy.")
+                    + "ffn_out, block_out) as DIR/<site>.npy, or DIR/<site>.parquet with a Parquet --output "
+                    + "(its d_model column is then the site's width).")
     Path sites;
 
     @Option(names = "--overwrite", description = "Replace outputs that exist (default: refuse).")
@@ -68,78 +72,138 @@ public final class ForwardCommand implements Callable<Integer> {
                     + ModelConfig.FIELDS + ".")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    /** One input sequence: {@code hidden} is {@code [seqLen × d]}. */
+    private record Sequence(long id, int seqLen, float[] hidden) { }
+
     @Override
     public Integer call() throws Exception {
         boolean mlpOnly = Part.parse(part) == Part.MLP;
         Formulation f = Formulation.parse(formulation);
         if (!Files.exists(input)) throw new IllegalArgumentException("--input " + input + " does not exist");
-        Outputs.requireNew(output, overwrite);
+        boolean npyIn = input.toString().endsWith(".npy");
+        boolean npyOut = output.toString().endsWith(".npy");
+        if (npyOut) {
+            Outputs.requireNew(output, overwrite);
+        } else {
+            Outputs.requireNewParquet(output.toString());
+        }
+        if (sites != null && Files.isDirectory(sites) && !overwrite) {
+            try (var entries = Files.list(sites)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IllegalArgumentException("--sites " + sites + " is not empty: remove it, choose another, or pass --overwrite");
+                }
+            }
+        }
 
-        Npy.Array x = input.toString().endsWith(".npy") ? Npy.read(input) : readParquet(input);
         ModelSource.Layer loaded = ModelSource.load(model, layer, seed, overrides);
         ModelConfig c = loaded.config();
         if (!mlpOnly) f.requireFits(c);
         int d = c.dModel();
+        Npy.Array x = npyIn ? Npy.read(input) : null;
+        List<Sequence> sequences = npyIn ? npySequences(x, d, mlpOnly) : parquetSequences(d);
+        for (Sequence s : sequences) {
+            for (float v : s.hidden()) {
+                if (!Float.isFinite(v)) throw new IllegalArgumentException("--input " + input + " contains NaN or Inf values");
+            }
+        }
+        if (npyOut && !npyIn && sequences.stream().mapToInt(Sequence::seqLen).distinct().count() > 1) {
+            throw new IllegalArgumentException("--input " + input + " holds sequences of different lengths, which a .npy array "
+                    + "cannot: give --output a Parquet path (e.g. " + output.toString().replaceAll("\\.npy$", ".parquet") + ")");
+        }
+        long tokens = sequences.stream().mapToLong(Sequence::seqLen).sum();
+        System.err.printf("ffnbench forward: %s layer %d (%s, d=%d, d_ff=%d, ffn=%s), part=%s, formulation=%s, "
+                        + "%d sequence(s), %d tokens, BLAS=%s%n", model, layer, c.arch(), d, c.dFf(), c.ffn(), part,
+                f.id(), sequences.size(), tokens, ffnbench.backend.Blas.info().summary());
+
+        TransformerLayer block = new TransformerLayer(c, loaded.weights());
+        List<Sequence> outputs = new java.util.ArrayList<>();
+        Map<Site, List<Sequence>> siteOutputs = new LinkedHashMap<>();
+        for (Sequence s : sequences) {
+            SiteCapture capture = new SiteCapture(sites == null ? EnumSet.noneOf(Site.class) : EnumSet.allOf(Site.class));
+            float[] out = mlpOnly ? block.mlp(s.hidden(), s.seqLen(), capture) : block.forward(s.hidden(), s.seqLen(), f, capture);
+            outputs.add(new Sequence(s.id(), s.seqLen(), out));
+            capture.captured().forEach((site, captured) ->
+                    siteOutputs.computeIfAbsent(site, k -> new java.util.ArrayList<>()).add(new Sequence(s.id(), s.seqLen(), captured.data())));
+        }
+        Path parent = output.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        if (sites != null) Files.createDirectories(sites);
+        long[] shape = npyIn ? x.shape() : new long[] {sequences.size(), sequences.get(0).seqLen(), d};
+        write(output, npyOut, shape, outputs);
+        for (Map.Entry<Site, List<Sequence>> e : siteOutputs.entrySet()) {
+            int width = e.getValue().get(0).hidden().length / e.getValue().get(0).seqLen();
+            long[] siteShape = shape.clone();
+            siteShape[siteShape.length - 1] = width;
+            write(sites.resolve(e.getKey().id() + (npyOut ? ".npy" : ".parquet")), npyOut, siteShape, e.getValue());
+        }
+        System.err.printf("ffnbench forward: wrote %s%s%n", output,
+                sites == null ? "" : " and sites " + siteOutputs.keySet().stream().map(Site::id).toList() + " under " + sites);
+        return 0;
+    }
+
+    /**
+     * The sequences of a .npy array of {@code [sequences, seq_len, d]} or {@code [tokens, d]}; for the
+     * MLP alone (per token) all tokens are one batch.
+     */
+    private List<Sequence> npySequences(Npy.Array x, int d, boolean mlpOnly) {
         if (x.rank() < 2 || x.rank() > 3 || x.dim(x.rank() - 1) != d) {
             throw new IllegalArgumentException("--input " + input + " has shape " + x + "; expected [sequences, seq_len, " + d
                     + "] or [tokens, " + d + "] for d_model " + d + " of " + model);
         }
-        for (float v : x.data()) {
-            if (!Float.isFinite(v)) throw new IllegalArgumentException("--input " + input + " contains NaN or Inf values");
+        int count = x.rank() == 3 && !mlpOnly ? (int) x.dim(0) : 1;
+        int seqLen = x.data().length / d / count;
+        List<Sequence> out = new java.util.ArrayList<>();
+        for (int s = 0; s < count; s++) {
+            out.add(new Sequence(s, seqLen, java.util.Arrays.copyOfRange(x.data(), s * seqLen * d, (s + 1) * seqLen * d)));
         }
-        int sequences = x.rank() == 3 ? (int) x.dim(0) : 1;
-        int seqLen = (int) (x.rank() == 3 ? x.dim(1) : x.dim(0));
-        if (mlpOnly) {  // the MLP is per token: all tokens in one batch
-            seqLen = sequences * seqLen;
-            sequences = 1;
-        }
-        System.err.printf("ffnbench forward: %s layer %d (%s, d=%d, d_ff=%d, ffn=%s), part=%s, formulation=%s, "
-                        + "%d sequence(s) × %d tokens, BLAS=%s%n", model, layer, c.arch(), d, c.dFf(), c.ffn(), part,
-                f.id(), sequences, seqLen, ffnbench.backend.Blas.info().summary());
-
-        TransformerLayer block = new TransformerLayer(c, loaded.weights());
-        float[] y = new float[x.data().length];
-        Map<Site, float[]> siteData = new LinkedHashMap<>();
-        Map<Site, Integer> siteWidth = new LinkedHashMap<>();
-        int rowValues = seqLen * d;
-        int totalTokens = x.data().length / d;
-        for (int s = 0; s < sequences; s++) {
-            float[] seq = java.util.Arrays.copyOfRange(x.data(), s * rowValues, (s + 1) * rowValues);
-            SiteCapture capture = new SiteCapture(sites == null ? EnumSet.noneOf(Site.class) : EnumSet.allOf(Site.class));
-            float[] out = mlpOnly ? block.mlp(seq, seqLen, capture) : block.forward(seq, seqLen, f, capture);
-            System.arraycopy(out, 0, y, s * rowValues, rowValues);
-            for (Map.Entry<Site, SiteCapture.Captured> e : capture.captured().entrySet()) {
-                int width = e.getValue().cols();
-                float[] all = siteData.computeIfAbsent(e.getKey(), k -> new float[totalTokens * width]);
-                siteWidth.put(e.getKey(), width);
-                System.arraycopy(e.getValue().data(), 0, all, s * seqLen * width, seqLen * width);
-            }
-        }
-        Path parent = output.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
-        Npy.write(output, x.shape(), y);
-        if (sites != null) {
-            Files.createDirectories(sites);
-            for (Map.Entry<Site, float[]> e : siteData.entrySet()) {
-                long[] shape = x.shape().clone();
-                shape[shape.length - 1] = siteWidth.get(e.getKey());
-                Npy.write(sites.resolve(e.getKey().id() + ".npy"), shape, e.getValue());
-            }
-        }
-        System.err.printf("ffnbench forward: wrote %s%s%n", output,
-                sites == null ? "" : " and sites " + List.copyOf(siteData.keySet()).stream().map(Site::id).toList() + " under " + sites);
-        return 0;
+        return out;
     }
 
-    /** Token batches from Parquet as one [sequences, seq_len, d] array (via an embedded local Spark). */
-    private static Npy.Array readParquet(Path path) throws java.io.IOException {
+    /** Token batches from Parquet (via an embedded local Spark), in seq_id order. */
+    private List<Sequence> parquetSequences(int d) {
         org.apache.spark.sql.SparkSession spark = ffnbench.spark.Sessions.getOrCreate("ffnbench forward", "local[1]");
-        Path tmp = Files.createTempFile("ffnbench-forward-", ".npy");
-        try {
-            ffnbench.spark.TokenBatches.toNpy(ffnbench.spark.TokenBatches.read(spark, path.toString()), tmp);
-            return Npy.read(tmp);
-        } finally {
-            Files.deleteIfExists(tmp);
+        List<Sequence> out = new java.util.ArrayList<>();
+        for (org.apache.spark.sql.Row r : ffnbench.spark.TokenBatches.read(spark, input.toString()).orderBy("seq_id").collectAsList()) {
+            long id = r.getLong(0);
+            int seqLen = r.getInt(1);
+            if (r.getInt(2) != d) {
+                throw new IllegalArgumentException("--input " + input + ": sequence " + id + " has d_model " + r.getInt(2)
+                        + ", but " + model + " has d_model " + d);
+            }
+            List<Float> h = r.getList(3);
+            if (h.size() != seqLen * d) {
+                throw new IllegalArgumentException("--input " + input + ": sequence " + id + " holds " + h.size()
+                        + " values, not seq_len × d_model = " + seqLen + " × " + d);
+            }
+            float[] hidden = new float[h.size()];
+            for (int i = 0; i < hidden.length; i++) hidden[i] = h.get(i);
+            out.add(new Sequence(id, seqLen, hidden));
         }
+        if (out.isEmpty()) throw new IllegalArgumentException("--input " + input + " holds no sequences");
+        return out;
+    }
+
+    /** Writes sequences as one .npy array of {@code npyShape}, or as token batches in Parquet. */
+    private static void write(Path path, boolean npy, long[] npyShape, List<Sequence> sequences) throws java.io.IOException {
+        if (npy) {
+            int n = 0;
+            for (Sequence s : sequences) n += s.hidden().length;
+            float[] all = new float[n];
+            int at = 0;
+            for (Sequence s : sequences) {
+                System.arraycopy(s.hidden(), 0, all, at, s.hidden().length);
+                at += s.hidden().length;
+            }
+            Npy.write(path, npyShape, all);
+            return;
+        }
+        List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+        for (Sequence s : sequences) {
+            rows.add(org.apache.spark.sql.RowFactory.create(s.id(), s.seqLen(), s.hidden().length / s.seqLen(), s.hidden()));
+        }
+        org.apache.spark.sql.SparkSession spark = ffnbench.spark.Sessions.getOrCreate("ffnbench forward", "local[1]");
+        spark.createDataFrame(rows, ffnbench.spark.TokenBatches.SCHEMA).coalesce(1).write()
+                .option("parquet.block.size", ffnbench.spark.TokenBatches.ROW_GROUP_BYTES)
+                .mode(org.apache.spark.sql.SaveMode.ErrorIfExists).parquet(path.toString());
     }
 }

@@ -77,6 +77,54 @@ class ForwardCommandTest {
         assertArrayEquals(expected, java.util.Arrays.copyOf(y.data(), 5 * 384));
     }
 
+    @Test
+    void raggedParquetInputGivesParquetOutputOneRowPerSequence() throws Exception {
+        org.apache.spark.sql.SparkSession spark = ffnbench.spark.TestSpark.session();
+        ModelConfig c = ModelConfig.preset("llama").with(Map.of("d_model", "64", "heads", "4", "d_ff", "96", "kv_heads", "2"));
+        int[] lengths = {3, 8, 5};
+        java.util.List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+        java.util.List<float[]> inputs = new java.util.ArrayList<>();
+        for (int s = 0; s < lengths.length; s++) {
+            float[] x = Reference.gaussian(lengths[s] * 64, 1, 10 + s);
+            inputs.add(x);
+            rows.add(org.apache.spark.sql.RowFactory.create((long) s, lengths[s], 64, x));
+        }
+        String parquet = dir.resolve("ragged.parquet").toString();
+        spark.createDataFrame(rows, ffnbench.spark.TokenBatches.SCHEMA).repartition(2).write().parquet(parquet);
+        String[] model = {"forward", "--model", "preset:llama", "--seed", "5", "--set", "d_model=64", "--set", "heads=4",
+            "--set", "d_ff=96", "--set", "kv_heads=2", "--input", parquet};
+
+        String err = runExpectingFailure(concat(model, "--output", dir.resolve("y.npy").toString()));
+        assertTrue(err.contains("different lengths") && err.contains("y.parquet"), err);
+        assertFalse(Files.exists(dir.resolve("y.npy")));
+
+        Path out = dir.resolve("y.parquet");
+        assertEquals(0, Main.run(concat(model, "--output", out.toString(), "--sites", dir.resolve("s").toString())));
+        TransformerLayer layer = new TransformerLayer(c, SeededInit.layer(c, 5, 0));
+        java.util.List<org.apache.spark.sql.Row> y = ffnbench.spark.TokenBatches.read(spark, out.toString()).orderBy("seq_id").collectAsList();
+        assertEquals(lengths.length, y.size());
+        for (int s = 0; s < lengths.length; s++) {
+            org.apache.spark.sql.Row r = y.get(s);
+            assertEquals(s, r.getLong(0));
+            assertEquals(lengths[s], r.getInt(1));
+            assertEquals(64, r.getInt(2));
+            float[] expected = layer.forward(inputs.get(s), lengths[s], Formulation.SERIAL, SiteRecorder.NONE);
+            java.util.List<Float> got = r.getList(3);
+            for (int i = 0; i < expected.length; i++) assertEquals(expected[i], got.get(i), 0f, "sequence " + s + " value " + i);
+        }
+        org.apache.spark.sql.Row act = spark.read().parquet(dir.resolve("s/ffn_act.parquet").toString()).orderBy("seq_id").first();
+        assertEquals(96, act.getInt(2), "a site's d_model column is its width");
+        assertEquals(3 * 96, act.getList(3).size());
+        err = runExpectingFailure(concat(model, "--output", out.toString()));
+        assertTrue(err.contains(out + " exists"), err);
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
     /** Outputs that exist are refused before any work (no --overwrite), naming the path and the option. */
     @Test
     void existingOutputsAreNotReplacedWithoutOverwrite() throws Exception {
