@@ -49,7 +49,7 @@ public final class HfCheckpoint implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("config.json in " + dir + " is not valid JSON: " + e.getMessage(), e);
         }
-        this.modelConfig = mapConfig(config);
+        this.modelConfig = mapConfig(configFile, config);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.safetensors")) {
             for (Path p : ds) {
                 Safetensors st = Safetensors.open(p);
@@ -73,6 +73,15 @@ public final class HfCheckpoint implements AutoCloseable {
 
     public ModelConfig config() {
         return modelConfig;
+    }
+
+    /** As {@link #mapConfig(JsonNode)}, with errors that name the file. */
+    public static ModelConfig mapConfig(Path configFile, JsonNode c) {
+        try {
+            return mapConfig(c);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(configFile + ": " + e.getMessage(), e);
+        }
     }
 
     /** Maps an HF config.json to a ModelConfig; errors name the missing or bad field. */

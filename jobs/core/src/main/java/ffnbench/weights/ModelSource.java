@@ -72,8 +72,8 @@ public final class ModelSource {
         if (m.equalsIgnoreCase(MiniLm.NAME)) return MiniLm.config().with(placementOnly);
         Path dir = checkpointDir(model);
         if (LayerCheckpoint.isCheckpoint(dir)) return LayerCheckpoint.config(dir).with(placementOnly);
-        com.fasterxml.jackson.databind.JsonNode json = ffnbench.data.JsonFile.read(dir.resolve("config.json"));
-        return HfCheckpoint.mapConfig(json).with(placementOnly);
+        Path configFile = dir.resolve("config.json");
+        return HfCheckpoint.mapConfig(configFile, ffnbench.data.JsonFile.read(configFile)).with(placementOnly);
     }
 
     /** A layer's config (as {@link #config}) and its weights: seeded, built in, or read from a checkpoint. */
