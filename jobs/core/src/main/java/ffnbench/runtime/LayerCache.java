@@ -40,12 +40,17 @@ public final class LayerCache {
      */
     public static TransformerLayer get(String source, long seed, Map<String, String> overrides, int layer, String weightsDtype) {
         Key key = new Key(source, seed, overrides, layer, weightsDtype);
+        return built(key, Set.of(key));
+    }
+
+    /** The layer of {@code key} built from its source; {@code keep}: the layers the caller needs with it. */
+    private static TransformerLayer built(Key key, Set<Key> keep) {
         try {
             TransformerLayer held = LAYERS.get(key);
-            ModelConfig config = held != null ? held.config() : ModelSource.config(source, overrides);
-            return cached(key, Set.of(key), config, () -> {
+            ModelConfig config = held != null ? held.config() : ModelSource.config(key.source(), key.overrides());
+            return cached(key, keep, config, () -> {
                 try {
-                    return ModelSource.build(source, layer, seed, overrides, weightsDtype);
+                    return ModelSource.build(key.source(), key.layer(), key.seed(), key.overrides(), key.weightsDtype());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -113,11 +118,12 @@ public final class LayerCache {
         for (int layer : idx) keep.add(new Key(w.source(), w.seed(), w.overrides(), layer, w.dtype()));
         for (int i = 0; i < out.length; i++) {
             int layer = idx.get(i);
+            Key key = new Key(w.source(), w.seed(), w.overrides(), layer, w.dtype());
             if (shipped == null) {
-                out[i] = get(w.source(), w.seed(), w.overrides(), layer, w.dtype());
+                out[i] = built(key, keep);   // never drops another layer of this case
                 continue;
             }
-            out[i] = cached(new Key(w.source(), w.seed(), w.overrides(), layer, w.dtype()), keep, c.config(), () -> {
+            out[i] = cached(key, keep, c.config(), () -> {
                 BUILT_FROM_SHIPPED.increment();
                 return TransformerLayer.ofOutIn(c.config(), new ffnbench.model.LayerWeights(shipped.get().get(layer)).roundedTo(w.dtype()));
             });
@@ -128,7 +134,9 @@ public final class LayerCache {
     /** The layers {@code ids} of a model (as {@link #get}), in order. */
     public static LayerStack stack(String source, long seed, Map<String, String> overrides, List<Integer> ids) {
         TransformerLayer[] out = new TransformerLayer[ids.size()];
-        for (int i = 0; i < out.length; i++) out[i] = get(source, seed, overrides, ids.get(i));
+        Set<Key> keep = new HashSet<>();
+        for (int id : ids) keep.add(new Key(source, seed, overrides, id, "f32"));
+        for (int i = 0; i < out.length; i++) out[i] = built(new Key(source, seed, overrides, ids.get(i), "f32"), keep);
         return new LayerStack(List.copyOf(ids), out);
     }
 }
