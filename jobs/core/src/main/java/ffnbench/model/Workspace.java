@@ -1,6 +1,7 @@
 package ffnbench.model;
 
-import java.util.IdentityHashMap;
+import java.lang.ref.WeakReference;
+import java.util.WeakHashMap;
 
 /**
  * The large intermediate arrays of a forward pass (projections, attention scores, hidden
@@ -19,11 +20,15 @@ import java.util.IdentityHashMap;
  * by a forward pass that used a reusing workspace stays valid only until the next pass with the
  * same workspace; callers that keep results use {@link #fresh()} (what the convenience overloads
  * do). Not thread-safe: one workspace per thread.
+ *
+ * <p>Owners and the scope are held weakly: a thread's workspace must not keep alive the layers of a
+ * case that the layer cache has dropped (their weights are most of an executor's heap). The owners
+ * are identity-keyed, since none of their classes overrides {@code equals}.
  */
 public final class Workspace {
     private final boolean reuse;
-    private final IdentityHashMap<Object, float[][]> buffers = new IdentityHashMap<>();
-    private Object scope;
+    private final WeakHashMap<Object, float[][]> buffers = new WeakHashMap<>();
+    private WeakReference<Object> scope = new WeakReference<>(null);
 
     private Workspace(boolean reuse) {
         this.reuse = reuse;
@@ -44,9 +49,9 @@ public final class Workspace {
      * the previous one, so a thread that moves on to another case does not keep the old case's arrays.
      */
     public Workspace scopedTo(Object newScope) {
-        if (newScope != scope) {
+        if (newScope != scope.get()) {
             buffers.clear();
-            scope = newScope;
+            scope = new WeakReference<>(newScope);
         }
         return this;
     }
