@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -24,9 +23,22 @@ import java.util.function.Supplier;
 public final class LayerCache {
     private record Key(String source, long seed, Map<String, String> overrides, int layer, String weightsDtype) { }
 
-    private static final Map<Key, TransformerLayer> LAYERS = new ConcurrentHashMap<>();
-    private static final Map<Key, Long> LAST_USED = new ConcurrentHashMap<>();
-    private static final AtomicLong CLOCK = new AtomicLong();
+    /** A cached layer and when it was last asked for (the order in which layers are dropped). */
+    private static final class Cached {
+        final TransformerLayer layer;
+        volatile long lastUsedNs;
+
+        Cached(TransformerLayer layer) {
+            this.layer = layer;
+        }
+
+        TransformerLayer use() {
+            lastUsedNs = System.nanoTime();
+            return layer;
+        }
+    }
+
+    private static final Map<Key, Cached> LAYERS = new ConcurrentHashMap<>();
 
     private LayerCache() {}
 
@@ -45,19 +57,19 @@ public final class LayerCache {
 
     /** The layer of {@code key} built from its source; {@code keep}: the layers the caller needs with it. */
     private static TransformerLayer built(Key key, Set<Key> keep) {
-        try {
-            TransformerLayer held = LAYERS.get(key);
-            ModelConfig config = held != null ? held.config() : ModelSource.config(key.source(), key.overrides());
-            return cached(key, keep, config, () -> {
-                try {
-                    return ModelSource.build(key.source(), key.layer(), key.seed(), key.overrides(), key.weightsDtype());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return cached(key, keep, () -> {
+            try {
+                return ModelSource.config(key.source(), key.overrides());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, () -> {
+            try {
+                return ModelSource.build(key.source(), key.layer(), key.seed(), key.overrides(), key.weightsDtype());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /**
@@ -68,32 +80,30 @@ public final class LayerCache {
      * ({@link MemoryPlan#largeArrayCapacity}). A sweep then holds the layers of the case it runs,
      * which is what the memory planner counts, not those of every earlier case.
      */
-    private static TransformerLayer cached(Key key, Set<Key> keep, ModelConfig config, Supplier<TransformerLayer> build) {
-        LAST_USED.put(key, CLOCK.incrementAndGet());
-        TransformerLayer layer = LAYERS.get(key);
-        if (layer != null) return layer;
+    private static TransformerLayer cached(Key key, Set<Key> keep, Supplier<ModelConfig> config, Supplier<TransformerLayer> build) {
+        Cached hit = LAYERS.get(key);
+        if (hit != null) return hit.use();
         synchronized (LayerCache.class) {
-            layer = LAYERS.get(key);
-            if (layer == null) {
-                dropLeastRecentlyUsed(keep, MemoryPlan.layerPeakBytes(config, key.source(), key.weightsDtype()));
-                layer = build.get();
-                LAYERS.put(key, layer);
+            hit = LAYERS.get(key);
+            if (hit == null) {
+                dropLeastRecentlyUsed(keep, MemoryPlan.layerPeakBytes(config.get(), key.source(), key.weightsDtype()));
+                hit = new Cached(build.get());
+                LAYERS.put(key, hit);
             }
-            return layer;
+            return hit.use();
         }
     }
 
     private static void dropLeastRecentlyUsed(Set<Key> keep, long newLayerBytes) {
         long room = MemoryPlan.largeArrayCapacity() - newLayerBytes;
         long held = 0;
-        for (TransformerLayer l : LAYERS.values()) held += MemoryPlan.layerWeightBytes(l.config());
+        for (Cached c : LAYERS.values()) held += MemoryPlan.layerWeightBytes(c.layer.config());
         List<Key> oldestFirst = new ArrayList<>(LAYERS.keySet());
-        oldestFirst.sort(Comparator.comparingLong(k -> LAST_USED.getOrDefault(k, 0L)));
+        oldestFirst.sort(Comparator.comparingLong(k -> LAYERS.get(k).lastUsedNs));
         for (Key k : oldestFirst) {
             if (held <= room) return;
             if (keep.contains(k)) continue;
-            held -= MemoryPlan.layerWeightBytes(LAYERS.remove(k).config());
-            LAST_USED.remove(k);
+            held -= MemoryPlan.layerWeightBytes(LAYERS.remove(k).layer.config());
         }
     }
 
@@ -123,7 +133,7 @@ public final class LayerCache {
                 out[i] = built(key, keep);   // never drops another layer of this case
                 continue;
             }
-            out[i] = cached(key, keep, c.config(), () -> {
+            out[i] = cached(key, keep, c::config, () -> {
                 BUILT_FROM_SHIPPED.increment();
                 return TransformerLayer.ofOutIn(c.config(), new ffnbench.model.LayerWeights(shipped.get().get(layer)).roundedTo(w.dtype()));
             });
