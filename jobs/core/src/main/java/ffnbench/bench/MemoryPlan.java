@@ -115,21 +115,22 @@ public final class MemoryPlan {
 
     /** fp32 weights of one layer as {@link ffnbench.model.TransformerLayer} holds them (incl. the fused copy). */
     public static long layerWeightBytes(ModelConfig c) {
-        long d = c.dModel();
-        long kvWidth = (long) c.kvHeads() * c.headDim();
-        long qkv = d * (d + 2 * kvWidth);
-        long ffnIn = d * (long) c.dFf() * (c.ffn().gated() ? 2 : 1);
-        long ffnOut = (long) c.dFf() * d;
-        long attnOut = d * d;
-        long fused = qkv + ffnIn;
-        return 4 * (qkv + attnOut + ffnIn + ffnOut + fused);
+        return matrixBytes(c) + 4 * (qkvFloats(c) + ffnInFloats(c));   // + the fused [W_qkv | W_in] copy
     }
 
     /** fp32 bytes of a layer's four matrices in one layout (what a transposed or rounded copy costs). */
     static long matrixBytes(ModelConfig c) {
         long d = c.dModel();
-        long kvWidth = (long) c.kvHeads() * c.headDim();
-        return 4 * (d * (d + 2 * kvWidth) + d * d + d * (long) c.dFf() * (c.ffn().gated() ? 3 : 2));
+        return 4 * (qkvFloats(c) + d * d + ffnInFloats(c) + (long) c.dFf() * d);
+    }
+
+    private static long qkvFloats(ModelConfig c) {
+        long d = c.dModel();
+        return d * (d + 2L * c.kvHeads() * c.headDim());
+    }
+
+    private static long ffnInFloats(ModelConfig c) {
+        return (long) c.dModel() * c.dFf() * (c.ffn().gated() ? 2 : 1);
     }
 
     /**

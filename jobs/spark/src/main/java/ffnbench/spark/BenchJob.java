@@ -322,8 +322,9 @@ public final class BenchJob {
             } catch (Exception e) {   // Spark throws its SparkException undeclared
                 CaseOutOfMemory oom = CaseOutOfMemory.in(e);
                 if (oom == null) throw e;
-                throw new CaseFailure(oom.getMessage() + "; " + MemoryPlan.describe(c, shape.maxSeqLen(), Sessions.memoryBudget(spark))
-                        + ". Fix: a larger heap (" + Sessions.memoryBudget(spark).fix() + "), or a smaller case", oom);
+                MemoryPlan.Budget budget = Sessions.memoryBudget(spark);
+                throw new CaseFailure(oom.getMessage() + "; " + MemoryPlan.describe(c, shape.maxSeqLen(), budget)
+                        + ". Fix: a larger heap (" + budget.fix() + "), or a smaller case", oom);
             }
             long wall = System.nanoTime() - t0;
             spark.sparkContext().clearJobGroup();
