@@ -149,8 +149,7 @@ class ClusterIT {
             for (String line; (line = lines.readLine()) != null; ) {
                 out.append(line).append('\n');
                 if (killed < 0 && line.contains("iteration 1/2:")) {
-                    Thread.sleep(1000);   // into the final iteration's tasks
-                    ProcessHandle executor = busiestExecutor();
+                    ProcessHandle executor = busyExecutor();   // one running a task of the final iteration
                     killed = executor.pid();
                     executor.destroyForcibly();   // SIGKILL
                 }
@@ -247,16 +246,24 @@ class ClusterIT {
         assertTrue((System.nanoTime() - start) / 1e9 < 45, "fails fast");
     }
 
-    /** The executor JVM that used the most CPU over half a second: one running a task (an idle one loses nothing). */
-    static ProcessHandle busiestExecutor() throws InterruptedException {
-        List<ProcessHandle> executors = ProcessHandle.allProcesses()
-                .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
-        assertTrue(!executors.isEmpty(), "no executor process");
-        Map<Long, java.time.Duration> before = new java.util.HashMap<>();
-        for (ProcessHandle h : executors) before.put(h.pid(), h.info().totalCpuDuration().orElse(java.time.Duration.ZERO));
-        Thread.sleep(500);
-        return executors.stream().max(java.util.Comparator.comparing((ProcessHandle h) ->
-                h.info().totalCpuDuration().orElse(java.time.Duration.ZERO).minus(before.get(h.pid())))).orElseThrow();
+    /**
+     * An executor JVM that is running a task: one that used at least a quarter of a core over half a
+     * second (an idle one, e.g. waiting for locality, would lose nothing when killed). Polls for up to a minute.
+     */
+    static ProcessHandle busyExecutor() throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            List<ProcessHandle> executors = ProcessHandle.allProcesses()
+                    .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
+            Map<Long, java.time.Duration> before = new java.util.HashMap<>();
+            for (ProcessHandle h : executors) before.put(h.pid(), h.info().totalCpuDuration().orElse(java.time.Duration.ZERO));
+            Thread.sleep(500);   // the window over which CPU use is measured
+            for (ProcessHandle h : executors) {
+                java.time.Duration used = h.info().totalCpuDuration().orElse(java.time.Duration.ZERO).minus(before.get(h.pid()));
+                if (used.toMillis() >= 125) return h;
+            }
+        }
+        throw new AssertionError("no executor was running a task");
     }
 
     static String[] concat(String[] a, String... b) {
