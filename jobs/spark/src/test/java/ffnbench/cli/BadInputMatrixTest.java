@@ -26,6 +26,12 @@ class BadInputMatrixTest {
     @TempDir
     static Path dir;
 
+    /** The suite's session first: a command that starts Spark would otherwise make one without its task retries. */
+    @org.junit.jupiter.api.BeforeAll
+    static void suiteSession() {
+        ffnbench.spark.TestSpark.session();
+    }
+
     /** A bad input: what it is, the files it needs, the command line, and what the error must name. */
     record Row(String what, Setup setup, String[] args, String... names) {
         @Override
