@@ -32,7 +32,7 @@ public final class StatsBenchmark {
         int quantileSample = args.length > 4 ? Integer.parseInt(args[4]) : StatsConfig.DEFAULT.quantileSample();
         StatsConfig config = new StatsConfig(StatsConfig.DEFAULT.nearZeroEps(), StatsConfig.DEFAULT.outlierThreshold(),
                 StatsConfig.DEFAULT.histogramRange(), StatsConfig.DEFAULT.histogramBins(), StatsConfig.DEFAULT.topK(),
-                quantileSample, StatsConfig.DEFAULT.kllK());
+                quantileSample, StatsConfig.DEFAULT.quantileBits());
         int dFf = (int) Math.ceil(d * 2.75 / 256) * 256;
         ModelSource.Layer l = ModelSource.load("preset:llama", 0, 1,
                 Map.of("d_model", "" + d, "heads", "" + d / 64, "d_ff", "" + dFf));

@@ -168,14 +168,18 @@ public record BenchConfig(String name, String study, String output, Data data, L
         int measured = (int) it.integer("measured", 3, 1, 10000);
 
         ConfigFields s = r.object("stats");
+        if (s.get("kll_k") != null) {
+            throw new IllegalArgumentException("config: stats.kll_k is not a setting: quantiles come from a log-grid histogram "
+                    + "whose resolution is stats.quantile_bits (conf/README.md)");
+        }
         s.allow("enabled", "sites", "near_zero_eps", "outlier_threshold", "histogram_range", "histogram_bins",
-                "top_k", "quantile_sample", "kll_k");
+                "top_k", "quantile_sample", "quantile_bits");
         StatsConfig def = StatsConfig.DEFAULT;
         StatsConfig stats = parse(s.path("*"), () -> new StatsConfig(s.number("near_zero_eps", def.nearZeroEps()),
                 s.number("outlier_threshold", def.outlierThreshold()), s.number("histogram_range", def.histogramRange()),
                 (int) s.integer("histogram_bins", def.histogramBins(), 1, 10000), (int) s.integer("top_k", def.topK(), 1, 100000),
                 (int) s.integer("quantile_sample", def.quantileSample(), 1, Integer.MAX_VALUE),
-                (int) s.integer("kll_k", def.kllK(), 8, 65535)));
+                (int) s.integer("quantile_bits", def.quantileBits(), 1, 16)));
         List<String> siteNames = s.strings("sites", List.of("all"));
         Set<String> sites = new java.util.LinkedHashSet<>();
         for (String site : siteNames) {

@@ -1,12 +1,12 @@
 package ffnbench.stats;
 
 import java.util.Arrays;
-import org.apache.datasketches.kll.KllFloatsSketch;
 
 /**
  * Mergeable statistics of one site's activations (a {@code [tokens × width]} matrix per row).
  * Everything that must be exact across partitionings is an integer count; moments merge with the
- * parallel formulas; quantiles come from a KLL sketch. Pure Java: no Spark here.
+ * parallel formulas; quantiles come from a {@link LogHistogram} of a systematic sample, whose counts
+ * also merge exactly. Pure Java: no Spark here.
  *
  * <p>Per channel (column) it keeps: how often the value is &gt; 0 ("fires"), how often |x| ≥ the
  * outlier threshold, max |x|, and Σx² (for per-channel RMS). Per token of a {@code d_model}-wide
@@ -39,7 +39,7 @@ public final class SiteStats {
     double maxTokenRatio;
     double sumTokenRatio;
     long massiveTokens;
-    KllFloatsSketch sketch;
+    final LogHistogram quantiles;
 
     public SiteStats(StatsConfig config, int width, boolean perTokenRatio) {
         this.config = config;
@@ -50,12 +50,12 @@ public final class SiteStats {
         this.overThreshold = new long[width];
         this.channelMaxAbs = new float[width];
         this.channelSumSq = new double[width];
-        this.sketch = KllFloatsSketch.newHeapInstance(config.kllK());
+        this.quantiles = new LogHistogram(config.quantileBits());
     }
 
     /**
      * A site's statistics from totals computed elsewhere (the GPU path, {@code ffnbench.gpu}). The
-     * quantile sketch and per-token ratios are not part of them (docs/GPU.md lists what the GPU path
+     * quantile histogram and per-token ratios are not part of them (docs/GPU.md lists what the GPU path
      * computes).
      */
     public static SiteStats fromTotals(StatsConfig config, SiteTotals t) {
@@ -165,11 +165,11 @@ public final class SiteStats {
         // 1536-wide site sees 4 channels): take the next step coprime with the width, so the systematic
         // sample cycles through every channel.
         while (gcd(step, width) != 1) step++;
-        // walk (row, channel) incrementally: a 64-bit division per sampled value cost as much as the sketch
+        // walk (row, channel) incrementally: a 64-bit division per sampled value would cost more than the count
         int stepRows = (int) (step / width), stepChannels = (int) (step % width);
         for (int r = 0, c = 0; r < rows; ) {
             float v = data[offset + r * stride + c];
-            if (Float.isFinite(v)) sketch.update(v);
+            quantiles.add(v);
             r += stepRows;
             c += stepChannels;
             if (c >= width) {
@@ -213,7 +213,7 @@ public final class SiteStats {
         maxTokenRatio = Math.max(maxTokenRatio, o.maxTokenRatio);
         sumTokenRatio += o.sumTokenRatio;
         massiveTokens += o.massiveTokens;
-        sketch.merge(o.sketch);
+        quantiles.merge(o.quantiles);
     }
 
     // ---- derived results -------------------------------------------------------------------
@@ -247,9 +247,9 @@ public final class SiteStats {
     public double meanTokenRatio() { return tokens == 0 ? Double.NaN : sumTokenRatio / tokens; }
     public long massiveTokens() { return massiveTokens; }
 
-    /** Quantile at rank q ∈ [0, 1] from the sketch (NaN if empty). */
+    /** Quantile at rank q ∈ [0, 1] of the sampled values, within a relative {@link LogHistogram#relativeError} (NaN if none). */
     public float quantile(double q) {
-        return sketch.isEmpty() ? Float.NaN : sketch.getQuantile(q);
+        return quantiles.quantile(q);
     }
 
     /** Channels that never fired (x &gt; 0) on any token: dead neurons. */

@@ -3,14 +3,12 @@ package ffnbench.stats;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import org.apache.datasketches.kll.KllFloatsSketch;
-import org.apache.datasketches.memory.Memory;
 
 /** The binary form of a {@link SiteStats} inside a {@link CaseStats} record (the statistics partials Spark merges). */
 final class SiteStatsCodec {
     private SiteStatsCodec() {}
 
-static void write(SiteStats s, DataOutputStream out) throws IOException {
+    static void write(SiteStats s, DataOutputStream out) throws IOException {
         out.writeInt(s.width);
         out.writeBoolean(s.perTokenRatio);
         out.writeLong(s.moments.n);
@@ -31,9 +29,7 @@ static void write(SiteStats s, DataOutputStream out) throws IOException {
         writeLongs(out, s.overThreshold);
         for (float v : s.channelMaxAbs) out.writeFloat(v);
         for (double v : s.channelSumSq) out.writeDouble(v);
-        byte[] sk = s.sketch.toByteArray();
-        out.writeInt(sk.length);
-        out.write(sk);
+        s.quantiles.write(out);
     }
 
     static SiteStats read(DataInputStream in, StatsConfig config) throws IOException {
@@ -62,9 +58,7 @@ static void write(SiteStats s, DataOutputStream out) throws IOException {
         readLongs(in, s.overThreshold);
         for (int c = 0; c < width; c++) s.channelMaxAbs[c] = in.readFloat();
         for (int c = 0; c < width; c++) s.channelSumSq[c] = in.readDouble();
-        byte[] sk = new byte[in.readInt()];
-        in.readFully(sk);
-        s.sketch = KllFloatsSketch.heapify(Memory.wrap(sk));
+        s.quantiles.read(in);
         return s;
     }
 

@@ -10,14 +10,15 @@ import java.io.Serializable;
  * @param histogramRange   the histogram covers [−range, range) in equal bins, plus under/overflow
  * @param histogramBins    number of equal bins
  * @param topK             outlier channels reported by max |x|
- * @param quantileSample   at most this many values per row and site feed the quantile sketch
+ * @param quantileSample   at most this many values per row and site feed the quantile histogram
  *                         (a systematic sample: every ⌈n/quantileSample⌉-th value)
- * @param kllK             KLL sketch accuracy parameter (200 ≈ 1.3% normalised rank error)
+ * @param quantileBits     mantissa bits per bin of the quantile histogram ({@link LogHistogram}):
+ *                         quantiles within a relative 2^−(bits+1) of a sampled value's (7: 0.39%)
  */
 public record StatsConfig(double nearZeroEps, double outlierThreshold, double histogramRange, int histogramBins,
-                          int topK, int quantileSample, int kllK) implements Serializable {
+                          int topK, int quantileSample, int quantileBits) implements Serializable {
 
-    public static final StatsConfig DEFAULT = new StatsConfig(1e-3, 6.0, 10.0, 80, 10, 4096, 200);
+    public static final StatsConfig DEFAULT = new StatsConfig(1e-3, 6.0, 10.0, 80, 10, 4096, 7);
 
     public StatsConfig {
         require(nearZeroEps >= 0, "stats.near_zero_eps must be ≥ 0");
@@ -26,7 +27,7 @@ public record StatsConfig(double nearZeroEps, double outlierThreshold, double hi
         require(histogramBins >= 1 && histogramBins <= 10000, "stats.histogram_bins must be in 1..10000");
         require(topK >= 1, "stats.top_k must be ≥ 1");
         require(quantileSample >= 1, "stats.quantile_sample must be ≥ 1");
-        require(kllK >= 8 && kllK <= 65535, "stats.kll_k must be in 8..65535");
+        require(quantileBits >= 1 && quantileBits <= 16, "stats.quantile_bits must be in 1..16");
     }
 
     /** The fields under their config names ({@code stats.near_zero_eps}, …), as {@code summary.json} records them. */
@@ -38,13 +39,14 @@ public record StatsConfig(double nearZeroEps, double outlierThreshold, double hi
         m.put("histogram_bins", histogramBins);
         m.put("top_k", topK);
         m.put("quantile_sample", quantileSample);
-        m.put("kll_k", kllK);
+        m.put("quantile_bits", quantileBits);
         return m;
     }
 
     /**
      * Reads what {@link #describe} wrote, or the record's own field names that {@code summary.json}
-     * format version 1 held ({@code nearZeroEps}, …); missing fields take the defaults.
+     * format version 1 held ({@code nearZeroEps}, …); missing fields take the defaults (a run with a
+     * KLL sketch's {@code kll_k} reads as the default quantile histogram: only its quantiles differ).
      */
     public static StatsConfig read(com.fasterxml.jackson.databind.JsonNode n) {
         java.util.function.BiFunction<String, String, com.fasterxml.jackson.databind.JsonNode> field =
@@ -56,7 +58,7 @@ public record StatsConfig(double nearZeroEps, double outlierThreshold, double hi
                 field.apply("histogram_bins", "histogramBins").asInt(d.histogramBins),
                 field.apply("top_k", "topK").asInt(d.topK),
                 field.apply("quantile_sample", "quantileSample").asInt(d.quantileSample),
-                field.apply("kll_k", "kllK").asInt(d.kllK));
+                n.path("quantile_bits").asInt(d.quantileBits));
     }
 
     private static void require(boolean ok, String message) {

@@ -183,6 +183,7 @@ class BenchJobTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(x.overThreshold(), y.overThreshold(), key);
             assertEquals(x.min(), y.min(), key);
             assertEquals(x.max(), y.max(), key);
+            for (double q : new double[] {0, 0.001, 0.01, 0.5, 0.99, 0.999, 1}) assertEquals(x.quantile(q), y.quantile(q), 0, key + " q" + q);
             assertRelative(x.moments().mean(), y.moments().mean(), key + " mean");
             assertRelative(x.moments().variance(), y.moments().variance(), key + " variance");
             assertRelative(x.moments().skewness(), y.moments().skewness(), key + " skewness");

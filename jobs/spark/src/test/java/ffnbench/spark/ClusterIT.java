@@ -180,7 +180,7 @@ class ClusterIT {
         String[] exact = sameBits
                 ? new String[] {"case_id", "layer", "site", "tokens", "count", "nan_count", "inf_count", "min", "max",
                     "max_abs", "zero_frac", "near_zero_frac", "negative_frac", "histogram", "dead_neurons", "firing_counts",
-                    "frequent_outlier_channels", "top_channels"}
+                    "frequent_outlier_channels", "top_channels", "p0_1", "p1", "p50", "p99", "p99_9"}
                 : new String[] {"case_id", "layer", "site", "tokens", "count", "nan_count", "inf_count"};
         String[] close = sameBits ? new String[] {"mean", "variance", "skewness", "kurtosis"}
                 : new String[] {"mean", "variance", "skewness", "kurtosis", "min", "max", "max_abs", "negative_frac"};
