@@ -27,7 +27,7 @@ import java.util.Set;
  * applied to the JSON tree before validation.
  */
 public record BenchConfig(String name, String study, String output, Data data, List<Integer> shards,
-                          List<ModelEntry> models, int warmup, int measured, boolean statsEnabled, Set<String> sites,
+                          List<ModelEntry> models, IterationPlan iterations, boolean statsEnabled, Set<String> sites,
                           StatsConfig stats, boolean failOnNonFinite, double maxSkippedFraction, boolean refuseOverMemory,
                           int failFirstAttemptOfPartition) {
 
@@ -162,10 +162,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
             throw new IllegalArgumentException("config: models[].name must be unique");
         }
 
-        ConfigFields it = r.object("iterations");
-        it.allow("warmup", "measured");
-        int warmup = (int) it.integer("warmup", 1, 0, 1000);
-        int measured = (int) it.integer("measured", 3, 1, 10000);
+        IterationPlan iterations = iterations(r.object("iterations"));
 
         ConfigFields s = r.object("stats");
         if (s.get("kll_k") != null) {
@@ -210,9 +207,36 @@ public record BenchConfig(String name, String study, String output, Data data, L
         ConfigFields fault = r.object("fault");
         fault.allow("fail_first_attempt_of_partition");
         int failPartition = (int) fault.integer("fail_first_attempt_of_partition", -1, -1, Integer.MAX_VALUE);
-        return new BenchConfig(name, study, r.text("output", "runs"), data, shards, models, warmup, measured,
+        return new BenchConfig(name, study, r.text("output", "runs"), data, shards, models, iterations,
                 s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), maxSkipped, memoryCheck.equals("refuse"),
                 failPartition);
+    }
+
+    /** {@code iterations}: a fixed {@code measured} count, or the adaptive rule's bounds (not both). */
+    private static IterationPlan iterations(ConfigFields it) {
+        it.allow("warmup", "first_warmup_seconds", "measured", "min_measured", "max_measured", "target_ci_half_width", "max_case_seconds");
+        IterationPlan d = IterationPlan.DEFAULT;
+        int warmup = (int) it.integer("warmup", d.warmup(), 0, 1000);
+        double firstWarmup = it.number("first_warmup_seconds", d.firstWarmupSeconds());
+        if (!(firstWarmup >= 0)) throw new IllegalArgumentException("config: " + it.path("first_warmup_seconds") + " must be ≥ 0, got " + firstWarmup);
+        if (it.get("measured") != null) {
+            for (String adaptive : new String[] {"min_measured", "max_measured", "target_ci_half_width", "max_case_seconds"}) {
+                if (it.get(adaptive) != null) {
+                    throw new IllegalArgumentException("config: iterations.measured (a fixed count) and " + it.path(adaptive)
+                            + " (the adaptive rule) exclude each other: drop one");
+                }
+            }
+            return IterationPlan.fixed(warmup, firstWarmup, (int) it.integer("measured", 3, 1, 10000));
+        }
+        double target = it.number("target_ci_half_width", d.targetHalfWidth());
+        if (!(target > 0 && target < 1)) {
+            throw new IllegalArgumentException("config: " + it.path("target_ci_half_width") + " must be in (0, 1) (a fraction of the mean: "
+                    + "0.05 is ±5%), got " + target);
+        }
+        double seconds = it.number("max_case_seconds", d.maxCaseSeconds());
+        if (!(seconds > 0)) throw new IllegalArgumentException("config: " + it.path("max_case_seconds") + " must be > 0, got " + seconds);
+        return new IterationPlan(warmup, firstWarmup, 0, (int) it.integer("min_measured", d.minMeasured(), 2, 10000),
+                (int) it.integer("max_measured", d.maxMeasured(), 2, 10000), target, seconds);
     }
 
     private static ModelEntry model(ConfigFields m) {
@@ -290,7 +314,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
         m.put("data", d);
         m.put("shards", shards);
         m.put("models", models.stream().map(ModelEntry::describe).toList());
-        m.put("iterations", Map.of("warmup", warmup, "measured", measured));
+        m.put("iterations", iterations.describe());
         Map<String, Object> st = new LinkedHashMap<>();
         st.put("enabled", statsEnabled);
         st.put("sites", List.copyOf(sites));

@@ -7,7 +7,9 @@ import java.util.Map;
 
 /**
  * How many iterations a case runs (config section {@code iterations}): warm-ups, then measured
- * iterations until the answer is known. Adaptive (the default), like JMH's and MLPerf's runs: at least
+ * iterations until the answer is known. Each case has {@code warmup} warm-up iterations; with at
+ * least one, the run's first case also warms up for at least {@code firstWarmupSeconds}, the time the
+ * JVMs take to compile the hot loops. Adaptive (the default), like JMH's and MLPerf's runs: at least
  * {@code minMeasured}, then until the 95% CI half-width of the clean iterations' tokens/s is at most
  * {@code targetHalfWidth} of their mean, until {@code maxMeasured} iterations, or until the measured
  * iterations have taken {@code maxCaseSeconds}. Fixed: exactly {@code fixed} measured iterations,
@@ -15,10 +17,10 @@ import java.util.Map;
  *
  * @param fixed 0 for adaptive, else the measured count
  */
-public record IterationPlan(int warmup, int fixed, int minMeasured, int maxMeasured, double targetHalfWidth,
+public record IterationPlan(int warmup, double firstWarmupSeconds, int fixed, int minMeasured, int maxMeasured, double targetHalfWidth,
                             double maxCaseSeconds) implements java.io.Serializable {
 
-    public static final IterationPlan DEFAULT = new IterationPlan(1, 0, 5, 40, 0.05, 30);
+    public static final IterationPlan DEFAULT = new IterationPlan(1, 10, 0, 5, 40, 0.05, 15);
 
     public IterationPlan {
         if (fixed == 0 && minMeasured > maxMeasured) {
@@ -27,12 +29,17 @@ public record IterationPlan(int warmup, int fixed, int minMeasured, int maxMeasu
         }
     }
 
-    public static IterationPlan fixed(int warmup, int measured) {
-        return new IterationPlan(warmup, measured, measured, measured, DEFAULT.targetHalfWidth, Double.POSITIVE_INFINITY);
+    public static IterationPlan fixed(int warmup, double firstWarmupSeconds, int measured) {
+        return new IterationPlan(warmup, firstWarmupSeconds, measured, measured, measured, DEFAULT.targetHalfWidth, Double.POSITIVE_INFINITY);
     }
 
     public boolean adaptive() {
         return fixed == 0;
+    }
+
+    /** Whether a case that has run {@code done} warm-ups for {@code seconds} warms up once more. */
+    public boolean warmsUp(boolean firstCase, int done, double seconds) {
+        return done < warmup || (firstCase && warmup > 0 && seconds < firstWarmupSeconds);
     }
 
     /** Why a case stopped measuring, and what its iterations showed then. */
@@ -77,6 +84,7 @@ public record IterationPlan(int warmup, int fixed, int minMeasured, int maxMeasu
     Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("warmup", warmup);
+        m.put("first_warmup_seconds", firstWarmupSeconds);
         if (!adaptive()) {
             m.put("measured", fixed);
             return m;

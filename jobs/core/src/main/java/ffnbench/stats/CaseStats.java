@@ -36,6 +36,11 @@ public final class CaseStats {
         return sites;
     }
 
+    /** A new sequence follows: see {@link SiteStats#startSequence}. */
+    public void startSequence() {
+        for (SiteStats s : sites.values()) s.startSequence();
+    }
+
     public void skipRow() {
         rowsSkipped++;
     }

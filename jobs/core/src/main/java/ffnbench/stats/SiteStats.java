@@ -84,6 +84,15 @@ public final class SiteStats {
         return width;
     }
 
+    /**
+     * The next block's power sums are about its own first row again, as in a new SiteStats: a task
+     * that adds many sequences to one set of statistics calls this per sequence, so each sequence's
+     * partial is the same whichever sequences the task saw before it.
+     */
+    void startSequence() {
+        if (scratch != null) scratch.shiftSet = false;
+    }
+
     private transient BlockScratch scratch;
 
     /**

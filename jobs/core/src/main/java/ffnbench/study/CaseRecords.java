@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * The record of each completed case inside a run (study) directory: {@code cases/<case-id>/} holds
- * {@code iterations.json} (the measured iterations), {@code stats.bin} (the merged statistics) and
+ * {@code iterations.json} (the measured iterations and why measuring stopped), {@code stats.bin} (the merged statistics) and
  * {@code sha256.txt} (their checksums, in {@code sha256sum} format). A record is written into a hidden
  * temporary directory and renamed into place in one atomic step, so a study killed at any moment has,
  * for each case, a complete record or none — which is what lets a re-run of the same study skip
@@ -32,7 +32,7 @@ public final class CaseRecords {
     private CaseRecords() {}
 
     /** A completed case as read back. */
-    public record Completed(List<IterationResult> iterations, CaseStats stats) { }
+    public record Completed(List<IterationResult> iterations, String stop, CaseStats stats) { }
 
     public static boolean completed(Path runDir, String caseId) {
         return Files.isRegularFile(runDir.resolve(DIR).resolve(caseId).resolve("iterations.json"));
@@ -47,7 +47,7 @@ public final class CaseRecords {
         }
     }
 
-    public static void write(Path runDir, BenchCase c, List<IterationResult> iterations, CaseStats stats) throws IOException {
+    public static void write(Path runDir, BenchCase c, List<IterationResult> iterations, String stop, CaseStats stats) throws IOException {
         Path dir = runDir.resolve(DIR);
         Path tmp = dir.resolve("." + c.id() + ".tmp");
         deleteTree(tmp);
@@ -69,10 +69,15 @@ public final class CaseRecords {
             m.put("executor_cpu_ns", r.executorCpuTimeNs());
             m.put("gc_ms", r.gcTimeMs());
             m.put("executors", r.executors());
+            m.put("disturbed", r.disturbed());
             rows.add(m);
         }
         Files.write(tmp.resolve("stats.bin"), stats.toBytes());
-        JSON.writeValue(tmp.resolve("iterations.json").toFile(), Map.of("case_id", c.id(), "iterations", rows));
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("case_id", c.id());
+        record.put("stop", stop);
+        record.put("iterations", rows);
+        JSON.writeValue(tmp.resolve("iterations.json").toFile(), record);
         StringBuilder sums = new StringBuilder();
         for (String f : FILES) sums.append(sha256(tmp.resolve(f))).append("  ").append(f).append('\n');
         Files.writeString(tmp.resolve(CHECKSUMS), sums);
@@ -101,10 +106,10 @@ public final class CaseRecords {
                     r.get("skipped_sequences").asLong(), r.get("flops").asLong(), stages, r.get("task_total_ns").asLong(),
                     r.get("tasks").asLong(), r.get("failed_attempts").asLong(), r.get("retried_successes").asLong(),
                     r.get("executor_run_ms").asLong(), r.get("executor_cpu_ns").asLong(), r.get("gc_ms").asLong(),
-                    r.get("executors").asInt()));
+                    r.get("executors").asInt(), r.path("disturbed").isTextual() ? r.get("disturbed").asText() : null));
         }
         try {
-            return new Completed(out, CaseStats.fromBytes(Files.readAllBytes(dir.resolve("stats.bin")), c.statistics().config()));
+            return new Completed(out, root.path("stop").asText(""), CaseStats.fromBytes(Files.readAllBytes(dir.resolve("stats.bin")), c.statistics().config()));
         } catch (RuntimeException e) {
             throw new IOException("the statistics of case " + c.id() + " in " + dir.resolve("stats.bin") + " are unreadable ("
                     + e.getMessage() + "); delete " + dir + " to run the case again", e);

@@ -56,7 +56,7 @@ class BenchConfigTest {
                 Map.of("data.sequences", "5", "models.0.set.d_model", "256", "models.0.formulations", "[\"parallel-two-norms\"]",
                         "iterations.measured", "7"));
         assertEquals(List.of(5L), c.data().sequences());
-        assertEquals(7, c.measured());
+        assertEquals(IterationPlan.fixed(1, IterationPlan.DEFAULT.firstWarmupSeconds(), 7), c.iterations());
         assertEquals(List.of("256"), c.models().get(0).set().get("d_model"));
         assertEquals(List.of(Formulation.PARALLEL_TWO_NORMS), c.models().get(0).formulations());
     }

@@ -73,7 +73,8 @@ public final class CompareJob {
             for (int i = 1; i < runs.size(); i++) {
                 ReportJob.RunDir other = runs.get(i);
                 Map<String, double[]> o = timings.get(i).get(m.column());
-                rows.addAll(Comparison.compare(m, base.id(), b, other.id(), o, thresholdPct));
+                rows.addAll(Comparison.compare(m, base.id(), b, other.id(), o, thresholdPct,
+                        RunDifferences.between(base.summary(), other.summary())));
                 unmatched.put(base.id() + " only (vs " + other.id() + ")", Comparison.unmatched(b, o));
                 unmatched.put(other.id() + " only", Comparison.unmatched(o, b));
             }
@@ -103,11 +104,14 @@ public final class CompareJob {
             .add("n_base", DataTypes.IntegerType).add("n_other", DataTypes.IntegerType)
             .add("base_mean", DataTypes.DoubleType).add("other_mean", DataTypes.DoubleType)
             .add("change_pct", DataTypes.DoubleType).add("ci_low_pct", DataTypes.DoubleType).add("ci_high_pct", DataTypes.DoubleType)
-            .add("significant", DataTypes.BooleanType).add("regression", DataTypes.BooleanType);
+            .add("significant", DataTypes.BooleanType).add("regression", DataTypes.BooleanType)
+            .add("inputs_differ", DataTypes.StringType).add("environment_differs", DataTypes.StringType)
+            .add("verdict", DataTypes.StringType);
 
     private static Row toRow(Comparison.Row r) {
         return RowFactory.create(r.metric(), r.caseId(), r.baseRun(), r.otherRun(), r.nBase(), r.nOther(), r.baseMean(),
-                r.otherMean(), r.changePct(), r.ciLowPct(), r.ciHighPct(), r.significant(), r.regression());
+                r.otherMean(), r.changePct(), r.ciLowPct(), r.ciHighPct(), r.significant(), r.regression(), r.inputsDiffer(),
+                r.environmentDiffers(), r.verdict());
     }
 
     /** The cases whose id has the dot-separated segment {@code seg}, keyed by the id with it written "seg|other". */
@@ -124,12 +128,17 @@ public final class CompareJob {
         return out;
     }
 
-    /** Per metric and case, the metric's value in each measured iteration (iteration order), from one read. */
+    /**
+     * Per metric and case, the metric's value in each clean measured iteration (iteration order), from
+     * one read; iterations marked disturbed are left out, as in the run's own summary.
+     */
     private static Map<String, Map<String, double[]>> iterations(SparkSession spark, ReportJob.RunDir run,
                                                                  List<Comparison.Metric> metrics) {
         List<org.apache.spark.sql.Column> columns = new ArrayList<>(List.of(functions.col("case_id"), functions.col("iteration")));
         for (Comparison.Metric m : metrics) columns.add(functions.col(m.column()));
-        List<Row> rows = spark.read().parquet(run.dir().resolve("timings.parquet").toString())
+        org.apache.spark.sql.Dataset<Row> timings = spark.read().parquet(run.dir().resolve("timings.parquet").toString());
+        if (java.util.Arrays.asList(timings.columns()).contains("disturbed")) timings = timings.filter(functions.col("disturbed").isNull());
+        List<Row> rows = timings
                 .select(columns.toArray(new org.apache.spark.sql.Column[0])).orderBy("case_id", "iteration").collectAsList();
         Map<String, Map<String, double[]>> out = new LinkedHashMap<>();
         for (int k = 0; k < metrics.size(); k++) {

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import ffnbench.bench.BenchCase;
 import ffnbench.bench.BenchConfig;
+import ffnbench.bench.IterationPlan;
 import ffnbench.study.CaseRecords;
 import ffnbench.bench.MemoryPlan;
 import ffnbench.study.StudyManifest;
@@ -35,8 +36,8 @@ import org.apache.spark.sql.functions;
 public final class BenchJob {
 
     /** What a finished run produced. */
-    public record Run(String id, Path dir, List<IterationResult> iterations, Map<String, CaseStats> stats,
-                      Map<String, TokenBatches.Shape> inputs) { }
+    public record Run(String id, Path dir, List<IterationResult> iterations, Map<String, String> stops,
+                      Map<String, CaseStats> stats, Map<String, TokenBatches.Shape> inputs) { }
 
     private final SparkSession spark;
     private final BenchConfig config;
@@ -131,7 +132,7 @@ public final class BenchJob {
                     progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
                             shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, workDone, workLeft));
                     CaseResult result = runCase(c, input, shapes.get(input), runId, listener);
-                    CaseRecords.write(work, c, result.iterations(), result.stats());
+                    CaseRecords.write(work, c, result.iterations(), result.stop().text(), result.stats());
                     double w = work(c, shapes.get(input));
                     workDone += w;
                     workLeft -= w;
@@ -139,11 +140,10 @@ public final class BenchJob {
             }
             // Every case's results as recorded (run now or by an earlier, interrupted run of the study)
             Run recorded = readRecords(runId, work, cases, shapes);
-            RunWriter.write(spark, work, done, runId, config, cases, recorded.iterations(), recorded.stats(), shapes,
-                    executorsReported());
+            RunWriter.write(spark, work, done, runId, config, cases, recorded, inputByCase, executorsReported());
             RunLock.release(lock, work);
             Files.move(work, done);
-            return new Run(runId, done, recorded.iterations(), recorded.stats(), shapes);
+            return new Run(runId, done, recorded.iterations(), recorded.stops(), recorded.stats(), shapes);
         } catch (Exception e) {
             if (study) {
                 long completed = cases.stream().filter(c -> CaseRecords.completed(work, c.id())).count();
@@ -218,13 +218,15 @@ public final class BenchJob {
     private static Run readRecords(String runId, Path dir, List<BenchCase> cases, Map<String, TokenBatches.Shape> shapes)
             throws IOException {
         List<IterationResult> iterations = new ArrayList<>();
+        Map<String, String> stops = new LinkedHashMap<>();
         Map<String, CaseStats> stats = new LinkedHashMap<>();
         for (BenchCase c : cases) {
             CaseRecords.Completed r = CaseRecords.read(dir, c);
             iterations.addAll(r.iterations());
+            stops.put(c.id(), r.stop());
             stats.put(c.id(), r.stats());
         }
-        return new Run(runId, dir, iterations, stats, shapes);
+        return new Run(runId, dir, iterations, stops, stats, shapes);
     }
 
     private static String eta(long startedNs, double workDone, double workLeft) {
@@ -298,16 +300,31 @@ public final class BenchJob {
         });
     }
 
-    /** One case's measured iterations and the statistics merged in its final iteration. */
-    private record CaseResult(List<IterationResult> iterations, CaseStats stats) { }
+    /** One case's measured iterations, why measuring stopped, and the statistics merged in its last iteration. */
+    private record CaseResult(List<IterationResult> iterations, IterationPlan.Stop stop, CaseStats stats) { }
 
+    /** Executors that have run tasks in this run, and the listener's executor counts after the last iteration. */
+    private final java.util.Set<String> executorsSeen = new java.util.HashSet<>();
+    private boolean anyCaseRan;
+    private long executorsAddedBefore = -1, executorsLostBefore;
+
+    /**
+     * Runs the warm-ups, then measured iterations until the iteration plan says stop (config
+     * {@code iterations}): each iteration is one Spark action, marked disturbed when something other
+     * than the case changed its time.
+     */
     private CaseResult runCase(BenchCase c, String input, TokenBatches.Shape shape, String runId, TaskMetricsListener listener)
             throws InterruptedException {
+        IterationPlan plan = config.iterations();
         List<IterationResult> iterations = new ArrayList<>();
-        CaseStats stats = null;
-        int total = config.warmup() + config.measured();
-        for (int it = 0; it < total; it++) {
-            boolean warm = it < config.warmup();
+        byte[] lastPartials = null;
+        boolean firstCase = !anyCaseRan;
+        anyCaseRan = true;
+        long caseStarted = System.nanoTime(), measuringSince = 0;
+        int warmups = 0;
+        for (int it = 0; ; it++) {
+            boolean warm = iterations.isEmpty() && plan.warmsUp(firstCase, warmups, (System.nanoTime() - caseStarted) / 1e9);
+            if (!warm && iterations.isEmpty()) measuringSince = System.nanoTime();
             String group = runId + "/" + c.id() + "/" + it;
             spark.sparkContext().setJobGroup(group, "ffnbench " + c.id() + (warm ? " warm-up " : " iteration ") + it, false);
             // A fresh Dataset per iteration: re-running one Dataset's plan can reuse its shuffle output
@@ -329,6 +346,7 @@ public final class BenchJob {
             long wall = System.nanoTime() - t0;
             spark.sparkContext().clearJobGroup();
             TaskMetricsListener.GroupMetrics m = listener.await(group, 30_000);
+            String disturbed = disturbance(m, listener);
             BlockResult sums = BlockResult.fromMerged(r);
             long tokensDone = sums.tokens(), skipped = sums.skipped();
             if (tokensDone == 0) {
@@ -346,20 +364,42 @@ public final class BenchJob {
                             + ", or raise max_skipped_fraction (conf/README.md)");
                 }
             }
+            lastPartials = sums.partials();
             if (warm) {
-                progress.printf("    warm-up %d/%d: %.2f s%n", it + 1, config.warmup(), wall / 1e9);
+                warmups++;
+                progress.printf("    warm-up %d: %.2f s%n", warmups, wall / 1e9);
                 continue;
             }
-            IterationResult res = new IterationResult(c, it - config.warmup(), wall, tokensDone, skipped, sums.flops(), sums.stageNs(),
+            IterationResult res = new IterationResult(c, iterations.size(), wall, tokensDone, skipped, sums.flops(), sums.stageNs(),
                     sums.totalNs(), m.tasks, m.failedAttempts, m.retriedSuccesses, m.executorRunTimeMs, m.executorCpuTimeNs,
-                    m.gcTimeMs, m.executors.size());
+                    m.gcTimeMs, m.executors.size(), disturbed);
             iterations.add(res);
-            progress.printf("    iteration %d/%d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", res.iteration() + 1,
-                    config.measured(), wall / 1e9, res.tokensPerSecond(), res.gflops(),
-                    res.retried() ? " (tasks retried: " + m.failedAttempts + " failed attempts)" : "");
-            if (it == total - 1) stats = CaseStats.fromBytes(sums.partials(), c.statistics().config());
+            progress.printf("    iteration %d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", res.iteration() + 1,
+                    wall / 1e9, res.tokensPerSecond(), res.gflops(), res.clean() ? "" : " — disturbed: " + disturbed + " (excluded)");
+            double[] clean = iterations.stream().filter(IterationResult::clean).mapToDouble(IterationResult::tokensPerSecond).toArray();
+            IterationPlan.Stop stop = plan.next(iterations.size(), clean, (System.nanoTime() - measuringSince) / 1e9);
+            if (stop != null) {
+                progress.printf("    stopped: %s%n", stop.text());
+                return new CaseResult(iterations, stop, CaseStats.fromBytes(lastPartials, c.statistics().config()));
+            }
         }
-        return new CaseResult(iterations, stats);
+    }
+
+    /**
+     * Why an iteration is disturbed ({@link IterationResult#disturbance}), from its task metrics and the
+     * executors added, lost or running their first tasks since the previous iteration. The run's first
+     * iteration is the baseline for executors.
+     */
+    private String disturbance(TaskMetricsListener.GroupMetrics m, TaskMetricsListener listener) {
+        boolean baseline = executorsAddedBefore < 0;
+        long added = listener.executorsAdded(), lost = listener.executorsLost();
+        List<String> newExecutors = m.executors.stream().filter(e -> !executorsSeen.contains(e)).sorted().toList();
+        String why = IterationResult.disturbance(m.failedAttempts, m.retriedSuccesses, baseline ? 0 : lost - executorsLostBefore,
+                baseline ? 0 : added - executorsAddedBefore, baseline ? List.of() : newExecutors, m.gcTimeMs, m.executorRunTimeMs);
+        executorsSeen.addAll(m.executors);
+        executorsAddedBefore = added;
+        executorsLostBefore = lost;
+        return why;
     }
 
     /**

@@ -20,7 +20,8 @@ import scala.runtime.AbstractFunction4;
  * The Spark SQL function that does the heavy work: {@code block(seq_id, seq_len, d_model, hidden)}
  * runs a case's layers over one sequence (a {@code [seq_len × d]} matrix, as batched GEMMs) and
  * returns the per-row partial result ({@link BlockResult}): token count, nanoseconds per stage and the
- * serialised partial statistics, which a Spark aggregation merges.
+ * serialised partial statistics, which a Spark aggregation merges. The CPU bench path calls
+ * {@link #applyInto} instead, adding every row of a task to one set of statistics.
  *
  * <p>It is a Scala function with a typed input encoder (see {@code SparkFunctions}), so {@code hidden}
  * arrives as a primitive {@code float[]} copied straight from Spark's array, with no boxing.
@@ -86,14 +87,25 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
         return false;
     }
 
+    /** The SQL function: one sequence, with its own partial statistics serialised into the result row. */
     @Override
     public Row apply(Object seqIdObj, Object seqLenObj, Object dModelObj, float[] hidden) {
         long start = System.nanoTime();
+        CaseStats stats = new CaseStats(benchCase.statistics().config());
+        BlockResult r = applyInto(stats, (Long) seqIdObj, (Integer) seqLenObj, (Integer) dModelObj, hidden);
+        byte[] partials = benchCase.statistics().enabled() ? stats.toBytes() : null;
+        return new BlockResult(r.tokens(), r.skipped(), r.flops(), r.stageNs(), System.nanoTime() - start, partials).toRow();
+    }
+
+    /**
+     * One sequence through the case's layers, its statistics added to {@code stats}: a new one per row
+     * for the SQL function, or the task's own on the CPU bench path ({@link SparkFunctions#applyToRows}),
+     * which serialises it once per task. The result carries no partials.
+     */
+    BlockResult applyInto(CaseStats stats, long seqId, int seqLen, int dModel, float[] hidden) {
+        long start = System.nanoTime();
         CALLS.increment();
         prepareTask();
-        long seqId = (Long) seqIdObj;
-        int seqLen = (Integer) seqLenObj;
-        int dModel = (Integer) dModelObj;
         BenchCase c = benchCase;
         injectFaultIfAsked(c);
         if (dModel != c.dModel()) {
@@ -104,14 +116,13 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
             throw new IllegalArgumentException("sequence " + seqId + " is ragged: hidden holds " + (hidden == null ? 0 : hidden.length)
                     + " values but seq_len × d_model = " + seqLen + " × " + dModel + " = " + (long) seqLen * dModel);
         }
-        CaseStats stats = new CaseStats(c.statistics().config());
         StageTimes times = new StageTimes();
         if (!allFinite(hidden)) {
             if (c.statistics().failOnNonFinite()) {
                 throw new IllegalArgumentException("sequence " + seqId + " contains NaN or Inf values (on_nonfinite: fail)");
             }
             stats.skipRow();
-            return result(0, 1, 0, times, System.nanoTime() - start, c.statistics().enabled() ? stats.toBytes() : null);
+            return new BlockResult(0, 1, 0, times.all(), System.nanoTime() - start, null);
         }
         Set<String> sites = c.statistics().enabled() ? c.statistics().sites() : Set.of();
         StatsRecorder recorder = new StatsRecorder(stats, sites, dModel, times);
@@ -126,11 +137,7 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
         }
         requireFiniteInside(c, seqId, stats, out);
         long flops = layers.flops(c.formulation(), seqLen);
-        return result(seqLen, 0, flops, times, System.nanoTime() - start, c.statistics().enabled() ? stats.toBytes() : null);
-    }
-
-    private static Row result(long tokens, int skipped, long flops, StageTimes times, long totalNs, byte[] partials) {
-        return new BlockResult(tokens, skipped, flops, times.all(), totalNs, partials).toRow();
+        return new BlockResult(seqLen, 0, flops, times.all(), System.nanoTime() - start, null);
     }
 
     /**

@@ -2,6 +2,7 @@ package ffnbench.spark;
 
 import ffnbench.bench.BenchCase;
 import ffnbench.analysis.Ci;
+import ffnbench.analysis.Verdict;
 import ffnbench.study.IterationResult;
 import ffnbench.model.Formulation;
 import ffnbench.model.StageTimes;
@@ -23,13 +24,15 @@ final class RunSummary {
 
     // ---- summary ----------------------------------------------------------------------------
 
+    /** The case's clean (undisturbed) iterations' tokens/s: what every mean, CI and ratio is taken over. */
     static double[] tokensPerSecond(List<IterationResult> iterations, String caseId) {
-        return iterations.stream().filter(r -> r.benchCase().id().equals(caseId))
+        return iterations.stream().filter(r -> r.benchCase().id().equals(caseId) && r.clean())
                 .mapToDouble(IterationResult::tokensPerSecond).toArray();
     }
 
-    static Map<String, Object> caseSummary(BenchCase c, List<IterationResult> iterations, CaseStats stats) {
-        List<IterationResult> mine = iterations.stream().filter(r -> r.benchCase().id().equals(c.id())).toList();
+    static Map<String, Object> caseSummary(BenchCase c, List<IterationResult> iterations, String stop, CaseStats stats) {
+        List<IterationResult> measured = iterations.stream().filter(r -> r.benchCase().id().equals(c.id())).toList();
+        List<IterationResult> mine = measured.stream().filter(IterationResult::clean).toList();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("case_id", c.id());
         m.put("model", c.weights().model());
@@ -51,6 +54,7 @@ final class RunSummary {
         m.put("tokens", mine.isEmpty() ? 0 : mine.get(0).tokens());
         m.put("tokens_per_s", tps.mean());
         m.put("tokens_per_s_ci95", tps.halfWidth());
+        m.put("tokens_per_s_ci95_relative", tps.halfWidth() / tps.mean());
         m.put("gflops_per_s", gf.mean());
         m.put("gflops_per_s_ci95", gf.halfWidth());
         Map<String, Double> stages = new LinkedHashMap<>();
@@ -59,7 +63,13 @@ final class RunSummary {
         }
         stages.put("function_s", mine.stream().mapToDouble(r -> r.taskTotalNs() / 1e9).average().orElse(0));
         m.put("stage_seconds_summed_over_tasks", stages);
-        m.put("retried", mine.stream().anyMatch(IterationResult::retried));
+        m.put("iterations_measured", measured.size());
+        m.put("iterations_clean", mine.size());
+        Map<String, String> disturbed = new LinkedHashMap<>();
+        for (IterationResult r : measured) if (!r.clean()) disturbed.put(Integer.toString(r.iteration()), r.disturbed());
+        m.put("disturbed_iterations", disturbed);
+        m.put("stop", stop);
+        m.put("retried", measured.stream().anyMatch(IterationResult::retried));
         m.put("skipped_sequences", mine.isEmpty() ? 0 : mine.get(0).skippedSequences());
         if (stats != null) m.put("llm_int8_outlier_channels", int8Outliers(c, stats));
         return m;
@@ -106,6 +116,7 @@ final class RunSummary {
                 m.put("speedup_over_serial", r.mean());
                 m.put("ci95_low", r.low());
                 m.put("ci95_high", r.high());
+                m.put("verdict", Verdict.ofRatio(r, other.formulation().id()));
                 out.add(m);
             }
         }
@@ -180,21 +191,36 @@ final class RunSummary {
             md.append('\n');
         }
         md.append("## Throughput\n\n");
-        md.append("| case | tokens | tokens/s (±95% CI) | GFLOP/s | retried |\n|---|---:|---:|---:|---|\n");
+        md.append("Means and 95% CIs over each case's clean iterations (disturbed ones are listed and left out).\n\n");
+        md.append("| case | tokens | tokens/s | 95% CI | GFLOP/s | iterations (clean/measured) | stopped | retried |\n"
+                + "|---|---:|---:|---:|---:|---:|---|---|\n");
         for (Map<String, Object> c : cases) {
-            md.append(String.format("| %s | %,d | %,.0f ± %,.0f | %.1f | %s |%n", c.get("case_id"), (Long) c.get("tokens"),
-                    (Double) c.get("tokens_per_s"), nanToZero((Double) c.get("tokens_per_s_ci95")),
-                    (Double) c.get("gflops_per_s"), (Boolean) c.get("retried") ? "yes" : "no"));
+            double rel = (Double) c.get("tokens_per_s_ci95_relative");
+            md.append(String.format(java.util.Locale.ROOT, "| %s | %,d | %,.0f | %s | %.1f | %d/%d | %s | %s |%n", c.get("case_id"),
+                    (Long) c.get("tokens"), (Double) c.get("tokens_per_s"),
+                    Double.isNaN(rel) ? "none (fewer than 2 clean iterations)" : String.format(java.util.Locale.ROOT, "± %,.0f (±%.1f%%)",
+                            (Double) c.get("tokens_per_s_ci95"), 100 * rel),
+                    (Double) c.get("gflops_per_s"), (Integer) c.get("iterations_clean"), (Integer) c.get("iterations_measured"),
+                    c.get("stop"), (Boolean) c.get("retried") ? "yes" : "no"));
+        }
+        List<String> disturbedLines = new ArrayList<>();
+        for (Map<String, Object> c : cases) {
+            ((Map<?, ?>) c.get("disturbed_iterations")).forEach((it, why) ->
+                    disturbedLines.add("- " + c.get("case_id") + " iteration " + it + ": " + why));
+        }
+        if (!disturbedLines.isEmpty()) {
+            md.append("\nDisturbed iterations (excluded from means and CIs):\n\n").append(String.join("\n", disturbedLines)).append('\n');
         }
         if (!ratios.isEmpty()) {
-            md.append("\n## Parallel vs serial (throughput ratio)\n\n| model | variant | formulation | sweep point | speedup | 95% CI |\n"
-                    + "|---|---|---|---|---:|---|\n");
+            md.append("\n## Parallel vs serial (throughput ratio)\n\n| model | variant | formulation | sweep point | speedup | 95% CI | verdict |\n"
+                    + "|---|---|---|---|---:|---|---|\n");
             for (Map<String, Object> r : ratios) {
                 String point = ((Map<?, ?>) r.get("sweep")).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                         .collect(java.util.stream.Collectors.joining(", "));
-                md.append(String.format("| %s | %s | %s | %s | %.3f | [%.3f, %.3f] |%n", r.get("model"), r.get("variant"),
+                md.append(String.format(java.util.Locale.ROOT, "| %s | %s | %s | %s | %.3f | %s | %s |%n", r.get("model"), r.get("variant"),
                         r.get("formulation"), point.isEmpty() ? "—" : point, (Double) r.get("speedup_over_serial"),
-                        (Double) r.get("ci95_low"), (Double) r.get("ci95_high")));
+                        Double.isNaN((Double) r.get("ci95_low")) ? "none" : String.format(java.util.Locale.ROOT, "[%.3f, %.3f]",
+                                (Double) r.get("ci95_low"), (Double) r.get("ci95_high")), r.get("verdict")));
             }
         }
         if (!stats.isEmpty()) {
@@ -216,7 +242,4 @@ final class RunSummary {
         return md.toString();
     }
 
-    private static double nanToZero(Double d) {
-        return d == null || d.isNaN() ? 0 : d;
-    }
 }

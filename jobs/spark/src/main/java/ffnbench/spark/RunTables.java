@@ -58,7 +58,8 @@ final class RunTables {
                 .add("executor_run_s", DataTypes.DoubleType, r -> r.executorRunTimeMs() / 1e3)
                 .add("executor_cpu_s", DataTypes.DoubleType, r -> r.executorCpuTimeNs() / 1e9)
                 .add("gc_s", DataTypes.DoubleType, r -> r.gcTimeMs() / 1e3)
-                .add("executors", DataTypes.IntegerType, IterationResult::executors);
+                .add("executors", DataTypes.IntegerType, IterationResult::executors)
+                .add("disturbed", DataTypes.StringType, IterationResult::disturbed);
     }
 
     /** The swept values of a case as "field=value,…" (empty when nothing is swept). */

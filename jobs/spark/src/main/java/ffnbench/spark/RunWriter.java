@@ -37,8 +37,9 @@ public final class RunWriter {
      * will be once {@code dir} is renamed to {@code finalDir}.
      */
     static void write(SparkSession spark, Path dir, Path finalDir, String runId, BenchConfig config, List<BenchCase> cases,
-                      List<IterationResult> iterations, Map<String, CaseStats> stats,
-                      Map<String, TokenBatches.Shape> inputs, List<Map<String, Object>> executors) throws IOException {
+                      BenchJob.Run run, Map<String, String> inputByCase, List<Map<String, Object>> executors) throws IOException {
+        List<IterationResult> iterations = run.iterations();
+        Map<String, CaseStats> stats = run.stats();
         spark.createDataFrame(RunTables.TIMINGS.rows(iterations), RunTables.TIMINGS.schema()).coalesce(1)
                 .write().parquet(dir.resolve("timings.parquet").toString());
         if (!stats.isEmpty()) {
@@ -51,9 +52,13 @@ public final class RunWriter {
         Map<String, Object> environment = RunSummary.environment(spark, executors);
         summary.put("environment", environment);
         summary.put("config", config.describe());
-        summary.put("inputs", inputs(inputs, dir, finalDir));
+        summary.put("inputs", InputIdentity.describe(spark, run.inputs(), dir, finalDir));
         List<Map<String, Object>> caseSummaries = new ArrayList<>();
-        for (BenchCase c : cases) caseSummaries.add(RunSummary.caseSummary(c, iterations, stats.get(c.id())));
+        for (BenchCase c : cases) {
+            Map<String, Object> cs = RunSummary.caseSummary(c, iterations, run.stops().get(c.id()), stats.get(c.id()));
+            cs.put("input", InputIdentity.named(inputByCase.get(c.id()), dir, finalDir));
+            caseSummaries.add(cs);
+        }
         summary.put("cases", caseSummaries);
         List<Map<String, Object>> ratios = RunSummary.ratios(cases, iterations);
         summary.put("parallel_vs_serial", ratios);
@@ -77,23 +82,6 @@ public final class RunWriter {
                         + " (on_nonfinite: skip): its figures and statistics cover the others");
             }
         }
-        return out;
-    }
-
-    /** Each input's shape (snake_case fields), keyed by its path as it will be after the rename (generated data lives inside the run). */
-    static Map<String, Object> inputs(Map<String, TokenBatches.Shape> inputs, Path dir, Path finalDir) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        inputs.forEach((path, shape) -> {
-            Path p = Path.of(path);
-            String named = p.isAbsolute() && p.startsWith(dir) ? finalDir.resolve(dir.relativize(p)).toString() : path;
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("sequences", shape.sequences());
-            m.put("tokens", shape.tokens());
-            m.put("d_model", shape.dModel());
-            m.put("min_seq_len", shape.minSeqLen());
-            m.put("max_seq_len", shape.maxSeqLen());
-            out.put(named, m);
-        });
         return out;
     }
 

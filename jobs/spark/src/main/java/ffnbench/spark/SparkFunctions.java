@@ -51,17 +51,53 @@ public final class SparkFunctions {
 
     /**
      * {@code f} over every row of {@code tokens} (columns seq_id, seq_len, d_model, hidden) as one
-     * column {@code r} of {@link BlockFunction#RESULT}, like {@code tokens.select(block(f)(…).as("r"))}
-     * but reading each row's {@code hidden} straight from Spark's internal row with one copy, not
-     * through the UDF's deserializer, which boxes every value (docs/PERFORMANCE.md, "ARRAY<FLOAT> into float[]").
+     * column {@code r} of {@link BlockFunction#RESULT}, like {@code tokens.select(block(f)(…).as("r"))},
+     * with two differences that keep the CPU path's overhead small: each row's {@code hidden} is read
+     * straight from Spark's internal row with one copy, not through the UDF's deserializer, which boxes
+     * every value (docs/PERFORMANCE.md, "ARRAY<FLOAT> into float[]"); and a task adds all its rows to
+     * one set of statistics, emitted once in an extra row of zero tokens at the task's end, instead of
+     * one serialised partial per row.
      */
     public static Dataset<Row> applyToRows(SparkSession spark, BlockFunction f, Dataset<Row> tokens) {
         JavaRDD<Row> results = tokens.select("seq_id", "seq_len", "d_model", "hidden").queryExecution().toRdd().toJavaRDD()
-                .map(row -> RowFactory.create(applyToRow(f, row)));
+                .mapPartitions(rows -> new TaskRows(f, rows));
         return spark.createDataFrame(results, new StructType().add("r", BlockFunction.RESULT, false));
     }
 
-    private static Row applyToRow(BlockFunction f, InternalRow row) {
+    /** A task's result rows: one per token row, then one carrying the task's statistics. */
+    private static final class TaskRows implements java.util.Iterator<Row> {
+        private final BlockFunction f;
+        private final java.util.Iterator<InternalRow> rows;
+        private final ffnbench.stats.CaseStats stats;
+        private boolean statsEmitted;
+
+        TaskRows(BlockFunction f, java.util.Iterator<InternalRow> rows) {
+            this.f = f;
+            this.rows = rows;
+            this.stats = new ffnbench.stats.CaseStats(f.benchCase().statistics().config());
+        }
+
+        @Override
+        public boolean hasNext() {
+            return rows.hasNext() || !statsEmitted;
+        }
+
+        @Override
+        public Row next() {
+            if (rows.hasNext()) {
+                stats.startSequence();
+                return RowFactory.create(applyToRow(f, stats, rows.next()).toRow());
+            }
+            if (statsEmitted) throw new java.util.NoSuchElementException();
+            statsEmitted = true;
+            long start = System.nanoTime();
+            byte[] partials = f.benchCase().statistics().enabled() ? stats.toBytes() : null;
+            long[] noStages = new long[ffnbench.model.StageTimes.Stage.values().length];
+            return RowFactory.create(new BlockResult(0, 0, 0, noStages, System.nanoTime() - start, partials).toRow());
+        }
+    }
+
+    private static BlockResult applyToRow(BlockFunction f, ffnbench.stats.CaseStats stats, InternalRow row) {
         for (int i = 0; i < 3; i++) {
             if (row.isNullAt(i)) {
                 throw new IllegalArgumentException("a token row has a null " + new String[] {"seq_id", "seq_len", "d_model"}[i]
@@ -69,7 +105,7 @@ public final class SparkFunctions {
             }
         }
         long seqId = row.getLong(0);
-        return f.apply(seqId, row.getInt(1), row.getInt(2), row.isNullAt(3) ? null : floats(seqId, row.getArray(3)));
+        return f.applyInto(stats, seqId, row.getInt(1), row.getInt(2), row.isNullAt(3) ? null : floats(seqId, row.getArray(3)));
     }
 
     /** The array's values in one copy; a null element is an error (as the typed UDF's assertnotnull makes it). */

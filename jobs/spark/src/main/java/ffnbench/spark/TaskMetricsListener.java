@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.Success$;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorAdded;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -15,7 +17,7 @@ import scala.collection.JavaConverters;
 /**
  * Collects Spark task metrics per job group (ffnbench runs each case iteration in its own group):
  * executor run time, CPU time, GC time, tasks, failed task attempts and retried successes, and the
- * executors that ran tasks.
+ * executors that ran tasks; and how many executors the application gained and lost.
  */
 public final class TaskMetricsListener extends SparkListener {
 
@@ -40,6 +42,29 @@ public final class TaskMetricsListener extends SparkListener {
     private final Map<Integer, String> stageGroup = new ConcurrentHashMap<>();
     private final Map<Integer, String> jobGroup = new ConcurrentHashMap<>();
     private final Map<String, GroupMetrics> groups = new ConcurrentHashMap<>();
+
+    private final java.util.concurrent.atomic.AtomicLong executorsAdded = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong executorsLost = new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public void onExecutorAdded(SparkListenerExecutorAdded e) {
+        executorsAdded.incrementAndGet();
+    }
+
+    @Override
+    public void onExecutorRemoved(SparkListenerExecutorRemoved e) {
+        executorsLost.incrementAndGet();
+    }
+
+    /** Executors added to the application since this listener was registered. */
+    public long executorsAdded() {
+        return executorsAdded.get();
+    }
+
+    /** Executors removed (lost or killed) since this listener was registered. */
+    public long executorsLost() {
+        return executorsLost.get();
+    }
 
     private GroupMetrics group(String g) {
         return groups.computeIfAbsent(g, k -> new GroupMetrics());

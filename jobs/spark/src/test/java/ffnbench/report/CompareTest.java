@@ -27,9 +27,15 @@ class CompareTest {
 
     /** A minimal valid run directory whose timings hold the given tokens/s per case and iteration. */
     private Path run(String id, Map<String, double[]> tokensPerS) throws Exception {
+        return run(id, tokensPerS, "");
+    }
+
+    /** As above, with more fields of summary.json ({@code ", \"cases\": […]"}). */
+    private Path run(String id, Map<String, double[]> tokensPerS, String summaryFields) throws Exception {
         Path dir = tmp.resolve(id);
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("summary.json"), "{\"format_version\": " + RunWriter.FORMAT_VERSION + ", \"run_id\": \"" + id + "\"}");
+        Files.writeString(dir.resolve("summary.json"), "{\"format_version\": " + RunWriter.FORMAT_VERSION + ", \"run_id\": \"" + id + "\""
+                + summaryFields + "}");
         List<Row> rows = new ArrayList<>();
         tokensPerS.forEach((c, v) -> {
             for (int i = 0; i < v.length; i++) rows.add(RowFactory.create(c, i, v[i], v[i] * 1e-3, 1e4 / v[i]));
@@ -101,5 +107,31 @@ class CompareTest {
             System.setErr(old);
         }
         assertTrue(err.toString().contains(damaged.resolve("summary.json") + " is not valid JSON"), err.toString());
+    }
+
+    /** Two runs that read different data: the slowdown is not a regression, and the verdict says why; the BLAS kernel is named. */
+    @Test
+    void differentInputsAreNeverARegression() throws Exception {
+        String cases = ", \"cases\": [{\"case_id\": \"m.swiglu.serial\", \"d_model\": 512, \"input\": \"%s\"},"
+                + " {\"case_id\": \"m.gelu.serial\", \"d_model\": 512, \"input\": \"/data/same.parquet\"}],"
+                + " \"inputs\": {\"%s\": {\"bytes\": %d, \"fingerprint\": \"%s\", \"path_in_run\": \"data/t.parquet\"},"
+                + " \"/data/same.parquet\": {\"bytes\": 10, \"fingerprint\": \"ab\"}},"
+                + " \"environment\": {\"blas\": {\"kernel\": \"%s\"}}";
+        Path base = run("a", Map.of("m.swiglu.serial", new double[] {100, 101, 99}, "m.gelu.serial", new double[] {100, 101, 99}),
+                String.format(cases, "/runs/a/data/t.parquet", "/runs/a/data/t.parquet", 1000, "f00d", "SkylakeX"));
+        Path other = run("b", Map.of("m.swiglu.serial", new double[] {50, 51, 49}, "m.gelu.serial", new double[] {50, 51, 49}),
+                String.format(cases, "/runs/b/data/t.parquet", "/runs/b/data/t.parquet", 4000, "beef", "Haswell"));
+        Path out = tmp.resolve("cmp-inputs");
+        assertEquals(CompareCommand.REGRESSION_EXIT, Main.run("compare", base.toString(), other.toString(), "--output", out.toString(),
+                "--metrics", "tokens_per_s", "--master", "local[2]"), "the case on the same data still regressed");
+        List<Row> rows = TestSpark.session().read().parquet(out.resolve("compare.parquet").toString()).orderBy("case_id").collectAsList();
+        Row gelu = rows.get(0), swiglu = rows.get(1);
+        assertFalse((boolean) swiglu.getAs("regression"));
+        assertTrue(((String) swiglu.getAs("verdict")).startsWith("not comparable: inputs differ (data fingerprint f00d vs beef, data bytes 1000 vs 4000)"),
+                (String) swiglu.getAs("verdict"));
+        assertTrue(((String) swiglu.getAs("inputs_differ")).contains("fingerprint f00d vs beef"));
+        assertTrue((boolean) gelu.getAs("regression"));
+        assertEquals("other worse: REGRESSION; environment differs (BLAS kernel SkylakeX vs Haswell)", gelu.getAs("verdict"));
+        assertTrue(Files.readString(out.resolve("compare.md")).contains("not comparable: inputs differ"));
     }
 }
