@@ -85,8 +85,9 @@ public final class Comparison {
     /** One Markdown table per metric and pair of runs. */
     public static String markdown(List<Row> rows, double thresholdPct) {
         StringBuilder md = new StringBuilder("# ffnbench compare\n\n");
-        md.append(String.format(Locale.ROOT, "Change = other / base − 1 of the per-case mean over measured iterations; 95%% CI by "
-                + "the delta method; significant when the CI excludes 0; **REGRESSION** when significant and worse than %.1f%%.%n",
+        md.append(String.format(Locale.ROOT, "Change = other / base − 1 of the per-case mean over each run's clean iterations; 95%% CI "
+                + "by the delta method; significant when the CI excludes 0; REGRESSION when significant and worse than %.1f%%; a case "
+                + "whose inputs (data, model, shapes) differ is not comparable and never a regression.%n",
                 thresholdPct));
         String section = null;
         for (Row r : rows) {

@@ -20,14 +20,15 @@ import org.apache.spark.sql.SparkSession;
 /**
  * What identifies a run's input data, so {@code compare} can tell whether two runs read the same tokens:
  * its path, its shape, its size in bytes and a content fingerprint. The fingerprint is the SHA-256 of
- * each data file's size and Parquet footer, in the order of the files' names (the last
- * {@value #FOOTER_BYTES} bytes, which hold every row group's and column chunk's offsets, sizes and
- * value statistics): cheap on any file system, and different whenever the data was written differently.
- * File names are left out: Spark names its part files with a random id, so the same data written twice
- * gets the same fingerprint.
+ * each data file's size and of three {@value #WINDOW_BYTES}-byte windows of its data pages (the start,
+ * the middle and the end of what precedes the Parquet footer), in the order of the files' names: cheap
+ * on any file system, and different whenever the values differ in any of those pages. The footer and
+ * the file names are left out: Spark names part files with a random id, and parquet-mr writes a column
+ * chunk's encodings in an order that changes from JVM to JVM, so the same data written twice would
+ * otherwise get two fingerprints.
  */
 final class InputIdentity {
-    static final int FOOTER_BYTES = 64 * 1024;
+    static final int WINDOW_BYTES = 16 * 1024;
 
     private InputIdentity() {}
 
@@ -60,6 +61,16 @@ final class InputIdentity {
 
     record Fingerprint(long bytes, int files, String sha256) { }
 
+    /** Where a Parquet file's footer starts (its length is stored before the closing "PAR1"); the file's length if it has none. */
+    private static long dataEnd(FSDataInputStream in, long length) throws IOException {
+        if (length < 12) return length;
+        byte[] tail = new byte[8];
+        in.readFully(length - 8, tail);
+        boolean parquet = tail[4] == 'P' && tail[5] == 'A' && tail[6] == 'R' && tail[7] == '1';
+        long footer = (tail[0] & 0xffL) | (tail[1] & 0xffL) << 8 | (tail[2] & 0xffL) << 16 | (tail[3] & 0xffL) << 24;
+        return parquet && footer < length - 8 ? length - 8 - footer : length;
+    }
+
     /** The dataset's data files (names not starting with {@code _} or {@code .}), in name order, hashed as described above. */
     static Fingerprint fingerprint(SparkSession spark, String path) {
         try {
@@ -77,12 +88,15 @@ final class InputIdentity {
             long bytes = 0;
             for (FileStatus s : files) {
                 sha.update(java.nio.ByteBuffer.allocate(8).putLong(s.getLen()).array());
-                int tail = (int) Math.min(FOOTER_BYTES, s.getLen());
-                byte[] footer = new byte[tail];
                 try (FSDataInputStream in = fs.open(s.getPath())) {
-                    in.readFully(s.getLen() - tail, footer);
+                    long dataEnd = dataEnd(in, s.getLen());
+                    for (long start : new long[] {0, dataEnd / 2 - WINDOW_BYTES / 2, dataEnd - WINDOW_BYTES}) {
+                        long from = Math.max(0, start), to = Math.min(dataEnd, from + WINDOW_BYTES);
+                        byte[] window = new byte[(int) Math.max(0, to - from)];
+                        in.readFully(from, window);
+                        sha.update(window);
+                    }
                 }
-                sha.update(footer);
                 bytes += s.getLen();
             }
             return new Fingerprint(bytes, files.size(), HexFormat.of().formatHex(sha.digest()));
