@@ -77,7 +77,7 @@ public final class ReportJob {
             }
         }
         Map<String, byte[]> charts = new LinkedHashMap<>();
-        charts.put("throughput.png", Charts.barsWithErrors("Throughput per case (mean ± 95% CI over iterations)", "tokens/s", throughput));
+        charts.put("throughput.png", Charts.barsWithErrors("Throughput per case (mean ± 95% CI over clean iterations)", "tokens/s", throughput));
         if (!speedups.isEmpty()) {
             charts.put("speedup.png", Charts.barsWithErrors("Parallel over serial throughput (± 95% CI)", "speedup", speedups));
         }
@@ -227,7 +227,7 @@ public final class ReportJob {
 
     /** How to read each chart: one sentence under it. */
     static final Map<String, String> CAPTIONS = Map.of(
-            "throughput.png", "Tokens per second of each case, mean of the measured iterations; the whisker is the 95% confidence "
+            "throughput.png", "Tokens per second of each case, mean of the clean measured iterations; the whisker is the 95% confidence "
                     + "interval. Bars of one colour share a formulation.",
             "speedup.png", "Parallel over serial throughput of the same model and sweep point: above 1, the parallel block is "
                     + "faster; where the whisker crosses 1, the difference is not significant.",
