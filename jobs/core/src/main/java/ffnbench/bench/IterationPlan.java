@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * How many iterations a case runs (config section {@code iterations}): warm-ups, then measured
- * iterations until the answer is known. Each case has {@code warmup} warm-up iterations; with at
- * least one, the run's first case also warms up for at least {@code firstWarmupSeconds}, the time the
- * JVMs take to compile the hot loops. Adaptive (the default), like JMH's and MLPerf's runs: at least
+ * iterations until the answer is known. Each case has {@code warmup} warm-up iterations; in the
+ * adaptive mode with at least one, the run's first case also warms up for at least
+ * {@code firstWarmupSeconds}, the time the JVMs take to compile the hot loops. Adaptive (the default), like JMH's and MLPerf's runs: at least
  * {@code minMeasured}, then until the 95% CI half-width of the clean iterations' tokens/s is at most
  * {@code targetHalfWidth} of their mean, until {@code maxMeasured} iterations, or until the measured
  * iterations have taken {@code maxCaseSeconds}. Fixed: exactly {@code fixed} measured iterations,
@@ -39,7 +39,7 @@ public record IterationPlan(int warmup, double firstWarmupSeconds, int fixed, in
 
     /** Whether a case that has run {@code done} warm-ups for {@code seconds} warms up once more. */
     public boolean warmsUp(boolean firstCase, int done, double seconds) {
-        return done < warmup || (firstCase && warmup > 0 && seconds < firstWarmupSeconds);
+        return done < warmup || (adaptive() && firstCase && warmup > 0 && seconds < firstWarmupSeconds);
     }
 
     /** Why a case stopped measuring, and what its iterations showed then. */

@@ -40,6 +40,7 @@ class IterationPlanTest {
     @Test
     void fixedCountsStopAtTheCount() {
         IterationPlan fixed = IterationPlan.fixed(0, 0, 3);
+        assertFalse(IterationPlan.fixed(1, 10, 3).warmsUp(true, 1, 0), "a fixed count warms up exactly warmup times");
         assertNull(fixed.next(2, new double[] {1, 2}, 100));
         assertEquals("fixed", fixed.next(3, new double[] {1, 2, 3}, 0).reason());
         assertFalse(fixed.warmsUp(true, 0, 0));

@@ -37,7 +37,7 @@ class StudyResumeTest {
              "data": {"sequences": 8, "seq_len": [16, 32, 48]},
              "models": [{"name": "m", "source": "preset:llama", "set": {"d_model": 64, "heads": 4, "d_ff": 192, "layers": 2},
                          "formulations": ["serial", "parallel"]}],
-             "iterations": {"warmup": 1, "first_warmup_seconds": 0, "measured": 2}}
+             "iterations": {"warmup": 1, "measured": 2}}
             """;
 
     @Test
