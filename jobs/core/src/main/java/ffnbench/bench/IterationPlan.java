@@ -9,8 +9,9 @@ import java.util.Map;
  * How many iterations a case runs (config section {@code iterations}): warm-ups, then measured
  * iterations until the answer is known. Each case has {@code warmup} warm-up iterations; in the
  * adaptive mode with at least one, the run's first case also warms up for at least
- * {@code firstWarmupSeconds}, the time the JVMs take to compile the hot loops. Adaptive (the default), like JMH's and MLPerf's runs: at least
- * {@code minMeasured}, then until the 95% CI half-width of the clean iterations' tokens/s is at most
+ * {@code firstWarmupSeconds}, the time the JVMs take to compile the hot loops.
+ *
+ * <p>Adaptive (the default), like JMH's and MLPerf's runs: at least {@code minMeasured}, then until the 95% CI half-width of the clean iterations' tokens/s is at most
  * {@code targetHalfWidth} of their mean, until {@code maxMeasured} iterations, or until the measured
  * iterations have taken {@code maxCaseSeconds}. Fixed: exactly {@code fixed} measured iterations,
  * for studies that must repeat the same work.

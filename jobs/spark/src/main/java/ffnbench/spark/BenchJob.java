@@ -317,7 +317,6 @@ public final class BenchJob {
             throws InterruptedException {
         IterationPlan plan = config.iterations();
         List<IterationResult> iterations = new ArrayList<>();
-        byte[] lastPartials = null;
         boolean firstCase = !anyCaseRan;
         anyCaseRan = true;
         long caseStarted = System.nanoTime(), measuringSince = 0;
@@ -364,7 +363,6 @@ public final class BenchJob {
                             + ", or raise max_skipped_fraction (conf/README.md)");
                 }
             }
-            lastPartials = sums.partials();
             if (warm) {
                 warmups++;
                 progress.printf("    warm-up %d: %.2f s%n", warmups, wall / 1e9);
@@ -380,7 +378,7 @@ public final class BenchJob {
             IterationPlan.Stop stop = plan.next(iterations.size(), clean, (System.nanoTime() - measuringSince) / 1e9);
             if (stop != null) {
                 progress.printf("    stopped: %s%n", stop.text());
-                return new CaseResult(iterations, stop, CaseStats.fromBytes(lastPartials, c.statistics().config()));
+                return new CaseResult(iterations, stop, CaseStats.fromBytes(sums.partials(), c.statistics().config()));
             }
         }
     }
