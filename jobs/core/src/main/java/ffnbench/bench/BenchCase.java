@@ -4,6 +4,7 @@ import ffnbench.model.FfnVariant;
 import ffnbench.model.Formulation;
 import ffnbench.model.ModelConfig;
 import ffnbench.model.NormPlacement;
+import ffnbench.stats.SparsityConfig;
 import ffnbench.stats.StatsConfig;
 import ffnbench.weights.ModelSource;
 import java.io.IOException;
@@ -41,7 +42,8 @@ public record BenchCase(String id, Map<String, String> sweep, Weights weights, M
     public record Data(String input, long sequences, int seqLen, int shards) implements Serializable { }
 
     /** What a case records: on or off, at which sites, with which settings, and whether NaN/Inf input fails the case. */
-    public record Statistics(boolean enabled, Set<String> sites, StatsConfig config, boolean failOnNonFinite) implements Serializable { }
+    public record Statistics(boolean enabled, Set<String> sites, StatsConfig config, SparsityConfig.ForCase sparsity,
+                             boolean failOnNonFinite) implements Serializable { }
 
     /** The FFN variant's name (the model's own, or the one the config swept in). */
     public String variant() {
@@ -173,8 +175,19 @@ public record BenchCase(String id, Map<String, String> sweep, Weights weights, M
                 .collect(Collectors.joining());
         return new BenchCase(id, Map.copyOf(sweep), new Weights(m.name(), m.source(), m.seed(), p.overrides(), dtype), c,
                 List.copyOf(m.layers()), f, new Data(m.input() != null ? m.input() : cfg.data().input(), d.sequences(), d.seqLen(),
-                d.shards()), new Statistics(cfg.statsEnabled(), cfg.sites(), cfg.stats(), cfg.failOnNonFinite()),
+                d.shards()), new Statistics(cfg.statsEnabled(), cfg.sites(), cfg.stats(), sparsity(cfg, c, m, d), cfg.failOnNonFinite()),
                 cfg.failFirstAttemptOfPartition());
+    }
+
+    /** The sparsity analysis for this case (null when off), its sites and windows checked against the case. */
+    private static SparsityConfig.ForCase sparsity(BenchConfig cfg, ModelConfig c, BenchConfig.ModelEntry m, DataPoint d) {
+        if (cfg.sparsity() == null) return null;
+        boolean imported = m.input() != null || cfg.data().input() != null;
+        try {
+            return cfg.sparsity().forCase(c.ffn().gated(), c.ffn().name(), imported ? 0 : d.seqLen());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config: model " + m.name() + ": " + e.getMessage(), e);
+        }
     }
 
     /** All combinations of the listed values, first field varying slowest (config order). */

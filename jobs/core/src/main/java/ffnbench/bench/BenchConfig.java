@@ -10,6 +10,7 @@ import ffnbench.model.FfnVariant;
 import ffnbench.model.Formulation;
 import ffnbench.model.NormPlacement;
 import ffnbench.model.Site;
+import ffnbench.stats.SparsityConfig;
 import ffnbench.stats.StatsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,8 +29,8 @@ import java.util.Set;
  */
 public record BenchConfig(String name, String study, String output, Data data, List<Integer> shards,
                           List<ModelEntry> models, IterationPlan iterations, boolean statsEnabled, Set<String> sites,
-                          StatsConfig stats, boolean failOnNonFinite, double maxSkippedFraction, boolean refuseOverMemory,
-                          int failFirstAttemptOfPartition) {
+                          StatsConfig stats, SparsityConfig sparsity, boolean failOnNonFinite, double maxSkippedFraction,
+                          boolean refuseOverMemory, int failFirstAttemptOfPartition) {
 
     /** Most cases one config may expand to: a typo in a sweep should not schedule a week of work. */
     public static final int MAX_CASES = 10_000;
@@ -133,7 +134,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
     }
 
     private static BenchConfig read(ConfigFields r) {
-        r.allow("name", "study", "output", "data", "shards", "models", "iterations", "stats", "on_nonfinite",
+        r.allow("name", "study", "output", "data", "shards", "models", "iterations", "stats", "sparsity", "on_nonfinite",
                 "max_skipped_fraction", "memory_check", "fault");
         String name = requireFileName("name", r.text("name", "bench"));
         String study = r.text("study", null);
@@ -182,12 +183,18 @@ public record BenchConfig(String name, String study, String output, Data data, L
         for (String site : siteNames) {
             if (site.equals("all")) {
                 sites.add("input");
-                for (Site x : Site.values()) sites.add(x.id());
+                for (Site x : Site.values()) if (x.inAll()) sites.add(x.id());
             } else if (site.equals("input")) {
                 sites.add(site);
             } else {
                 sites.add(parse(s.path("sites"), () -> Site.parse(site)).id());
             }
+        }
+        boolean statsEnabled = s.bool("enabled", true);
+        SparsityConfig sparsity = r.get("sparsity") == null ? null : sparsity(r.object("sparsity"));
+        if (sparsity != null && !statsEnabled) {
+            throw new IllegalArgumentException("config: sparsity (the activation-sparsity analysis) needs stats.enabled true: "
+                    + "set it, or drop the sparsity section");
         }
         String onNonFinite = r.text("on_nonfinite", "skip");
         if (!onNonFinite.equals("skip") && !onNonFinite.equals("fail")) {
@@ -208,8 +215,51 @@ public record BenchConfig(String name, String study, String output, Data data, L
         fault.allow("fail_first_attempt_of_partition");
         int failPartition = (int) fault.integer("fail_first_attempt_of_partition", -1, -1, Integer.MAX_VALUE);
         return new BenchConfig(name, study, r.text("output", "runs"), data, shards, models, iterations,
-                s.bool("enabled", true), sites, stats, onNonFinite.equals("fail"), maxSkipped, memoryCheck.equals("refuse"),
+                statsEnabled, sites, stats, sparsity, onNonFinite.equals("fail"), maxSkipped, memoryCheck.equals("refuse"),
                 failPartition);
+    }
+
+    /** {@code sparsity}: the activation-sparsity analysis; every field has a default ({@link SparsityConfig#defaults}). */
+    private static SparsityConfig sparsity(ConfigFields sp) {
+        sp.allow("targets", "sites", "windows", "active_threshold", "top_k_fraction", "magnitude_bits");
+        SparsityConfig d = SparsityConfig.defaults();
+        List<Double> targets = new ArrayList<>();
+        for (String t : sp.strings("targets", d.targets().stream().map(String::valueOf).toList())) {
+            targets.add(parse(sp.path("targets"), () -> {
+                try {
+                    return Double.parseDouble(t);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("'" + t + "' is not a number: list fractions in (0, 1), e.g. [0.5, 0.9]");
+                }
+            }));
+        }
+        List<String> sites = isAuto(sp.get("sites")) ? List.of() : sp.strings("sites", List.of());
+        List<Integer> windows = new ArrayList<>();
+        if (!isAuto(sp.get("windows"))) {
+            for (String w : sp.strings("windows", List.of())) {
+                if (w.equals("sequence")) {
+                    windows.add(0);
+                } else if (w.matches("[0-9]{1,7}") && Integer.parseInt(w) >= 1) {
+                    windows.add(Integer.parseInt(w));
+                } else {
+                    throw new IllegalArgumentException("config: " + sp.path("windows") + " must list token counts ≥ 1 and \"sequence\" "
+                            + "(the whole sequence), got '" + w + "'");
+                }
+            }
+        }
+        double activeThreshold = sp.number("active_threshold", d.activeThreshold());
+        double topKFraction = sp.number("top_k_fraction", d.topKFraction());
+        int bits = (int) sp.integer("magnitude_bits", d.magnitudeBits(), 1, 16);
+        try {
+            return new SparsityConfig(targets, sites, windows, activeThreshold, topKFraction, bits);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config: " + e.getMessage(), e);   // the message names the field
+        }
+    }
+
+    /** An absent field, or the string {@code "auto"}: the default that depends on each case. */
+    private static boolean isAuto(JsonNode v) {
+        return v == null || (v.isTextual() && v.asText().equals("auto"));
     }
 
     /** {@code iterations}: a fixed {@code measured} count, or the adaptive rule's bounds (not both). */
@@ -320,6 +370,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
         st.put("sites", List.copyOf(sites));
         st.putAll(stats.describe());
         m.put("stats", st);
+        if (sparsity != null) m.put("sparsity", sparsity.describe());
         m.put("on_nonfinite", failOnNonFinite ? "fail" : "skip");
         m.put("max_skipped_fraction", maxSkippedFraction);
         return m;

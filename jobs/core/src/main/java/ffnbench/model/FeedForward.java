@@ -123,6 +123,7 @@ public abstract class FeedForward {
 
     /** As above, with intermediates (and the returned output) taken from {@code ws}. */
     public float[] forward(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
+        if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, x, 0, tokens, dModel, dModel);
         long t = times.now();
         float[] proj = ws.get(this, PROJ_SLOT, tokens * inputWidth());
         Gemm.linearOutIn(x, tokens, dModel, inputWeight, inputBias, inputWidth(), proj);

@@ -26,16 +26,25 @@ public final class GatedFfn extends FeedForward {
         float[] hidden = ws.get(this, HIDDEN_SLOT, tokens * dFf);
         if (sites.wants(Site.FFN_PREACT)) sites.record(Site.FFN_PREACT, proj, projOffset, tokens, dFf, projStride);
         if (sites.wants(Site.FFN_UP)) sites.record(Site.FFN_UP, proj, projOffset + dFf, tokens, dFf, projStride);
-        for (int t = 0; t < tokens; t++) {
-            int gate = projOffset + t * projStride;
-            int up = gate + dFf;
-            int h = t * dFf;
-            System.arraycopy(proj, gate, hidden, h, dFf);
-            activation.applyInPlace(hidden, h, dFf);
-            Activation.multiplyInPlace(hidden, h, proj, up, dFf);
+        if (sites.wants(Site.FFN_GATE_ACT)) {   // all of g(gate) first, to record it, then the products
+            for (int t = 0; t < tokens; t++) activateGate(proj, projOffset + t * projStride, hidden, t * dFf);
+            sites.record(Site.FFN_GATE_ACT, hidden, 0, tokens, dFf, dFf);
+            for (int t = 0; t < tokens; t++) Activation.multiplyInPlace(hidden, t * dFf, proj, projOffset + t * projStride + dFf, dFf);
+        } else {                                // one pass per token, while its row is in cache
+            for (int t = 0; t < tokens; t++) {
+                int gate = projOffset + t * projStride;
+                activateGate(proj, gate, hidden, t * dFf);
+                Activation.multiplyInPlace(hidden, t * dFf, proj, gate + dFf, dFf);
+            }
         }
         if (sites.wants(Site.FFN_ACT)) sites.record(Site.FFN_ACT, hidden, 0, tokens, dFf, dFf);
         return hidden;
+    }
+
+    /** {@code hidden[h, h + d_ff) = g(proj[gate, gate + d_ff))}: one token's activated gate. */
+    private void activateGate(float[] proj, int gate, float[] hidden, int h) {
+        System.arraycopy(proj, gate, hidden, h, dFf);
+        activation.applyInPlace(hidden, h, dFf);
     }
 
 }

@@ -13,16 +13,29 @@ public enum Site {
     ATTN_OUT,
     /** Output of the layer's second norm (pre-LN: MLP input; post-LN: the block output). */
     MLP_NORM,
+    /** What the FFN's input projection reads: another site's tensor under the FFN's name (not in {@code all}). */
+    FFN_IN,
     /** FFN pre-activation: {@code x·W1 + b1}, or the gate projection {@code x·W_gate} of a gated FFN. */
     FFN_PREACT,
     /** Up projection {@code x·W_up} of a gated FFN (absent for standard FFNs). */
     FFN_UP,
+    /** Activated gate {@code g(x·W_gate)} of a gated FFN, before the product with the up projection (not in {@code all}). */
+    FFN_GATE_ACT,
     /** FFN hidden after the non-linearity: {@code f(x·W1 + b1)}, or the gated product {@code g(x·W_gate) ⊙ x·W_up}. */
     FFN_ACT,
     /** FFN sublayer output (after the down projection, before the residual). */
     FFN_OUT,
     /** Output of the whole block. */
     BLOCK_OUT;
+
+    /**
+     * Whether statistics' {@code "sites": "all"} includes this site. {@link #FFN_IN} repeats the tensor of
+     * another site, and {@link #FFN_GATE_ACT} costs a second pass over the FFN hidden: both are recorded
+     * only when named, or for the sparsity analysis.
+     */
+    public boolean inAll() {
+        return this != FFN_IN && this != FFN_GATE_ACT;
+    }
 
     /** Lower-case name used in files and tables, e.g. {@code ffn_act}. */
     public String id() {

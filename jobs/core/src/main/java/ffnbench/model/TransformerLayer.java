@@ -158,6 +158,7 @@ public final class TransformerLayer {
         int d = config.dModel();
         boolean pre = config.placement() == NormPlacement.PRE;
         float[] in = pre ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws) : x;
+        if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, d, d);
 
         // One GEMM for both input projections: [QKV | P] = in · [W_qkv | W_in] + [b_qkv | b_in].
         long t = times.now();

@@ -4,19 +4,37 @@ import ffnbench.model.Site;
 import ffnbench.model.SiteRecorder;
 import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
+import ffnbench.stats.SparsityConfig;
+import ffnbench.stats.SparsityStats;
 import java.util.Set;
 
-/** Feeds the sites a layer reports into a case's statistics, timing itself as the STATS stage. */
+/**
+ * Feeds the sites a layer reports into a case's statistics, and into its sparsity statistics when
+ * that analysis is on, timing itself as the STATS stage. Each call is one sequence's tokens.
+ */
 public final class StatsRecorder implements SiteRecorder {
     private final CaseStats stats;
     private final Set<String> sites;
+    private final SparsityConfig.ForCase sparsity;   // null: off
+    private final Set<String> sparsitySites;
     private final int dModel;
     private final StageTimes times;
     private int layer;
 
     public StatsRecorder(CaseStats stats, Set<String> sites, int dModel, StageTimes times) {
+        this(stats, sites, null, dModel, times);
+    }
+
+    /** @param sparsity the case's sparsity analysis, or null when it is off */
+    public StatsRecorder(CaseStats stats, Set<String> sites, SparsityConfig.ForCase sparsity, int dModel, StageTimes times) {
         this.stats = stats;
         this.sites = sites;
+        this.sparsity = sparsity;
+        this.sparsitySites = new java.util.HashSet<>();
+        if (sparsity != null) {
+            sparsitySites.addAll(sparsity.sites());
+            sparsitySites.add(SparsityConfig.NEURON_SITE);
+        }
         this.dModel = dModel;
         this.times = times;
     }
@@ -27,12 +45,22 @@ public final class StatsRecorder implements SiteRecorder {
 
     @Override
     public boolean wants(Site site) {
-        return sites.contains(site.id());
+        return sites.contains(site.id()) || sparsitySites.contains(site.id());
     }
 
     @Override
     public void record(Site site, float[] data, int offset, int rows, int cols, int rowStride) {
-        record(site.id(), data, offset, rows, cols, rowStride);
+        if (sites.contains(site.id())) record(site.id(), data, offset, rows, cols, rowStride);
+        if (sparsitySites.contains(site.id())) recordSparsity(site.id(), data, offset, rows, cols, rowStride);
+    }
+
+    private void recordSparsity(String site, float[] data, int offset, int rows, int cols, int rowStride) {
+        long start = System.nanoTime();
+        SparsityStats s = stats.sparsity(CaseStats.key(layer, site), () -> site.equals(SparsityConfig.NEURON_SITE)
+                ? SparsityStats.neurons(sparsity.settings(), cols, sparsity.windowArray())
+                : SparsityStats.magnitudes(sparsity.settings(), cols));
+        s.addSequence(data, offset, rows, rowStride);
+        times.exclude(StageTimes.Stage.STATS, System.nanoTime() - start);
     }
 
     /** The pseudo-site {@code input}, the tokens entering the layer, when it is recorded. */

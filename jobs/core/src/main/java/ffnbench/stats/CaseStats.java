@@ -10,13 +10,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The statistics of one benchmark case: a {@link SiteStats} per (layer, site), plus counts of
- * input rows skipped for non-finite values. Serialised to bytes as the per-row partial result of
+ * The statistics of one benchmark case: a {@link SiteStats} per (layer, site), a {@link SparsityStats}
+ * per (layer, site) of the sparsity analysis when it is on, plus counts of input rows skipped for
+ * non-finite values. Serialised to bytes as the per-row partial result of
  * the Spark function and merged by a Spark aggregation.
  */
 public final class CaseStats {
     private final StatsConfig config;
     private final Map<String, SiteStats> sites = new LinkedHashMap<>();
+    private final Map<String, SparsityStats> sparsity = new LinkedHashMap<>();
     private long rowsSkipped;
 
     public CaseStats(StatsConfig config) {
@@ -34,6 +36,15 @@ public final class CaseStats {
 
     public Map<String, SiteStats> sites() {
         return sites;
+    }
+
+    /** The sparsity statistics of a (layer, site), created by {@code create} on first use. */
+    public SparsityStats sparsity(String key, java.util.function.Supplier<SparsityStats> create) {
+        return sparsity.computeIfAbsent(key, k -> create.get());
+    }
+
+    public Map<String, SparsityStats> sparsity() {
+        return sparsity;
     }
 
     /** A new sequence follows: see {@link SiteStats#startSequence}. */
@@ -64,6 +75,11 @@ public final class CaseStats {
             }
             mine.merge(e.getValue());
         }
+        for (Map.Entry<String, SparsityStats> e : o.sparsity.entrySet()) {
+            SparsityStats mine = sparsity.get(e.getKey());
+            if (mine == null) sparsity.put(e.getKey(), mine = e.getValue().emptyLike());
+            mine.merge(e.getValue());
+        }
     }
 
     public byte[] toBytes() {
@@ -75,6 +91,11 @@ public final class CaseStats {
             for (Map.Entry<String, SiteStats> e : sites.entrySet()) {
                 out.writeUTF(e.getKey());
                 SiteStatsCodec.write(e.getValue(), out);
+            }
+            out.writeInt(sparsity.size());
+            for (Map.Entry<String, SparsityStats> e : sparsity.entrySet()) {
+                out.writeUTF(e.getKey());
+                e.getValue().write(out);
             }
             out.flush();
             return buf.toByteArray();
@@ -93,6 +114,13 @@ public final class CaseStats {
             for (int i = 0; i < n; i++) {
                 String key = in.readUTF();
                 c.sites.put(key, SiteStatsCodec.read(in, config));
+            }
+            if (in.available() == 0) return c;   // written before the sparsity analysis existed
+            int m = in.readInt();
+            if (m < 0 || m > 1_000_000) throw new IOException(m + " sparsity entries");
+            for (int i = 0; i < m; i++) {
+                String key = in.readUTF();
+                c.sparsity.put(key, SparsityStats.read(in));
             }
             return c;
         } catch (IOException e) {

@@ -29,6 +29,11 @@ public final class LogHistogram {
         this.shift = 23 - bits;
     }
 
+    /** Mantissa bits per bin. */
+    public int bits() {
+        return 23 - shift;
+    }
+
     /** The largest relative distance between a value and the quantile reported for it: 2^−(bits+1). */
     public static double relativeError(int bits) {
         return Math.scalb(1.0, -(bits + 1));
@@ -73,6 +78,38 @@ public final class LogHistogram {
         rank -= negative.total;
         if (rank < zeros) return 0f;
         return midpoint(positive.keyAtRankFromBottom(rank - zeros));
+    }
+
+    /**
+     * A magnitude threshold read from a histogram of non-negative values (|x|): {@code threshold} is
+     * the upper edge of a bin, so exactly {@code below} of the counted values are {@code < threshold}.
+     */
+    public record Cut(float threshold, long below, long count) {
+        public double fractionBelow() {
+            return count == 0 ? Double.NaN : (double) below / count;
+        }
+    }
+
+    /**
+     * The lowest bin edge with at least a fraction {@code s} of the values below it, for a histogram of
+     * non-negative values. With m = ⌈s·n⌉ and v the m-th smallest value, the edge is in
+     * (v, v·(1 + 2^−bits)], the upper edge of v's bin (the smallest positive float when v is 0; for a
+     * subnormal v, within the fixed subnormal bin width 2^(−126−bits) above it).
+     */
+    public Cut cutBelow(double s) {
+        if (negative.total > 0) throw new IllegalStateException("cutBelow needs a histogram of magnitudes (|x| ≥ 0)");
+        long n = count();
+        if (n == 0) return new Cut(Float.NaN, 0, 0);
+        long needed = Math.max(1, java.math.BigDecimal.valueOf(s).multiply(java.math.BigDecimal.valueOf(n))
+                .setScale(0, java.math.RoundingMode.CEILING).longValueExact());
+        if (zeros >= needed) return new Cut(Float.MIN_VALUE, zeros, n);
+        long below = zeros;
+        Store p = positive;
+        for (int i = 0; i < p.counts.length; i++) {
+            below += p.counts[i];
+            if (below >= needed) return new Cut(Float.intBitsToFloat((p.first + i + 1) << shift), below, n);
+        }
+        throw new IllegalStateException("rank beyond the count");
     }
 
     /** The middle of bin {@code key}: its lower edge plus half its width (one float ulp of the edge × 2^shift). */
@@ -199,7 +236,7 @@ public final class LogHistogram {
     }
 
     /** Seven bits per byte, low first, the high bit set on all but the last: most bins' counts take one or two bytes. */
-    private static void writeVarLong(DataOutputStream out, long v) throws IOException {
+    static void writeVarLong(DataOutputStream out, long v) throws IOException {
         while ((v & ~0x7fL) != 0) {
             out.writeByte((int) (v & 0x7f) | 0x80);
             v >>>= 7;
@@ -207,7 +244,7 @@ public final class LogHistogram {
         out.writeByte((int) v);
     }
 
-    private static long readVarLong(DataInputStream in) throws IOException {
+    static long readVarLong(DataInputStream in) throws IOException {
         long v = 0;
         for (int s = 0; ; s += 7) {
             int b = in.readUnsignedByte();

@@ -15,7 +15,7 @@ class BenchConfigTest {
 
     @Test
     void shippedConfigsParseAndExpand() throws Exception {
-        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json"}) {
+        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json", "sparsity.json"}) {
             BenchConfig c = BenchConfig.load(CONF.resolve(f), Map.of());
             assertTrue(!BenchCase.expand(c).isEmpty(), f);
         }
@@ -31,7 +31,7 @@ class BenchConfigTest {
     @Test
     void describedConfigParsesBackToTheSame() throws Exception {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json"}) {
+        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json", "sparsity.json"}) {
             BenchConfig c = BenchConfig.load(CONF.resolve(f), Map.of());
             var described = json.readTree(json.writeValueAsString(c.describe()));
             BenchConfig again = BenchConfig.parse(described, Map.of());
@@ -86,6 +86,41 @@ class BenchConfigTest {
         BenchConfig realVariant = assertDoesNotThrowConfig(Map.of("models.1.variants", "[\"swiglu\"]"));
         e = assertThrows(IllegalArgumentException.class, () -> BenchCase.expand(realVariant));
         assertTrue(e.getMessage().contains("minilm"), e.getMessage());
+    }
+
+    /** The sparsity analysis: off unless asked for; every bad setting named before any work. */
+    @Test
+    void sparsityIsOffByDefaultAndCheckedBeforeAnyWork() throws Exception {
+        assertEquals(null, BenchCase.expand(assertDoesNotThrowConfig(Map.of())).get(0).statistics().sparsity());
+        BenchCase on = BenchCase.expand(assertDoesNotThrowConfig(Map.of("sparsity", "{}"))).get(0);
+        assertEquals(List.of("ffn_in", "ffn_gate_act", "ffn_act"), on.statistics().sparsity().sites());
+        assertEquals(List.of(1, 2, 4, 8, 16, 64, 0), on.statistics().sparsity().windows(), "seq_len 128: every default window");
+        String[][] bad = {
+                {"sparsity.targets", "[0.5, 1.0]", "(0, 1)"},
+                {"sparsity.targets", "[0.9, 0.5]", "ascending"},
+                {"sparsity.targets", "[\"half\"]", "'half' is not a number"},
+                {"sparsity.windows", "[4, 0]", "sparsity.windows"},
+                {"sparsity.windows", "[\"sequence\", 4]", "\"sequence\" last"},
+                {"sparsity.sites", "[\"ffn_out\"]", "ffn_gate_act"},
+                {"sparsity.top_k_fraction", "0", "sparsity.top_k_fraction"},
+                {"sparsity.active_threshold", "-1", "sparsity.active_threshold"},
+                {"sparsity.typo", "1", "sparsity.typo"},
+        };
+        for (String[] b : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> BenchConfig.load(CONF.resolve("default.json"), Map.of(b[0], b[1])), b[0] + "=" + b[1]);
+            assertTrue(e.getMessage().contains(b[2]), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BenchConfig.load(CONF.resolve("default.json"), Map.of("sparsity", "{}", "stats.enabled", "false")));
+        assertTrue(e.getMessage().contains("stats.enabled"), e.getMessage());
+        // caught per case: a window longer than the sequences, the gate of a FFN without one
+        BenchConfig longWindow = assertDoesNotThrowConfig(Map.of("sparsity.windows", "[8, 512]"));
+        e = assertThrows(IllegalArgumentException.class, () -> BenchCase.expand(longWindow));
+        assertTrue(e.getMessage().contains("512") && e.getMessage().contains("seq_len 128"), e.getMessage());
+        BenchConfig gateOfGelu = assertDoesNotThrowConfig(Map.of("sparsity.sites", "[\"ffn_gate_act\"]"));
+        e = assertThrows(IllegalArgumentException.class, () -> BenchCase.expand(gateOfGelu));
+        assertTrue(e.getMessage().contains("ffn_gate_act") && e.getMessage().contains("gelu"), e.getMessage());
     }
 
     /** Names that become directories: ".", "..", hidden and path-like ones are refused before any work. */

@@ -77,6 +77,12 @@ class FeedForwardTest {
         double[] gate = Reference.matmul(x, wGate, T, D, F);
         assertTrue(Reference.relativeL2(sites.get(Site.FFN_PREACT).data(), gate) < 1e-6);
         assertTrue(Reference.relativeL2(sites.get(Site.FFN_UP).data(), Reference.matmul(x, wUp, T, D, F)) < 1e-6);
+        // ffn_gate_act = silu(gate), ffn_in = x; recording them leaves the output as it was
+        double[] activatedGate = gate.clone();
+        for (int i = 0; i < activatedGate.length; i++) activatedGate[i] = Reference.silu(activatedGate[i]);
+        assertTrue(Reference.relativeL2(sites.get(Site.FFN_GATE_ACT).data(), activatedGate) < 1e-6);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(x, sites.get(Site.FFN_IN).data());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(y, sites.get(Site.FFN_OUT).data());
     }
 
     static float[] gateUp(float[] gate, float[] up) {

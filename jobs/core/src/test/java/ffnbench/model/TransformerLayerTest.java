@@ -166,12 +166,17 @@ class TransformerLayerTest {
             SiteCapture.Captured cap = sites.get(s);
             assertEquals(T, cap.rows(), s.id());
             int width = switch (s) {
-                case FFN_PREACT, FFN_UP, FFN_ACT -> c.dFf();
+                case FFN_PREACT, FFN_UP, FFN_GATE_ACT, FFN_ACT -> c.dFf();
                 default -> c.dModel();
             };
             assertEquals(width, cap.cols(), s.id());
         }
         assertArrayEquals(y, sites.get(Site.BLOCK_OUT).data());
+        assertArrayEquals(sites.get(Site.MLP_NORM).data(), sites.get(Site.FFN_IN).data(), "serial pre-LN: the FFN reads N₂(h)");
+
+        SiteCapture parallel = SiteCapture.all();
+        new TransformerLayer(c, TestWeights.random(c, 15)).forward(x, T, Formulation.PARALLEL, parallel);
+        assertArrayEquals(parallel.get(Site.ATTN_NORM).data(), parallel.get(Site.FFN_IN).data(), "parallel: the FFN reads the shared norm");
     }
 
     @Test

@@ -46,7 +46,8 @@ public final class BenchCommand implements Callable<Integer> {
                 System.getProperty("java.version"), ffnbench.backend.Blas.info().summary(), ffnbench.backend.Simd.describe());
         BenchJob.Run run = new BenchJob(spark, cfg, System.err).run();
         System.out.println(Files.readString(run.dir().resolve("summary.md")));
-        System.out.println("Results: " + run.dir() + " (summary.md, summary.json, timings.parquet, stats.parquet)");
+        System.out.println("Results: " + run.dir() + " (summary.md, summary.json, timings.parquet, stats.parquet"
+                + (Files.isDirectory(run.dir().resolve("sparsity.parquet")) ? ", sparsity.parquet)" : ")"));
         return 0;
     }
 }

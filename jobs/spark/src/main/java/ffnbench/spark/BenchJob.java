@@ -58,6 +58,11 @@ public final class BenchJob {
     public Run run() throws IOException, InterruptedException {
         List<BenchCase> cases = BenchCase.expand(config);   // validates every case before any work
         SparkBackends.choose(spark.sparkContext().getConf());   // a session not made by Sessions (a notebook's) too
+        if (config.sparsity() != null && SparkBackends.backend(spark.sparkContext().getConf()).equals("gpu")) {
+            throw new IllegalArgumentException("config: sparsity (the activation-sparsity analysis) runs on the CPU block function "
+                    + "only, and this session runs it on the GPU (RAPIDS plugin on): drop the sparsity section, or run without "
+                    + "the plugin (docs/GPU.md)");
+        }
         boolean study = config.study() != null;
         String runId = study ? config.study() : config.name() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Long.toHexString(System.nanoTime() & 0xffff);

@@ -125,7 +125,7 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
             return new BlockResult(0, 1, 0, times.all(), System.nanoTime() - start, null);
         }
         Set<String> sites = c.statistics().enabled() ? c.statistics().sites() : Set.of();
-        StatsRecorder recorder = new StatsRecorder(stats, sites, dModel, times);
+        StatsRecorder recorder = new StatsRecorder(stats, sites, c.statistics().sparsity(), dModel, times);
         LayerStack layers;
         float[] out;
         try {

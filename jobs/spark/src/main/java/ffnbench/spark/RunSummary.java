@@ -239,7 +239,52 @@ final class RunSummary {
                 });
             }
         }
+        sparsityMarkdown(md, stats, benchCases);
         return md.toString();
+    }
+
+    /** The sparsity analysis: each site's threshold per target, then aggregated sparsity and overlap at ffn_act. */
+    private static void sparsityMarkdown(StringBuilder md, Map<String, CaseStats> stats, List<BenchCase> benchCases) {
+        List<BenchCase> analysed = benchCases.stream()
+                .filter(c -> c.statistics().sparsity() != null && stats.containsKey(c.id())).toList();
+        if (analysed.isEmpty()) return;
+        List<Double> targets = analysed.get(0).statistics().sparsity().settings().targets();
+        md.append("\n## Activation sparsity: magnitude thresholds\n\n")
+                .append("tₛ: zeroing |x| < tₛ zeroes at least the share s of the site's values (tₛ is a histogram bin edge; "
+                        + "sparsity.parquet has the exact share). 0⁺: the exact zeros alone reach s.\n\n")
+                .append("| case | layer | site |");
+        for (double t : targets) md.append(String.format(java.util.Locale.ROOT, " t(%.0f%%) |", 100 * t));
+        md.append("\n|---|---:|---|").append("---:|".repeat(targets.size())).append('\n');
+        for (BenchCase c : analysed) {
+            stats.get(c.id()).sparsity().forEach((key, s) -> {
+                String[] k = key.split("/", 2);
+                md.append("| ").append(c.id()).append(" | ").append(k[0]).append(" | ").append(k[1]).append(" |");
+                for (double t : c.statistics().sparsity().settings().targets()) {
+                    float threshold = s.threshold(t).threshold();
+                    md.append(threshold == Float.MIN_VALUE ? " 0⁺ |" : String.format(java.util.Locale.ROOT, " %.3g |", threshold));
+                }
+                md.append('\n');
+            });
+        }
+        md.append("\n## Activation sparsity: neurons active at ffn_act\n\n")
+                .append("Active: |x| above sparsity.active_threshold. Windows: the mean share of neurons active on at least one token "
+                        + "of w consecutive tokens. Overlap: mean Jaccard index of top-k neuron sets.\n\n")
+                .append("| case | layer | active share by window (tokens) | overlap, consecutive tokens | overlap, token vs sequence | k |\n")
+                .append("|---|---:|---|---:|---:|---:|\n");
+        for (BenchCase c : analysed) {
+            stats.get(c.id()).sparsity().forEach((key, s) -> {
+                if (!s.hasNeurons()) return;
+                int[] w = s.windows();
+                StringBuilder windows = new StringBuilder();
+                for (int i = 0; i < w.length; i++) {
+                    windows.append(i == 0 ? "" : " · ").append(w[i] == 0 ? "sequence" : String.valueOf(w[i]))
+                            .append(s.windowCount(i) == 0 ? ": — (longer than every sequence)"
+                                    : String.format(java.util.Locale.ROOT, ": %.3f", s.activeFraction(i)));
+                }
+                md.append(String.format(java.util.Locale.ROOT, "| %s | %s | %s | %.3f | %.3f | %d |%n", c.id(), key.split("/", 2)[0],
+                        windows, s.consecutiveOverlap(), s.sequenceOverlap(), s.topK()));
+            });
+        }
     }
 
 }

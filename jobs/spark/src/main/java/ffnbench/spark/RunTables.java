@@ -4,7 +4,9 @@ import ffnbench.bench.BenchCase;
 import ffnbench.study.IterationResult;
 import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
+import ffnbench.stats.LogHistogram;
 import ffnbench.stats.SiteStats;
+import ffnbench.stats.SparsityStats;
 import ffnbench.stats.StatsConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +15,9 @@ import org.apache.spark.sql.types.DataTypes;
 
 /**
  * The run directory's Parquet tables, each one list of columns (name, type, value):
- * {@code timings.parquet} (a row per case and measured iteration) and {@code stats.parquet} (a row
- * per case, layer and site). Column meanings: {@code docs/RESULTS.md}.
+ * {@code timings.parquet} (a row per case and measured iteration), {@code stats.parquet} (a row
+ * per case, layer and site) and {@code sparsity.parquet} (a row per measure of the sparsity
+ * analysis). Column meanings: {@code docs/RESULTS.md}.
  */
 final class RunTables {
     private RunTables() {}
@@ -152,6 +155,59 @@ final class RunTables {
             for (Map.Entry<String, SiteStats> e : cs.sites().entrySet()) {
                 String[] key = e.getKey().split("/", 2);
                 rows.add(new SiteRow(c, Integer.parseInt(key[0]), key[1], e.getValue(), cs.config()));
+            }
+        }
+        return rows;
+    }
+
+    // ---- sparsity ---------------------------------------------------------------------------
+
+    /**
+     * One row of {@code sparsity.parquet}: one measure of a case's (layer, site), at a target sparsity
+     * (thresholds), a window (aggregated sparsity) or a top-k (overlap); the other two are null.
+     */
+    record SparsityRow(BenchCase benchCase, int layer, String site, String measure, Double target, Integer window,
+                       Integer topK, double value, long count) { }
+
+    /** {@code sparsity.parquet}: the sparsity analysis, one measure per row (docs/RESULTS.md). */
+    static final Columns<SparsityRow> SPARSITY = new Columns<SparsityRow>()
+            .add("case_id", DataTypes.StringType, r -> r.benchCase().id())
+            .add("model", DataTypes.StringType, r -> r.benchCase().weights().model())
+            .add("variant", DataTypes.StringType, r -> r.benchCase().variant())
+            .add("formulation", DataTypes.StringType, r -> r.benchCase().formulation().id())
+            .add("placement", DataTypes.StringType, r -> r.benchCase().placement().id())
+            .add("layer", DataTypes.IntegerType, SparsityRow::layer)
+            .add("site", DataTypes.StringType, SparsityRow::site)
+            .add("measure", DataTypes.StringType, SparsityRow::measure)
+            .add("target", DataTypes.DoubleType, SparsityRow::target)
+            .add("window", DataTypes.IntegerType, SparsityRow::window)
+            .add("top_k", DataTypes.IntegerType, SparsityRow::topK)
+            .add("value", DataTypes.DoubleType, SparsityRow::value)
+            .add("count", DataTypes.LongType, SparsityRow::count);
+
+    /** Every case's sparsity measures, in the cases' order, then layer and site as recorded. */
+    static List<SparsityRow> sparsityRows(List<BenchCase> cases, Map<String, CaseStats> stats) {
+        List<SparsityRow> rows = new ArrayList<>();
+        for (BenchCase c : cases) {
+            CaseStats cs = stats.get(c.id());
+            if (cs == null || c.statistics().sparsity() == null) continue;
+            List<Double> targets = c.statistics().sparsity().settings().targets();
+            for (Map.Entry<String, SparsityStats> e : cs.sparsity().entrySet()) {
+                String[] key = e.getKey().split("/", 2);
+                int layer = Integer.parseInt(key[0]);
+                SparsityStats s = e.getValue();
+                for (double target : targets) {
+                    LogHistogram.Cut cut = s.threshold(target);
+                    rows.add(new SparsityRow(c, layer, key[1], "threshold", target, null, null, cut.threshold(), cut.count()));
+                    rows.add(new SparsityRow(c, layer, key[1], "achieved_sparsity", target, null, null, cut.fractionBelow(), cut.count()));
+                }
+                if (!s.hasNeurons()) continue;
+                int[] windows = s.windows();
+                for (int i = 0; i < windows.length; i++) {
+                    rows.add(new SparsityRow(c, layer, key[1], "active_fraction", null, windows[i], null, s.activeFraction(i), s.windowCount(i)));
+                }
+                rows.add(new SparsityRow(c, layer, key[1], "overlap_consecutive", null, null, s.topK(), s.consecutiveOverlap(), s.consecutivePairs()));
+                rows.add(new SparsityRow(c, layer, key[1], "overlap_sequence", null, null, s.topK(), s.sequenceOverlap(), s.unionTokens()));
             }
         }
         return rows;

@@ -17,7 +17,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Writes a run directory: {@code timings.parquet} (one row per case and iteration),
- * {@code stats.parquet} (one row per case, layer and site), {@code summary.json} (environment,
+ * {@code stats.parquet} (one row per case, layer and site), {@code sparsity.parquet} (the sparsity
+ * analysis, when on), {@code summary.json} (environment,
  * config, per-case throughput with confidence intervals, serial/parallel ratios) and
  * {@code summary.md} (the headline tables). Column meanings: {@code docs/RESULTS.md}.
  */
@@ -45,6 +46,11 @@ public final class RunWriter {
         if (!stats.isEmpty()) {
             spark.createDataFrame(RunTables.STATS.rows(RunTables.siteRows(cases, stats)), RunTables.STATS.schema()).coalesce(1)
                     .write().parquet(dir.resolve("stats.parquet").toString());
+        }
+        List<RunTables.SparsityRow> sparsity = RunTables.sparsityRows(cases, stats);
+        if (!sparsity.isEmpty()) {
+            spark.createDataFrame(RunTables.SPARSITY.rows(sparsity), RunTables.SPARSITY.schema()).coalesce(1)
+                    .write().parquet(dir.resolve("sparsity.parquet").toString());
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("format_version", FORMAT_VERSION);

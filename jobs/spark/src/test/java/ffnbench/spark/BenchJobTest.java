@@ -94,6 +94,7 @@ class BenchJobTest {
                 "dead_neurons", "mean_firing_rate", "top_channels", "channel_rms_kurtosis"}) {
             assertEquals(0, stats.filter(functions.col(column).isNull()).count(), column);
         }
+        assertFalse(Files.exists(run.dir().resolve("sparsity.parquet")), "the sparsity analysis is off unless asked for");
         String summary = Files.readString(run.dir().resolve("summary.json"));
         assertTrue(summary.contains("\"spark_version\"") && summary.contains("speedup_over_serial"));
         // what ran, for the driver and for every executor that ran tasks (local mode: the driver itself)
@@ -104,6 +105,48 @@ class BenchJobTest {
         assertEquals("driver", env.path("executors").get(0).path("executor_id").asText());
         assertEquals(env.path("blas"), env.path("executors").get(0).path("blas"));
         assertTrue(env.path("warnings").isArray(), env.toString());
+    }
+
+    /**
+     * sparsity.parquet: every measure of every analysed site, and for ReLU the figures that follow
+     * from stats.parquet's exact zero counts (an independent code path): the share active in 1-token
+     * windows is 1 − zero_frac, and a target the zeros alone reach has the threshold 0⁺ at exactly zero_frac.
+     */
+    @Test
+    void sparsityTableAgreesWithTheExactZeroCounts() throws Exception {
+        BenchConfig cfg = config(MODEL + ", \"variants\": [\"swiglu\", \"relu\"], \"formulations\": [\"serial\"]}",
+                Map.of("sparsity.windows", "[1, 4, \"sequence\"]"));
+        BenchJob.Run run = run(cfg);
+        Dataset<Row> sparsity = spark.read().parquet(run.dir().resolve("sparsity.parquet").toString());
+        // per layer: sites × 9 targets × (threshold, achieved_sparsity) + 3 windows + 2 overlaps at ffn_act
+        assertEquals(2 * (3 * 18 + 5), sparsity.filter("case_id = 'tiny.swiglu.serial'").count());
+        assertEquals(2 * (2 * 18 + 5), sparsity.filter("case_id = 'tiny.relu.serial'").count());
+        Dataset<Row> stats = spark.read().parquet(run.dir().resolve("stats.parquet").toString());
+        for (int layer : new int[] {0, 1}) {
+            String where = "case_id = 'tiny.relu.serial' AND layer = " + layer + " AND site = 'ffn_act'";
+            double zeroFrac = stats.filter(where).first().getAs("zero_frac");
+            assertTrue(zeroFrac > 0.3 && zeroFrac < 0.7, "ReLU zeros about half: " + zeroFrac);
+            Row oneToken = sparsity.filter(where + " AND measure = 'active_fraction' AND window = 1").first();
+            assertEquals(1 - zeroFrac, oneToken.<Double>getAs("value"), 1e-12);
+            assertEquals(14L * 16, oneToken.<Long>getAs("count"));
+            for (Row r : sparsity.filter(where + " AND measure = 'achieved_sparsity'").collectAsList()) {
+                double target = r.getAs("target"), achieved = r.getAs("value");
+                assertTrue(achieved >= target, r.toString());
+                if (target <= zeroFrac) assertEquals(zeroFrac, achieved, 1e-12, r.toString());
+            }
+            Row half = sparsity.filter(where + " AND measure = 'threshold' AND target = 0.3").first();
+            assertEquals(Float.MIN_VALUE, (float) (double) half.<Double>getAs("value"), "30% of a ReLU hidden are exact zeros");
+            // the FFN input of a serial pre-LN block is mlp_norm's tensor: the same number of values
+            long ffnIn = sparsity.filter("case_id = 'tiny.relu.serial' AND layer = " + layer + " AND site = 'ffn_in' AND measure = 'threshold'")
+                    .first().getAs("count");
+            assertEquals(stats.filter("case_id = 'tiny.relu.serial' AND layer = " + layer + " AND site = 'mlp_norm'").first().<Long>getAs("count"), ffnIn);
+        }
+        // the gate of SwiGLU has no exact zeros, so every neuron is active in a window of any length
+        Row swiglu = sparsity.filter("case_id = 'tiny.swiglu.serial' AND layer = 0 AND measure = 'active_fraction' AND window = 0").first();
+        assertEquals(1.0, swiglu.<Double>getAs("value"), 1e-12);
+        assertEquals(14L, swiglu.<Long>getAs("count"), "one whole-sequence window per sequence");
+        String md = Files.readString(run.dir().resolve("summary.md"));
+        assertTrue(md.contains("## Activation sparsity: magnitude thresholds") && md.contains("| tiny.relu.serial | 0 | ffn_act | 0⁺ |"), md);
     }
 
     /** The ReLU exact-zero fraction equals an independent count on the collected FFN pre-activations. */
@@ -135,7 +178,7 @@ class BenchJobTest {
         Map<Integer, CaseStats> byShards = new HashMap<>();
         for (int shards : new int[] {1, 3, 7, BenchJob.TREE_MERGE_ABOVE + 6}) {   // the last merges in two levels
             BenchConfig cfg = config(MODEL + ", \"variants\": [\"swiglu\"], \"formulations\": [\"parallel\"]}",
-                    Map.of("shards", Integer.toString(shards)));
+                    Map.of("shards", Integer.toString(shards), "sparsity.windows", SPARSITY_WINDOWS));
             byShards.put(shards, run(cfg).stats().get("tiny.swiglu.parallel"));
         }
         CaseStats one = byShards.get(1);
@@ -162,15 +205,19 @@ class BenchJobTest {
     @Test
     void injectedTaskFailureIsRetriedAndMarked() throws Exception {
         String m = MODEL + ", \"variants\": [\"swiglu\"], \"formulations\": [\"serial\"]}";
-        BenchJob.Run clean = run(config(m, Map.of()));
-        BenchJob.Run faulty = run(config(m, Map.of("fault.fail_first_attempt_of_partition", "1")));
+        BenchJob.Run clean = run(config(m, Map.of("sparsity.windows", SPARSITY_WINDOWS)));
+        BenchJob.Run faulty = run(config(m, Map.of("fault.fail_first_attempt_of_partition", "1", "sparsity.windows", SPARSITY_WINDOWS)));
         assertTrue(faulty.iterations().stream().allMatch(IterationResult::retried));
         assertFalse(clean.iterations().stream().anyMatch(IterationResult::retried));
         assertSameStats(clean.stats().get("tiny.swiglu.serial"), faulty.stats().get("tiny.swiglu.serial"));
         assertTrue(Files.readString(faulty.dir().resolve("summary.json")).contains("\"retried_tasks\" : true"));
     }
 
+    /** Windows of the sparsity analysis in the partitioning and retry tests (the sequences have 16 tokens). */
+    static final String SPARSITY_WINDOWS = "[1, 3, 8, \"sequence\"]";
+
     static void assertSameStats(CaseStats a, CaseStats b) {
+        assertEquals(a.sparsity(), b.sparsity(), "sparsity statistics are integer counts: identical");
         assertEquals(a.sites().keySet(), b.sites().keySet());
         for (String key : a.sites().keySet()) {
             SiteStats x = a.sites().get(key), y = b.sites().get(key);
