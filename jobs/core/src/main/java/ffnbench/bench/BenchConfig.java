@@ -221,7 +221,8 @@ public record BenchConfig(String name, String study, String output, Data data, L
 
     /** {@code sparsity}: the activation-sparsity analysis; every field has a default ({@link SparsityConfig#defaults}). */
     private static SparsityConfig sparsity(ConfigFields sp) {
-        sp.allow("targets", "sites", "windows", "active_threshold", "top_k_fraction", "magnitude_bits");
+        sp.allow("targets", "sites", "windows", "active_threshold", "top_k_fraction", "magnitude_bits", "measure_error",
+                "calibration_fraction", "split_seed");
         SparsityConfig d = SparsityConfig.defaults();
         List<Double> targets = new ArrayList<>();
         for (String t : sp.strings("targets", d.targets().stream().map(String::valueOf).toList())) {
@@ -250,8 +251,11 @@ public record BenchConfig(String name, String study, String output, Data data, L
         double activeThreshold = sp.number("active_threshold", d.activeThreshold());
         double topKFraction = sp.number("top_k_fraction", d.topKFraction());
         int bits = (int) sp.integer("magnitude_bits", d.magnitudeBits(), 1, 16);
+        boolean measureError = sp.bool("measure_error", d.measureError());
+        double calibration = sp.number("calibration_fraction", d.calibrationFraction());
+        long seed = sp.integer("split_seed", d.splitSeed(), Long.MIN_VALUE, Long.MAX_VALUE);
         try {
-            return new SparsityConfig(targets, sites, windows, activeThreshold, topKFraction, bits);
+            return new SparsityConfig(targets, sites, windows, activeThreshold, topKFraction, bits, measureError, calibration, seed);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("config: " + e.getMessage(), e);   // the message names the field
         }

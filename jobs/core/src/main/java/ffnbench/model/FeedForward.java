@@ -111,6 +111,10 @@ public abstract class FeedForward {
         return inputBias;
     }
 
+    public float[] outputBias() {
+        return outputBias;
+    }
+
     /** The sublayer alone, no norm, no residual: {@code y[tokens × d] = FFN(x)}. */
     public float[] forward(float[] x, int tokens, SiteRecorder sites) {
         return forward(x, tokens, sites, new StageTimes());

@@ -116,45 +116,65 @@ public final class TransformerLayer {
     }
 
     /**
+     * An MLP sublayer computed another way than this layer's FFN: {@code y [tokens × d]} from the FFN's
+     * input, in an array the block may change. The sparsity analysis passes its sparsified FFN.
+     */
+    @FunctionalInterface
+    public interface Mlp {
+        float[] apply(float[] ffnInput, int tokens);
+    }
+
+    /** The block with its MLP sublayer replaced by {@code mlp}; no sites, fresh arrays. */
+    public float[] forward(float[] x, int tokens, Formulation formulation, Mlp mlp) {
+        return forward(x, tokens, formulation, SiteRecorder.NONE, new StageTimes(), Workspace.fresh(), mlp);
+    }
+
+    /**
      * As above, with every intermediate taken from {@code ws}: a task that runs many rows passes one
      * reusing workspace and allocates nothing large per row. The returned array belongs to {@code ws}.
      */
     public float[] forward(float[] x, int tokens, Formulation formulation, SiteRecorder sites, StageTimes times,
                            Workspace ws) {
+        return forward(x, tokens, formulation, sites, times, ws, null);
+    }
+
+    /** The block, with the MLP sublayer computed by {@code mlp} when it is not null. */
+    private float[] forward(float[] x, int tokens, Formulation formulation, SiteRecorder sites, StageTimes times,
+                            Workspace ws, Mlp mlp) {
         int d = config.dModel();
         if (x.length != tokens * d) {
             throw new IllegalArgumentException("input has " + x.length + " values, expected " + tokens + " tokens × d_model " + d);
         }
         float[] y = switch (formulation) {
             case SERIAL -> config.placement() == NormPlacement.PRE
-                    ? serialPreNorm(x, tokens, sites, times, ws) : serialPostNorm(x, tokens, sites, times, ws);
-            case PARALLEL -> parallelShared(x, tokens, sites, times, ws);
-            case PARALLEL_TWO_NORMS -> parallelTwoNorms(x, tokens, sites, times, ws);
+                    ? serialPreNorm(x, tokens, sites, times, ws, mlp) : serialPostNorm(x, tokens, sites, times, ws, mlp);
+            case PARALLEL -> parallelShared(x, tokens, sites, times, ws, mlp);
+            case PARALLEL_TWO_NORMS -> parallelTwoNorms(x, tokens, sites, times, ws, mlp);
         };
         if (sites.wants(Site.BLOCK_OUT)) sites.record(Site.BLOCK_OUT, y, 0, tokens, d, d);
         return y;
     }
 
-    private float[] serialPreNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
+    private float[] serialPreNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
         float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws);
         float[] h = attend(n1, tokens, sites, times, ws);
         addInPlace(h, x, times);
         float[] n2 = normalise(norm2, Site.MLP_NORM, h, tokens, sites, times, ws);
-        float[] y = ffn.forward(n2, tokens, sites, times, ws);
+        float[] y = mlp(n2, tokens, sites, times, ws, mlp);
         addInPlace(y, h, times);
         return y;
     }
 
-    private float[] serialPostNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
+    private float[] serialPostNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
         float[] a = attend(x, tokens, sites, times, ws);
         addInPlace(a, x, times);
         float[] h = normalise(norm1, Site.ATTN_NORM, a, tokens, sites, times, ws);
-        float[] m = ffn.forward(h, tokens, sites, times, ws);
+        float[] m = mlp(h, tokens, sites, times, ws, mlp);
         addInPlace(m, h, times);
         return normalise(norm2, Site.MLP_NORM, m, tokens, sites, times, ws);
     }
 
-    private float[] parallelShared(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
+    private float[] parallelShared(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
         int d = config.dModel();
         boolean pre = config.placement() == NormPlacement.PRE;
         float[] in = pre ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws) : x;
@@ -172,25 +192,35 @@ public final class TransformerLayer {
         attention.project(context, tokens, y, sites);
         t = times.lap(StageTimes.Stage.ATTENTION, t);
 
-        float[] hidden = ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, sites, ws);
-        t = times.lap(StageTimes.Stage.ACTIVATION, t);
-        float[] m = ws.get(this, MLP_SLOT, tokens * d);
-        ffn.project(hidden, tokens, m, sites);
-        times.lap(StageTimes.Stage.FFN_GEMM, t);
+        float[] m;
+        if (mlp != null) {
+            m = mlp.apply(in, tokens);
+        } else {
+            float[] hidden = ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, sites, ws);
+            t = times.lap(StageTimes.Stage.ACTIVATION, t);
+            m = ws.get(this, MLP_SLOT, tokens * d);
+            ffn.project(hidden, tokens, m, sites);
+            times.lap(StageTimes.Stage.FFN_GEMM, t);
+        }
 
         addInPlace(y, m, times);
         addInPlace(y, x, times);
         return pre ? y : normalise(norm1, Site.ATTN_NORM, y, tokens, sites, times, ws);
     }
 
-    private float[] parallelTwoNorms(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
+    private float[] parallelTwoNorms(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
         Formulation.PARALLEL_TWO_NORMS.requireFits(config);
         float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws);
         float[] n2 = normalise(norm2, Site.MLP_NORM, x, tokens, sites, times, ws);
         float[] y = attend(n1, tokens, sites, times, ws);
-        addInPlace(y, ffn.forward(n2, tokens, sites, times, ws), times);
+        addInPlace(y, mlp(n2, tokens, sites, times, ws, mlp), times);
         addInPlace(y, x, times);
         return y;
+    }
+
+    /** The MLP sublayer: the FFN, or {@code mlp} when given. */
+    private float[] mlp(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
+        return mlp != null ? mlp.apply(x, tokens) : ffn.forward(x, tokens, sites, times, ws);
     }
 
     private float[] attend(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {

@@ -20,6 +20,7 @@ public final class StatsRecorder implements SiteRecorder {
     private final int dModel;
     private final StageTimes times;
     private int layer;
+    private boolean calibrationSequence;
 
     public StatsRecorder(CaseStats stats, Set<String> sites, int dModel, StageTimes times) {
         this(stats, sites, null, dModel, times);
@@ -43,6 +44,11 @@ public final class StatsRecorder implements SiteRecorder {
         this.layer = layer;
     }
 
+    /** The sequence the next records belong to: whether it calibrates the sparsity error's thresholds. */
+    public void sequence(long seqId) {
+        calibrationSequence = sparsity != null && sparsity.settings().measureError() && sparsity.settings().isCalibration(seqId);
+    }
+
     @Override
     public boolean wants(Site site) {
         return sites.contains(site.id()) || sparsitySites.contains(site.id());
@@ -59,7 +65,7 @@ public final class StatsRecorder implements SiteRecorder {
         SparsityStats s = stats.sparsity(CaseStats.key(layer, site), () -> site.equals(SparsityConfig.NEURON_SITE)
                 ? SparsityStats.neurons(sparsity.settings(), cols, sparsity.windowArray())
                 : SparsityStats.magnitudes(sparsity.settings(), cols));
-        s.addSequence(data, offset, rows, rowStride);
+        s.addSequence(data, offset, rows, rowStride, calibrationSequence);
         times.exclude(StageTimes.Stage.STATS, System.nanoTime() - start);
     }
 

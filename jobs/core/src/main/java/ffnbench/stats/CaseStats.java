@@ -19,6 +19,7 @@ public final class CaseStats {
     private final StatsConfig config;
     private final Map<String, SiteStats> sites = new LinkedHashMap<>();
     private final Map<String, SparsityStats> sparsity = new LinkedHashMap<>();
+    private final Map<String, SparsityErrors> errors = new LinkedHashMap<>();
     private long rowsSkipped;
 
     public CaseStats(StatsConfig config) {
@@ -45,6 +46,15 @@ public final class CaseStats {
 
     public Map<String, SparsityStats> sparsity() {
         return sparsity;
+    }
+
+    /** The measured sparsity error of a (layer, site), created by {@code create} on first use. */
+    public SparsityErrors errors(String key, java.util.function.Supplier<SparsityErrors> create) {
+        return errors.computeIfAbsent(key, k -> create.get());
+    }
+
+    public Map<String, SparsityErrors> errors() {
+        return errors;
     }
 
     /** A new sequence follows: see {@link SiteStats#startSequence}. */
@@ -80,6 +90,11 @@ public final class CaseStats {
             if (mine == null) sparsity.put(e.getKey(), mine = e.getValue().emptyLike());
             mine.merge(e.getValue());
         }
+        for (Map.Entry<String, SparsityErrors> e : o.errors.entrySet()) {
+            SparsityErrors mine = errors.get(e.getKey());
+            if (mine == null) errors.put(e.getKey(), mine = e.getValue().emptyLike());
+            mine.merge(e.getValue());
+        }
     }
 
     public byte[] toBytes() {
@@ -94,6 +109,11 @@ public final class CaseStats {
             }
             out.writeInt(sparsity.size());
             for (Map.Entry<String, SparsityStats> e : sparsity.entrySet()) {
+                out.writeUTF(e.getKey());
+                e.getValue().write(out);
+            }
+            out.writeInt(errors.size());
+            for (Map.Entry<String, SparsityErrors> e : errors.entrySet()) {
                 out.writeUTF(e.getKey());
                 e.getValue().write(out);
             }
@@ -121,6 +141,12 @@ public final class CaseStats {
             for (int i = 0; i < m; i++) {
                 String key = in.readUTF();
                 c.sparsity.put(key, SparsityStats.read(in));
+            }
+            int k = in.readInt();
+            if (k < 0 || k > 1_000_000) throw new IOException(k + " sparsity error entries");
+            for (int i = 0; i < k; i++) {
+                String key = in.readUTF();
+                c.errors.put(key, SparsityErrors.read(in));
             }
             return c;
         } catch (IOException e) {

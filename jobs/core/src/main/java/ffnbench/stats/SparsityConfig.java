@@ -16,9 +16,14 @@ import java.util.List;
  * @param activeThreshold a neuron is active on a token when its |x| at {@code ffn_act} is above this
  * @param topKFraction    the contextual overlap compares each token's k = round(fraction·d_ff) largest |x|
  * @param magnitudeBits   mantissa bits per bin of the |x| histograms ({@link LogHistogram})
+ * @param measureError    whether to measure the error of zeroing |x| &lt; tₛ at each site: thresholds from the
+ *                        calibration sequences, error on the held-out rest ({@link #isCalibration})
+ * @param calibrationFraction the share of sequences (by a hash of seq_id and {@code splitSeed}) that calibrate
+ * @param splitSeed       seed of the calibration / held-out split
  */
 public record SparsityConfig(List<Double> targets, List<String> sites, List<Integer> windows, double activeThreshold,
-                             double topKFraction, int magnitudeBits) implements Serializable {
+                             double topKFraction, int magnitudeBits, boolean measureError, double calibrationFraction,
+                             long splitSeed) implements Serializable {
 
     /** Sites a threshold can be taken at: the FFN input (TEAL), the activated gate (CATS), the FFN hidden. */
     public static final List<String> SITES = List.of("ffn_in", "ffn_gate_act", "ffn_act");
@@ -56,11 +61,34 @@ public record SparsityConfig(List<Double> targets, List<String> sites, List<Inte
             throw new IllegalArgumentException("sparsity.top_k_fraction must be in (0, 1] (a share of d_ff), got " + topKFraction);
         }
         if (magnitudeBits < 1 || magnitudeBits > 16) throw new IllegalArgumentException("sparsity.magnitude_bits must be in 1..16, got " + magnitudeBits);
+        if (!(calibrationFraction > 0 && calibrationFraction < 1)) {
+            throw new IllegalArgumentException("sparsity.calibration_fraction must be in (0, 1) (the share of sequences that set the "
+                    + "thresholds; the rest measure the error), got " + calibrationFraction);
+        }
+    }
+
+    /** Settings without the measured error. */
+    public SparsityConfig(List<Double> targets, List<String> sites, List<Integer> windows, double activeThreshold,
+                          double topKFraction, int magnitudeBits) {
+        this(targets, sites, windows, activeThreshold, topKFraction, magnitudeBits, false, 0.5, 1);
+    }
+
+    /**
+     * Whether sequence {@code seqId} is a calibration sequence: a 64-bit mix of the id and the seed
+     * (SplitMix64's finaliser), as a fraction of 2^64, below {@code calibrationFraction}. It depends on
+     * nothing else, so the split is the same on every executor, partitioning and run.
+     */
+    public boolean isCalibration(long seqId) {
+        long z = seqId * 0x9E3779B97F4A7C15L + splitSeed;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (z >>> 11) * 0x1.0p-53 < calibrationFraction;
     }
 
     /** Every setting at its default. */
     public static SparsityConfig defaults() {
-        return new SparsityConfig(DEFAULT_TARGETS, List.of(), List.of(), 0.0, 0.1, 7);
+        return new SparsityConfig(DEFAULT_TARGETS, List.of(), List.of(), 0.0, 0.1, 7, false, 0.5, 1);
     }
 
     /**
@@ -127,6 +155,9 @@ public record SparsityConfig(List<Double> targets, List<String> sites, List<Inte
         m.put("active_threshold", activeThreshold);
         m.put("top_k_fraction", topKFraction);
         m.put("magnitude_bits", magnitudeBits);
+        m.put("measure_error", measureError);
+        m.put("calibration_fraction", calibrationFraction);
+        m.put("split_seed", splitSeed);
         return m;
     }
 }

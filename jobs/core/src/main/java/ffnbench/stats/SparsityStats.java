@@ -29,6 +29,7 @@ import java.util.Arrays;
 public final class SparsityStats {
     final int width;
     final LogHistogram magnitudes;
+    final LogHistogram calibration;   // |x| of the calibration sequences only, when the error is measured; else null
     // at the FFN hidden only (windows.length == 0 elsewhere)
     final float activeThreshold;
     final int[] windows;
@@ -39,9 +40,10 @@ public final class SparsityStats {
 
     private transient float[] scratch;
 
-    private SparsityStats(int width, int bits, float activeThreshold, int[] windows, int topK) {
+    private SparsityStats(int width, int bits, boolean calibrating, float activeThreshold, int[] windows, int topK) {
         this.width = width;
         this.magnitudes = new LogHistogram(bits);
+        this.calibration = calibrating ? new LogHistogram(bits) : null;
         this.activeThreshold = activeThreshold;
         this.windows = windows;
         this.activeInWindows = new long[windows.length];
@@ -53,18 +55,19 @@ public final class SparsityStats {
 
     /** Magnitudes only: a threshold site that is not the FFN hidden. */
     public static SparsityStats magnitudes(SparsityConfig config, int width) {
-        return new SparsityStats(width, config.magnitudeBits(), 0f, new int[0], 0);
+        return new SparsityStats(width, config.magnitudeBits(), config.measureError(), 0f, new int[0], 0);
     }
 
     /** Magnitudes, aggregated sparsity over {@code windows} (0: the whole sequence) and contextual overlap. */
     public static SparsityStats neurons(SparsityConfig config, int width, int[] windows) {
         if (windows.length == 0) throw new IllegalArgumentException("the FFN hidden's sparsity needs at least one window");
-        return new SparsityStats(width, config.magnitudeBits(), (float) config.activeThreshold(), windows.clone(), config.topK(width));
+        return new SparsityStats(width, config.magnitudeBits(), config.measureError(), (float) config.activeThreshold(), windows.clone(),
+                config.topK(width));
     }
 
     /** An empty one of the same shape and settings. */
     public SparsityStats emptyLike() {
-        return new SparsityStats(width, magnitudes.bits(), activeThreshold, windows, topK);
+        return new SparsityStats(width, magnitudes.bits(), calibration != null, activeThreshold, windows, topK);
     }
 
     public boolean hasNeurons() {
@@ -73,10 +76,20 @@ public final class SparsityStats {
 
     /** Adds one sequence: {@code data[offset + r·stride + c]}, {@code r < rows}, {@code c < width}. */
     public void addSequence(float[] data, int offset, int rows, int stride) {
+        addSequence(data, offset, rows, stride, false);
+    }
+
+    /** As above; a {@code calibrationSequence} also counts towards the thresholds of the measured error. */
+    public void addSequence(float[] data, int offset, int rows, int stride, boolean calibrationSequence) {
         if (rows == 0) return;
+        LogHistogram alsoInto = calibrationSequence ? calibration : null;
         for (int r = 0; r < rows; r++) {
             int row = offset + r * stride;
-            for (int c = 0; c < width; c++) magnitudes.add(Math.abs(data[row + c]));
+            for (int c = 0; c < width; c++) {
+                float m = Math.abs(data[row + c]);
+                magnitudes.add(m);
+                if (alsoInto != null) alsoInto.add(m);
+            }
         }
         if (!hasNeurons()) return;
         int words = (width + 63) >>> 6;
@@ -140,10 +153,11 @@ public final class SparsityStats {
     }
 
     public void merge(SparsityStats o) {
-        if (o.width != width || !Arrays.equals(o.windows, windows) || o.topK != topK) {
+        if (o.width != width || !Arrays.equals(o.windows, windows) || o.topK != topK || (o.calibration == null) != (calibration == null)) {
             throw new IllegalArgumentException("cannot merge sparsity statistics of different shapes");
         }
         magnitudes.merge(o.magnitudes);
+        if (calibration != null) calibration.merge(o.calibration);
         for (int i = 0; i < windows.length; i++) {
             activeInWindows[i] += o.activeInWindows[i];
             windowCount[i] += o.windowCount[i];
@@ -166,6 +180,11 @@ public final class SparsityStats {
     /** The threshold of sparsity s and the exact share of |x| below it ({@link LogHistogram#cutBelow}). */
     public LogHistogram.Cut threshold(double s) {
         return magnitudes.cutBelow(s);
+    }
+
+    /** The threshold of sparsity s over the calibration sequences only (the measured error's); null when not measured. */
+    public LogHistogram.Cut calibrationThreshold(double s) {
+        return calibration == null ? null : calibration.cutBelow(s);
     }
 
     /** Window lengths, 0 for the whole sequence. */
@@ -223,6 +242,8 @@ public final class SparsityStats {
         out.writeInt(width);
         out.writeInt(magnitudes.bits());
         magnitudes.write(out);
+        out.writeBoolean(calibration != null);
+        if (calibration != null) calibration.write(out);
         out.writeFloat(activeThreshold);
         out.writeInt(windows.length);
         for (int i = 0; i < windows.length; i++) {
@@ -241,6 +262,11 @@ public final class SparsityStats {
         if (width < 1 || bits < 1 || bits > 16) throw new IOException("corrupt sparsity statistics: width " + width + ", bits " + bits);
         LogHistogram magnitudes = new LogHistogram(bits);
         magnitudes.read(in);
+        LogHistogram calibration = null;
+        if (in.readBoolean()) {
+            calibration = new LogHistogram(bits);
+            calibration.read(in);
+        }
         float activeThreshold = in.readFloat();
         int n = in.readInt();
         if (n < 0 || n > 1024) throw new IOException("corrupt sparsity statistics: " + n + " windows");
@@ -253,8 +279,9 @@ public final class SparsityStats {
         }
         int topK = n == 0 ? 0 : in.readInt();
         if (n > 0 && (topK < 1 || topK > width)) throw new IOException("corrupt sparsity statistics: top-k " + topK);
-        SparsityStats s = new SparsityStats(width, bits, activeThreshold, windows, topK);
+        SparsityStats s = new SparsityStats(width, bits, calibration != null, activeThreshold, windows, topK);
         s.magnitudes.merge(magnitudes);
+        if (calibration != null) s.calibration.merge(calibration);
         System.arraycopy(active, 0, s.activeInWindows, 0, n);
         System.arraycopy(count, 0, s.windowCount, 0, n);
         for (int i = 0; i < s.intersections.length; i++) s.intersections[i] = LogHistogram.readVarLong(in);
@@ -264,7 +291,8 @@ public final class SparsityStats {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SparsityStats s && s.width == width && s.magnitudes.equals(magnitudes) && s.activeThreshold == activeThreshold
+        return o instanceof SparsityStats s && s.width == width && s.magnitudes.equals(magnitudes)
+                && java.util.Objects.equals(s.calibration, calibration) && s.activeThreshold == activeThreshold
                 && Arrays.equals(s.windows, windows) && Arrays.equals(s.activeInWindows, activeInWindows)
                 && Arrays.equals(s.windowCount, windowCount) && s.topK == topK && Arrays.equals(s.intersections, intersections)
                 && Arrays.equals(s.unionSizes, unionSizes);

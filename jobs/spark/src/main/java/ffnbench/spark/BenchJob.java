@@ -137,6 +137,9 @@ public final class BenchJob {
                     progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
                             shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, workDone, workLeft));
                     CaseResult result = runCase(c, input, shapes.get(input), runId, listener);
+                    if (c.statistics().sparsity() != null && c.statistics().sparsity().settings().measureError()) {
+                        measureSparsityError(c, input, shapes.get(input), runId, listener, result.stats());
+                    }
                     CaseRecords.write(work, c, result.iterations(), result.stop().text(), result.stats());
                     double w = work(c, shapes.get(input));
                     workDone += w;
@@ -386,6 +389,44 @@ public final class BenchJob {
                 return new CaseResult(iterations, stop, CaseStats.fromBytes(sums.partials(), c.statistics().config()));
             }
         }
+    }
+
+    /**
+     * The sparsity analysis' measured error: thresholds from the calibration sequences' histograms in
+     * {@code stats}, then one more pass over the input in which each held-out sequence's FFN and block
+     * run sparse and dense ({@link BlockFunction#withSparsityThresholds}); the errors join {@code stats}.
+     * Not a measured iteration: its time is the analysis' cost.
+     */
+    private void measureSparsityError(BenchCase c, String input, TokenBatches.Shape shape, String runId, TaskMetricsListener listener,
+                                      CaseStats stats) throws InterruptedException {
+        java.util.List<Double> targets = c.statistics().sparsity().settings().targets();
+        Map<String, float[]> thresholds = new java.util.LinkedHashMap<>();
+        stats.sparsity().forEach((key, s) -> {
+            float[] t = new float[targets.size()];
+            for (int i = 0; i < t.length; i++) t[i] = s.calibrationThreshold(targets.get(i)).threshold();
+            if (s.calibrationThreshold(targets.get(0)).count() == 0) {
+                throw new IllegalArgumentException("case " + c.id() + ": no calibration sequence among its " + shape.sequences()
+                        + " (sparsity.calibration_fraction " + c.statistics().sparsity().settings().calibrationFraction()
+                        + "): raise it, or use more sequences");
+            }
+            thresholds.put(key, t);
+        });
+        String group = runId + "/" + c.id() + "/sparsity-error";
+        spark.sparkContext().setJobGroup(group, "ffnbench " + c.id() + " sparsity error", false);
+        BlockFunction f = SparkBackends.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c))
+                .withExecutorReport(executorReport).withSparsityThresholds(thresholds);
+        long t0 = System.nanoTime();
+        BlockResult sums = BlockResult.fromMerged(caseQuery(spark, f, c, input, shape).first());
+        long wall = System.nanoTime() - t0;
+        spark.sparkContext().clearJobGroup();
+        listener.await(group, 30_000);
+        if (sums.tokens() == 0) {
+            throw new IllegalArgumentException("case " + c.id() + ": every one of its " + shape.sequences() + " sequences calibrates "
+                    + "(sparsity.calibration_fraction " + c.statistics().sparsity().settings().calibrationFraction()
+                    + "), none is left to measure the error on: lower it, or use more sequences");
+        }
+        stats.merge(CaseStats.fromBytes(sums.partials(), c.statistics().config()));
+        progress.printf("    sparsity error: %,d held-out tokens, %.2f s%n", sums.tokens(), wall / 1e9);
     }
 
     /**

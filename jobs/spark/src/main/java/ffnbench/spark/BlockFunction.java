@@ -3,6 +3,7 @@ package ffnbench.spark;
 import ffnbench.bench.BenchCase;
 import ffnbench.runtime.LayerCache;
 import ffnbench.runtime.LayerStack;
+import ffnbench.runtime.SparsityErrorPass;
 import ffnbench.runtime.StatsRecorder;
 import ffnbench.model.StageTimes;
 import ffnbench.model.Workspace;
@@ -45,6 +46,9 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
     /** Checkpoint weights the driver broadcast (layer → tensors), or null: the layers come from the case's source. */
     private org.apache.spark.broadcast.Broadcast<java.util.Map<Integer, java.util.Map<String, float[]>>> shippedWeights;
 
+    /** Calibration thresholds (layer/site → tₛ per target) when this function measures the sparsity error; else null. */
+    private java.util.HashMap<String, float[]> sparsityThresholds;
+
     /** Where each task reports its executor's backends (the bench job's accumulator), or null. */
     private org.apache.spark.util.CollectionAccumulator<String> executorReport;
 
@@ -64,10 +68,33 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
         return this;
     }
 
+    /**
+     * Makes this the sparsity error pass: each held-out sequence's error at these thresholds goes into
+     * the statistics' errors ({@link SparsityErrorPass}); calibration sequences are passed over.
+     */
+    public BlockFunction withSparsityThresholds(java.util.Map<String, float[]> thresholds) {
+        this.sparsityThresholds = new java.util.HashMap<>(thresholds);
+        return this;
+    }
+
     /** Chooses this JVM's backends (first call) and reports them once per task. */
     protected void prepareTask() {
         SparkBackends.ensureChosen();
         SparkBackends.reportExecutor(executorReport);
+    }
+
+    /** The sparsity error pass over one sequence: held-out ones are measured, calibration ones counted as none. */
+    private BlockResult measureSparsityError(BenchCase c, CaseStats stats, long seqId, int seqLen, float[] hidden, long start) {
+        StageTimes times = new StageTimes();
+        if (c.statistics().sparsity().settings().isCalibration(seqId)) {
+            return new BlockResult(0, 0, 0, times.all(), System.nanoTime() - start, null);
+        }
+        try {
+            SparsityErrorPass.addSequence(layers(), c.formulation(), c.statistics().sparsity(), sparsityThresholds, hidden, seqLen, stats);
+        } catch (OutOfMemoryError e) {
+            throw new CaseOutOfMemory(c.id(), e);
+        }
+        return new BlockResult(seqLen, 0, 0, times.all(), System.nanoTime() - start, null);
     }
 
     /** The case's layers in this JVM (built once, cached by LayerCache). */
@@ -124,8 +151,10 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
             stats.skipRow();
             return new BlockResult(0, 1, 0, times.all(), System.nanoTime() - start, null);
         }
+        if (sparsityThresholds != null) return measureSparsityError(c, stats, seqId, seqLen, hidden, start);
         Set<String> sites = c.statistics().enabled() ? c.statistics().sites() : Set.of();
         StatsRecorder recorder = new StatsRecorder(stats, sites, c.statistics().sparsity(), dModel, times);
+        recorder.sequence(seqId);
         LayerStack layers;
         float[] out;
         try {

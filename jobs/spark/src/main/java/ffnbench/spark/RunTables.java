@@ -6,6 +6,7 @@ import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.LogHistogram;
 import ffnbench.stats.SiteStats;
+import ffnbench.stats.SparsityErrors;
 import ffnbench.stats.SparsityStats;
 import ffnbench.stats.StatsConfig;
 import java.util.ArrayList;
@@ -208,6 +209,24 @@ final class RunTables {
                 }
                 rows.add(new SparsityRow(c, layer, key[1], "overlap_consecutive", null, null, s.topK(), s.consecutiveOverlap(), s.consecutivePairs()));
                 rows.add(new SparsityRow(c, layer, key[1], "overlap_sequence", null, null, s.topK(), s.sequenceOverlap(), s.unionTokens()));
+            }
+            for (Map.Entry<String, SparsityErrors> e : cs.errors().entrySet()) {
+                String[] key = e.getKey().split("/", 2);
+                int layer = Integer.parseInt(key[0]);
+                SparsityErrors m = e.getValue();
+                SparsityStats calibrated = cs.sparsity().get(e.getKey());
+                for (int i = 0; i < m.targets(); i++) {
+                    double target = targets.get(i);
+                    long calibrationValues = calibrated == null ? 0 : calibrated.calibrationThreshold(target).count();
+                    rows.add(new SparsityRow(c, layer, key[1], "calibration_threshold", target, null, null, m.threshold(i), calibrationValues));
+                    long tokens = m.tokens();
+                    rows.add(new SparsityRow(c, layer, key[1], "held_out_sparsity", target, null, null, m.heldOutSparsity(i), tokens));
+                    rows.add(new SparsityRow(c, layer, key[1], "ffn_out_error", target, null, null, m.ffnRelativeError(i), tokens));
+                    rows.add(new SparsityRow(c, layer, key[1], "block_out_error", target, null, null, m.blockRelativeError(i), tokens));
+                    rows.add(new SparsityRow(c, layer, key[1], "skipped_in_proj", target, null, null, m.skippedInFraction(i), tokens));
+                    rows.add(new SparsityRow(c, layer, key[1], "skipped_down_proj", target, null, null, m.skippedDownFraction(i), tokens));
+                    rows.add(new SparsityRow(c, layer, key[1], "sparse_ffn_time_ratio", target, null, null, m.sparseTimeRatio(i), tokens));
+                }
             }
         }
         return rows;

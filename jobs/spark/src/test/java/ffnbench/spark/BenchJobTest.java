@@ -12,6 +12,7 @@ import ffnbench.study.IterationResult;
 import ffnbench.data.TokenGenerator;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.SiteStats;
+import ffnbench.stats.SparsityConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -115,12 +116,26 @@ class BenchJobTest {
     @Test
     void sparsityTableAgreesWithTheExactZeroCounts() throws Exception {
         BenchConfig cfg = config(MODEL + ", \"variants\": [\"swiglu\", \"relu\"], \"formulations\": [\"serial\"]}",
-                Map.of("sparsity.windows", "[1, 4, \"sequence\"]"));
+                Map.of("sparsity.windows", "[1, 4, \"sequence\"]", "sparsity.measure_error", "true"));
         BenchJob.Run run = run(cfg);
         Dataset<Row> sparsity = spark.read().parquet(run.dir().resolve("sparsity.parquet").toString());
-        // per layer: sites × 9 targets × (threshold, achieved_sparsity) + 3 windows + 2 overlaps at ffn_act
-        assertEquals(2 * (3 * 18 + 5), sparsity.filter("case_id = 'tiny.swiglu.serial'").count());
-        assertEquals(2 * (2 * 18 + 5), sparsity.filter("case_id = 'tiny.relu.serial'").count());
+        // per layer: sites × 9 targets × (threshold, achieved_sparsity, 7 error measures) + 3 windows + 2 overlaps at ffn_act
+        assertEquals(2 * (3 * 9 * 9 + 5), sparsity.filter("case_id = 'tiny.swiglu.serial'").count());
+        assertEquals(2 * (2 * 9 * 9 + 5), sparsity.filter("case_id = 'tiny.relu.serial'").count());
+        // the error is measured on the sequences the seeded split holds out, and only on them
+        SparsityConfig split = cfg.sparsity();
+        long heldOut = TokenBatches.read(spark, tokens).select("seq_id").collectAsList().stream()
+                .filter(r -> !split.isCalibration(r.getLong(0))).count();
+        assertTrue(heldOut > 0 && heldOut < 14, "both sides of the split have sequences: " + heldOut);
+        for (Row r : sparsity.filter("measure = 'ffn_out_error'").collectAsList()) {
+            assertEquals(heldOut * 16, r.<Long>getAs("count"), r.toString());
+            assertTrue(r.<Double>getAs("value") > 0 && r.<Double>getAs("value") < 2, r.toString());
+        }
+        // zeroing ReLU's exact zeros changes nothing: below the share of zeros, the error is 0 (to rounding)
+        for (Row r : sparsity.filter("case_id = 'tiny.relu.serial' AND site = 'ffn_act' AND measure = 'ffn_out_error' AND target <= 0.3")
+                .collectAsList()) {
+            assertTrue(r.<Double>getAs("value") < 1e-6, r.toString());
+        }
         Dataset<Row> stats = spark.read().parquet(run.dir().resolve("stats.parquet").toString());
         for (int layer : new int[] {0, 1}) {
             String where = "case_id = 'tiny.relu.serial' AND layer = " + layer + " AND site = 'ffn_act'";
@@ -178,7 +193,7 @@ class BenchJobTest {
         Map<Integer, CaseStats> byShards = new HashMap<>();
         for (int shards : new int[] {1, 3, 7, BenchJob.TREE_MERGE_ABOVE + 6}) {   // the last merges in two levels
             BenchConfig cfg = config(MODEL + ", \"variants\": [\"swiglu\"], \"formulations\": [\"parallel\"]}",
-                    Map.of("shards", Integer.toString(shards), "sparsity.windows", SPARSITY_WINDOWS));
+                    Map.of("shards", Integer.toString(shards), "sparsity.windows", SPARSITY_WINDOWS, "sparsity.measure_error", "true"));
             byShards.put(shards, run(cfg).stats().get("tiny.swiglu.parallel"));
         }
         CaseStats one = byShards.get(1);
@@ -205,8 +220,11 @@ class BenchJobTest {
     @Test
     void injectedTaskFailureIsRetriedAndMarked() throws Exception {
         String m = MODEL + ", \"variants\": [\"swiglu\"], \"formulations\": [\"serial\"]}";
-        BenchJob.Run clean = run(config(m, Map.of("sparsity.windows", SPARSITY_WINDOWS)));
-        BenchJob.Run faulty = run(config(m, Map.of("fault.fail_first_attempt_of_partition", "1", "sparsity.windows", SPARSITY_WINDOWS)));
+        Map<String, String> sparsity = Map.of("sparsity.windows", SPARSITY_WINDOWS, "sparsity.measure_error", "true");
+        BenchJob.Run clean = run(config(m, sparsity));
+        Map<String, String> withFault = new HashMap<>(sparsity);
+        withFault.put("fault.fail_first_attempt_of_partition", "1");
+        BenchJob.Run faulty = run(config(m, withFault));
         assertTrue(faulty.iterations().stream().allMatch(IterationResult::retried));
         assertFalse(clean.iterations().stream().anyMatch(IterationResult::retried));
         assertSameStats(clean.stats().get("tiny.swiglu.serial"), faulty.stats().get("tiny.swiglu.serial"));
@@ -218,6 +236,7 @@ class BenchJobTest {
 
     static void assertSameStats(CaseStats a, CaseStats b) {
         assertEquals(a.sparsity(), b.sparsity(), "sparsity statistics are integer counts: identical");
+        assertEquals(a.errors(), b.errors(), "measured sparsity errors are exact sums: identical");
         assertEquals(a.sites().keySet(), b.sites().keySet());
         for (String key : a.sites().keySet()) {
             SiteStats x = a.sites().get(key), y = b.sites().get(key);
