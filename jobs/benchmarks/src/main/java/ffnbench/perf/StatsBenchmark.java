@@ -8,6 +8,7 @@ import ffnbench.model.StageTimes;
 import ffnbench.model.TransformerLayer;
 import ffnbench.model.Workspace;
 import ffnbench.stats.CaseStats;
+import ffnbench.stats.SparsityConfig;
 import ffnbench.stats.StatsConfig;
 import ffnbench.weights.ModelSource;
 import java.util.LinkedHashSet;
@@ -17,9 +18,9 @@ import java.util.Set;
 
 /**
  * What the statistics cost: one block (LLaMA-shaped, d_model 1024, SwiGLU d_ff 2816 by default) over
- * the same sequences with every statistics site on and with none, interleaved round by round in one
- * JVM and thread. Reports the median time of each and the overhead, plus the statistics' ns per
- * recorded value. {@code scripts/benchmark-stats [rounds=7] [sequences=8] [seq_len=256] [d_model=1024] [quantile_sample]}
+ * the same sequences with every statistics site on and with none, and with the sparsity analysis
+ * (defaults, no measured error) on top, interleaved round by round in one JVM and thread. Reports the
+ * median time of each and the overheads, plus the statistics' ns per recorded value. {@code scripts/benchmark-stats [rounds=7] [sequences=8] [seq_len=256] [d_model=1024] [quantile_sample]}
  */
 public final class StatsBenchmark {
     private StatsBenchmark() {}
@@ -41,11 +42,12 @@ public final class StatsBenchmark {
         for (int s = 0; s < sequences; s++) x[s] = KernelBenchmark.random(seqLen * d, 10 + s, 1);
         Set<String> all = new LinkedHashSet<>();
         all.add("input");
-        for (Site site : Site.values()) all.add(site.id());
+        for (Site site : Site.values()) if (site.inAll()) all.add(site.id());
+        SparsityConfig.ForCase sparsity = SparsityConfig.defaults().forCase(true, "swiglu", seqLen);
         System.out.printf(Locale.ROOT, "block d_model %d, d_ff %d (SwiGLU), %d sequences × %d tokens, 1 thread, %d rounds, "
                 + "quantile_sample %d%n", d, dFf, sequences, seqLen, rounds, quantileSample);
         for (Formulation f : new Formulation[] {Formulation.SERIAL, Formulation.PARALLEL}) {
-            double[] off = new double[rounds], on = new double[rounds], statsOnly = new double[rounds];
+            double[] off = new double[rounds], on = new double[rounds], statsOnly = new double[rounds], withSparsity = new double[rounds];
             long values = 0;
             Workspace ws = Workspace.reusing();   // as BlockFunction: intermediates reused from row to row
             for (int r = -2; r < rounds; r++) {
@@ -60,17 +62,26 @@ public final class StatsBenchmark {
                     layer.forward(seq, seqLen, f, rec, times, ws);
                 }
                 long t2 = System.nanoTime();
+                StatsRecorder both = new StatsRecorder(new CaseStats(config), all, sparsity, d, new StageTimes());
+                for (float[] seq : x) {
+                    both.record("input", seq, 0, seqLen, d, d);
+                    layer.forward(seq, seqLen, f, both, new StageTimes(), ws);
+                }
+                long t3 = System.nanoTime();
                 if (r >= 0) {
                     off[r] = (t1 - t0) / 1e9;
                     on[r] = (t2 - t1) / 1e9;
+                    withSparsity[r] = (t3 - t2) / 1e9;
                     statsOnly[r] = times.get(StageTimes.Stage.STATS) / 1e9;
                     values = stats.sites().values().stream().mapToLong(s -> s.count()).sum();
                 }
             }
             double mOff = KernelBenchmark.median(off), mOn = KernelBenchmark.median(on), mStats = KernelBenchmark.median(statsOnly);
-            System.out.printf(Locale.ROOT, "%-8s statistics off %.3f s | all 9 sites on %.3f s | overhead %+.1f%% "
-                            + "(stats stage %.3f s, %.2f ns per recorded value, %,d values)%n", f.id(), mOff, mOn,
-                    (mOn / mOff - 1) * 100, mStats, mStats * 1e9 / values, values);
+            double mSparsity = KernelBenchmark.median(withSparsity);
+            System.out.printf(Locale.ROOT, "%-8s statistics off %.3f s | all %d sites on %.3f s | overhead %+.1f%% "
+                            + "(stats stage %.3f s, %.2f ns per recorded value, %,d values) | with the sparsity analysis %.3f s (%+.1f%% over "
+                            + "statistics alone)%n", f.id(), mOff, all.size(), mOn,
+                    (mOn / mOff - 1) * 100, mStats, mStats * 1e9 / values, values, mSparsity, (mSparsity / mOn - 1) * 100);
         }
     }
 }

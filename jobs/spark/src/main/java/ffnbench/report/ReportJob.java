@@ -82,6 +82,7 @@ public final class ReportJob {
             charts.put("speedup.png", Charts.barsWithErrors("Parallel over serial throughput (± 95% CI)", "speedup", speedups));
         }
         sweepCharts(runs, several, charts);
+        sparsityCharts(spark, runs, several, charts);
         charts.put("stages.png", Charts.stackedBars("Time per stage, summed over tasks (mean of iterations)", "seconds", stages));
 
         Map<String, double[][]> histograms = new LinkedHashMap<>();
@@ -165,6 +166,64 @@ public final class ReportJob {
         }
     }
 
+    /**
+     * Charts of the sparsity analysis (runs with {@code sparsity.parquet}): sparsity against the
+     * magnitude threshold per case, layer and site; the measured FFN error against the held-out
+     * sparsity (the TEAL/CATS trade-off); aggregated sparsity against the window length.
+     */
+    static void sparsityCharts(SparkSession spark, List<RunDir> runs, boolean several, Map<String, byte[]> charts) {
+        Map<String, java.util.TreeMap<Double, Double>> byThreshold = new LinkedHashMap<>();
+        Map<String, java.util.TreeMap<Double, Double>> errors = new LinkedHashMap<>();
+        Map<String, java.util.TreeMap<Double, Double>> windows = new LinkedHashMap<>();
+        for (RunDir r : runs) {
+            Path table = r.dir().resolve("sparsity.parquet");
+            if (!Files.isDirectory(table)) continue;
+            // curve@target → tₛ and → the held-out sparsity, to pair with the rows of the same target
+            Map<String, Double> thresholdOf = new java.util.HashMap<>(), heldOutOf = new java.util.HashMap<>();
+            List<Row> rows = spark.read().parquet(table.toString()).collectAsList();
+            for (Row row : rows) {
+                String curve = (several ? r.id() + ": " : "") + row.getAs("case_id") + " L" + row.getAs("layer") + " " + row.getAs("site");
+                String measure = row.getAs("measure");
+                double value = row.getAs("value");
+                switch (measure) {
+                    case "threshold" -> thresholdOf.put(curve + "@" + row.getAs("target"), value);
+                    case "held_out_sparsity" -> heldOutOf.put(curve + "@" + row.getAs("target"), value);
+                    case "active_fraction" -> {
+                        int w = row.getAs("window");
+                        long count = row.getAs("count");
+                        if (w > 0 && count > 0) {
+                            windows.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put((double) w, 1 - value);
+                        }
+                    }
+                    default -> { }
+                }
+            }
+            for (Row row : rows) {
+                String curve = (several ? r.id() + ": " : "") + row.getAs("case_id") + " L" + row.getAs("layer") + " " + row.getAs("site");
+                String measure = row.getAs("measure");
+                double value = row.getAs("value");
+                if (measure.equals("achieved_sparsity")) {
+                    Double t = thresholdOf.get(curve + "@" + row.getAs("target"));
+                    if (t != null && t > Float.MIN_VALUE) byThreshold.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(t, value);
+                } else if (measure.equals("ffn_out_error")) {
+                    errors.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(heldOutOf.get(curve + "@" + row.getAs("target")), value);
+                }
+            }
+        }
+        if (!byThreshold.isEmpty()) {
+            charts.put("sparsity-vs-threshold.png", Charts.lines("Sparsity reached by zeroing |x| below a threshold", "threshold tₛ",
+                    "share of values below tₛ", xy(byThreshold), false));
+        }
+        if (!errors.isEmpty()) {
+            charts.put("sparsity-error.png", Charts.lines("Measured FFN output error vs sparsity (held-out sequences)",
+                    "share of the site's values zeroed", "relative L2 error of the FFN output", xy(errors), false));
+        }
+        if (!windows.isEmpty()) {
+            charts.put("aggregated-sparsity.png", Charts.lines("Aggregated sparsity at ffn_act: neurons inactive on every token of a window",
+                    "window (consecutive tokens)", "share of neurons never active in the window", xy(windows), false));
+        }
+    }
+
     /** The knee of a throughput curve: the smallest x whose throughput is within 10% of the curve's best. */
     static double knee(java.util.SortedMap<Double, Double> curve) {
         double best = curve.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
@@ -226,20 +285,26 @@ public final class ReportJob {
     }
 
     /** How to read each chart: one sentence under it. */
-    static final Map<String, String> CAPTIONS = Map.of(
+    static final Map<String, String> CAPTIONS = Map.ofEntries(Map.entry(
             "throughput.png", "Tokens per second of each case, mean of the clean measured iterations; the whisker is the 95% confidence "
-                    + "interval. Bars of one colour share a formulation.",
-            "speedup.png", "Parallel over serial throughput of the same model and sweep point: above 1, the parallel block is "
-                    + "faster; where the whisker crosses 1, the difference is not significant.",
-            "stages.png", "Where a case's time goes, summed over all tasks (so it can exceed the wall time up to the number of cores).",
-            "histograms.png", "The share of ffn_act values in each histogram bin (log scale): a spike at 0 is activation sparsity; "
-                    + "long tails are outliers.",
-            "firing.png", "Each neuron's fraction of tokens with a positive activation, sorted: neurons at 0 never fire (dead).",
-            "outliers.png", "The largest |x| of the five largest channels of each layer's input: one tall bar is a massive-activation "
-                    + "channel.",
-            "throughput-vs-seq-len.png", "Throughput against tokens per row; the dashed line marks the knee, the first size within "
-                    + "10% of the best.",
-            "ratio-vs-d-model.png", "Parallel over serial throughput against d_model, one line per formulation and sweep.");
+                    + "interval. Bars of one colour share a formulation."),
+            Map.entry("speedup.png", "Parallel over serial throughput of the same model and sweep point: above 1, the parallel block is "
+                    + "faster; where the whisker crosses 1, the difference is not significant."),
+            Map.entry("stages.png", "Where a case's time goes, summed over all tasks (so it can exceed the wall time up to the number of cores)."),
+            Map.entry("histograms.png", "The share of ffn_act values in each histogram bin (log scale): a spike at 0 is activation sparsity; "
+                    + "long tails are outliers."),
+            Map.entry("firing.png", "Each neuron's fraction of tokens with a positive activation, sorted: neurons at 0 never fire (dead)."),
+            Map.entry("outliers.png", "The largest |x| of the five largest channels of each layer's input: one tall bar is a massive-activation "
+                    + "channel."),
+            Map.entry("throughput-vs-seq-len.png", "Throughput against tokens per row; the dashed line marks the knee, the first size within "
+                    + "10% of the best."),
+            Map.entry("ratio-vs-d-model.png", "Parallel over serial throughput against d_model, one line per formulation and sweep."),
+            Map.entry("sparsity-vs-threshold.png", "The share of a site's values with |x| below each target's threshold, one line per "
+                    + "case, layer and site (ffn_in: TEAL's input sparsity; ffn_gate_act: CATS; ffn_act: the FFN hidden)."),
+            Map.entry("sparsity-error.png", "The relative L2 error of the FFN output when the values below the calibration threshold "
+                    + "are zeroed, against the share zeroed, on held-out sequences: the lower a line, the cheaper its sparsity."),
+            Map.entry("aggregated-sparsity.png", "The share of FFN neurons inactive on every token of w consecutive tokens: how much "
+                    + "of the FFN a batch or window of tokens could skip together."));
 
     static String html(List<RunDir> runs, Map<String, byte[]> charts, String markdown) {
         StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
