@@ -162,6 +162,14 @@ class BenchJobTest {
         assertEquals(14L, swiglu.<Long>getAs("count"), "one whole-sequence window per sequence");
         String md = Files.readString(run.dir().resolve("summary.md"));
         assertTrue(md.contains("## Activation sparsity: magnitude thresholds") && md.contains("| tiny.relu.serial | 0 | ffn_act | 0⁺ |"), md);
+        assertTrue(md.contains("## Activation sparsity: measured error on held-out sequences"), md);
+        // the report draws the three sparsity charts
+        Path out = dir.resolve("sparsity-report-" + System.nanoTime());
+        String page = Files.readString(ffnbench.report.ReportJob.write(spark, List.of(run.dir()), out));
+        for (String chart : new String[] {"sparsity-vs-threshold.png", "sparsity-error.png", "aggregated-sparsity.png"}) {
+            assertTrue(Files.size(out.resolve(chart)) > 1000, chart);
+        }
+        assertTrue(page.contains("against the share zeroed, on held-out sequences"), "the error chart's caption");
     }
 
     /** The ReLU exact-zero fraction equals an independent count on the collected FFN pre-activations. */
