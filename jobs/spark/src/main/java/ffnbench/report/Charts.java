@@ -145,6 +145,37 @@ public final class Charts {
         return png(chart);
     }
 
+    /**
+     * Lines with an interval at every point: one series per name, rows {@code [x, y, low, high]}
+     * (the 95% CI of y), drawn as whiskers, so no point is shown without its interval; a dashed line
+     * marks y = {@code reference} (1 for a ratio: no difference).
+     */
+    public static byte[] linesWithIntervals(String title, String xAxis, String yAxis, Map<String, double[][]> series,
+                                            double reference) {
+        org.jfree.data.xy.YIntervalSeriesCollection data = new org.jfree.data.xy.YIntervalSeriesCollection();
+        series.forEach((name, rows) -> {
+            org.jfree.data.xy.YIntervalSeries s = new org.jfree.data.xy.YIntervalSeries(name);
+            for (double[] r : rows) s.add(r[0], r[1], Double.isNaN(r[2]) ? r[1] : r[2], Double.isNaN(r[3]) ? r[1] : r[3]);
+            data.addSeries(s);
+        });
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xAxis, yAxis, data, PlotOrientation.VERTICAL, true, false, false);
+        flat(chart.getXYPlot());
+        org.jfree.chart.renderer.xy.XYErrorRenderer renderer = new org.jfree.chart.renderer.xy.XYErrorRenderer();
+        renderer.setDrawXError(false);
+        renderer.setDefaultLinesVisible(true);
+        renderer.setDefaultShapesVisible(true);
+        renderer.setErrorStroke(new java.awt.BasicStroke(1.5f));
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            renderer.setSeriesPaint(i, colour(String.valueOf(data.getSeriesKey(i)), i));
+            renderer.setSeriesStroke(i, new java.awt.BasicStroke(2f));
+        }
+        chart.getXYPlot().setRenderer(renderer);
+        ((org.jfree.chart.axis.NumberAxis) chart.getXYPlot().getRangeAxis()).setAutoRangeIncludesZero(false);
+        chart.getXYPlot().addRangeMarker(new org.jfree.chart.plot.ValueMarker(reference, Color.GRAY, new java.awt.BasicStroke(1f,
+                java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f)));
+        return png(chart);
+    }
+
     /** Lines: one series per name, x/y pairs. */
     public static byte[] lines(String title, String xAxis, String yAxis, Map<String, double[][]> series, boolean logY) {
         return lines(title, xAxis, yAxis, series, logY, Map.of());

@@ -134,7 +134,7 @@ public final class ReportJob {
      */
     static void sweepCharts(List<RunDir> runs, boolean several, Map<String, byte[]> charts) {
         Map<String, java.util.TreeMap<Double, Double>> throughput = new LinkedHashMap<>();
-        Map<String, java.util.TreeMap<Double, Double>> ratios = new LinkedHashMap<>();
+        Map<String, java.util.TreeMap<Double, double[]>> ratios = new LinkedHashMap<>();   // x → [speedup, CI low, CI high]
         for (RunDir r : runs) {
             String prefix = several ? r.id() + ": " : "";
             for (JsonNode c : r.summary().path("cases")) {
@@ -148,7 +148,8 @@ public final class ReportJob {
                 if (x.isMissingNode()) continue;
                 String curve = prefix + p.path("serial_case").asText().replace(".serial", "." + p.path("formulation").asText())
                         .replaceAll("\\.d_model-\\d+", "");
-                ratios.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(x.asDouble(), p.path("speedup_over_serial").asDouble());
+                ratios.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(x.asDouble(), new double[] {
+                        p.path("speedup_over_serial").asDouble(), p.path("ci95_low").asDouble(Double.NaN), p.path("ci95_high").asDouble(Double.NaN)});
             }
         }
         if (!throughput.isEmpty()) {
@@ -161,8 +162,11 @@ public final class ReportJob {
                     + "the best)", "seq_len (tokens per row)", "tokens/s", xy(throughput), false, knees));
         }
         if (!ratios.isEmpty()) {
-            charts.put("ratio-vs-d-model.png", Charts.lines("Parallel / serial throughput vs d_model", "d_model",
-                    "speedup over serial", xy(ratios), false));
+            Map<String, double[][]> withIntervals = new LinkedHashMap<>();
+            ratios.forEach((curve, pts) -> withIntervals.put(curve, pts.entrySet().stream()
+                    .map(e -> new double[] {e.getKey(), e.getValue()[0], e.getValue()[1], e.getValue()[2]}).toArray(double[][]::new)));
+            charts.put("ratio-vs-d-model.png", Charts.linesWithIntervals("Parallel / serial throughput vs d_model (± 95% CI)", "d_model",
+                    "speedup over serial", withIntervals, 1.0));
         }
     }
 
@@ -298,7 +302,8 @@ public final class ReportJob {
                     + "channel."),
             Map.entry("throughput-vs-seq-len.png", "Throughput against tokens per row; the dashed line marks the knee, the first size within "
                     + "10% of the best."),
-            Map.entry("ratio-vs-d-model.png", "Parallel over serial throughput against d_model, one line per formulation and sweep."),
+            Map.entry("ratio-vs-d-model.png", "Parallel over serial throughput against d_model, one line per formulation and sweep; "
+                    + "the whisker is the ratio's 95% confidence interval: where it crosses 1, the difference is not significant."),
             Map.entry("sparsity-vs-threshold.png", "The share of a site's values with |x| below each target's threshold, one line per "
                     + "case, layer and site (ffn_in: TEAL's input sparsity; ffn_gate_act: CATS; ffn_act: the FFN hidden)."),
             Map.entry("sparsity-error.png", "The relative L2 error of the FFN output when the values below the calibration threshold "
