@@ -182,6 +182,10 @@ public record BenchCase(String id, Map<String, String> sweep, Weights weights, M
     /** The sparsity analysis for this case (null when off), its sites and windows checked against the case. */
     private static SparsityConfig.ForCase sparsity(BenchConfig cfg, ModelConfig c, BenchConfig.ModelEntry m, DataPoint d) {
         if (cfg.sparsity() == null) return null;
+        if (c.isMoe()) {
+            throw new IllegalArgumentException("config: model " + m.name() + " has a mixture-of-experts MLP; the sparsity analysis "
+                    + "takes dense FFNs: drop the sparsity section, or run it on dense models only");
+        }
         boolean imported = m.input() != null || cfg.data().input() != null;
         try {
             return cfg.sparsity().forCase(c.ffn().gated(), c.ffn().name(), imported ? 0 : d.seqLen());

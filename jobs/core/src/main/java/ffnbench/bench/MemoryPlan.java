@@ -115,13 +115,20 @@ public final class MemoryPlan {
 
     /** fp32 weights of one layer as {@link ffnbench.model.TransformerLayer} holds them (incl. the fused copy). */
     public static long layerWeightBytes(ModelConfig c) {
-        return matrixBytes(c) + 4 * (qkvFloats(c) + ffnInFloats(c));   // + the fused [W_qkv | W_in] copy
+        return matrixBytes(c) + 4 * (qkvFloats(c) + (c.isMoe() ? 0 : ffnInFloats(c)));   // + the fused [W_qkv | W_in] copy
     }
 
     /** fp32 bytes of a layer's four matrices in one layout (what a transposed or rounded copy costs). */
     static long matrixBytes(ModelConfig c) {
         long d = c.dModel();
-        return 4 * (qkvFloats(c) + d * d + ffnInFloats(c) + (long) c.dFf() * d);
+        return 4 * (qkvFloats(c) + d * d + mlpFloats(c));
+    }
+
+    /** The MLP's weights: a dense FFN's two matrices, or an MoE's router, experts and shared expert. */
+    private static long mlpFloats(ModelConfig c) {
+        long d = c.dModel();
+        if (!c.isMoe()) return ffnInFloats(c) + (long) c.dFf() * d;
+        return d * c.moe().experts() + 3L * d * c.dFf() * c.moe().experts() + 3L * d * c.moe().dFfShared() + d;
     }
 
     private static long qkvFloats(ModelConfig c) {
@@ -150,14 +157,14 @@ public final class MemoryPlan {
 
     /** fp32 bytes of the FFN matrices alone (what "an FFN layer's weights" usually means). */
     public static long ffnWeightBytes(ModelConfig c) {
-        return 4L * c.dModel() * c.dFf() * (c.ffn().gated() ? 3 : 2);
+        return c.isMoe() ? 4 * mlpFloats(c) : 4L * c.dModel() * c.dFf() * (c.ffn().gated() ? 3 : 2);
     }
 
     /** Activations and workspace of one task running one row of {@code seqLen} tokens. */
     public static long taskBytes(ModelConfig c, int seqLen, int sites) {
         long t = seqLen;
         long d = c.dModel();
-        long f = c.dFf();
+        long f = c.isMoe() ? (long) c.moe().topK() * c.dFf() + c.moe().dFfShared() : c.dFf();   // hidden floats per token
         long g = c.ffn().gated() ? 2 : 1;
         long qkvWidth = d + 2L * c.kvHeads() * c.headDim();
         long floats = t * (9 * d + qkvWidth + 2 * g * f + f) + t * t + 4 * t * c.headDim();

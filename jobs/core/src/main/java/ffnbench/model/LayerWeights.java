@@ -18,6 +18,15 @@ import java.util.Map;
  * mlp.in.bias      [d_ff or 2·d_ff]                       (mlp_bias)
  * mlp.out.weight   [d_ff × d]   mlp.out.bias [d]
  * </pre>
+ * A mixture-of-experts MLP ({@link ModelConfig#moe}) has instead, with E experts of width d_ff:
+ * <pre>
+ * mlp.router.weight            [d × E]
+ * mlp.router.selection_bias    [E]                         (DeepSeek-V3's e_score_correction_bias)
+ * mlp.experts.N.in.weight      [d × 2·d_ff] = [W_gate | W_up]   for N = 0 … E−1
+ * mlp.experts.N.out.weight     [d_ff × d]
+ * mlp.shared.in.weight         [d × 2·d_ff_shared]   mlp.shared.out.weight [d_ff_shared × d]
+ * mlp.shared_gate.weight       [d]                         (Qwen2-MoE's shared_expert_gate)
+ * </pre>
  * A {@link TransformerLayer} computes with the four matrices transposed, {@code [out × in]}
  * ({@link #withMatricesTransposed}); it reports its weights in this canonical layout.
  */
@@ -41,11 +50,30 @@ public final class LayerWeights {
         if (c.attnBias()) s.put("attn.out.bias", new int[] {d});
         s.put("mlp_norm.weight", new int[] {d});
         if (layerNorm) s.put("mlp_norm.bias", new int[] {d});
+        if (c.isMoe()) {
+            moeShapes(c, s);
+            return s;
+        }
         s.put("mlp.in.weight", new int[] {d, c.ffnInputWidth()});
         if (c.mlpBias()) s.put("mlp.in.bias", new int[] {c.ffnInputWidth()});
         s.put("mlp.out.weight", new int[] {c.dFf(), d});
         if (c.mlpBias()) s.put("mlp.out.bias", new int[] {d});
         return s;
+    }
+
+    private static void moeShapes(ModelConfig c, Map<String, int[]> s) {
+        int d = c.dModel(), e = c.moe().experts();
+        s.put("mlp.router.weight", new int[] {d, e});
+        if (c.moe().selectionBias()) s.put("mlp.router.selection_bias", new int[] {e});
+        for (int n = 0; n < e; n++) {
+            s.put("mlp.experts." + n + ".in.weight", new int[] {d, 2 * c.dFf()});
+            s.put("mlp.experts." + n + ".out.weight", new int[] {c.dFf(), d});
+        }
+        if (c.moe().dFfShared() > 0) {
+            s.put("mlp.shared.in.weight", new int[] {d, 2 * c.moe().dFfShared()});
+            s.put("mlp.shared.out.weight", new int[] {c.moe().dFfShared(), d});
+        }
+        if (c.moe().sharedGate()) s.put("mlp.shared_gate.weight", new int[] {d});
     }
 
     /** Checks that every expected tensor is present with the right size; the error names the tensor. */
@@ -94,20 +122,18 @@ public final class LayerWeights {
         return tensors;
     }
 
-    /** The four weight matrices of a layer (the other tensors are vectors). */
-    static final java.util.List<String> MATRICES = java.util.List.of("attn.qkv.weight", "attn.out.weight", "mlp.in.weight",
-            "mlp.out.weight");
-
     /**
-     * The same tensors with the four matrices transposed: canonical {@code [in × out]} to the
+     * The same tensors with every matrix transposed: canonical {@code [in × out]} to the
      * {@code [out × in]} layout the layers compute with ({@code toOutIn}), or back. Vectors are shared,
      * not copied.
      */
     public LayerWeights withMatricesTransposed(ModelConfig c, boolean toOutIn) {
         Map<String, int[]> shapes = expectedShapes(c);
         Map<String, float[]> out = new LinkedHashMap<>(tensors);
-        for (String name : MATRICES) {
-            int[] shape = shapes.get(name);   // canonical [in, out]
+        for (Map.Entry<String, int[]> m : shapes.entrySet()) {
+            if (m.getValue().length != 2) continue;
+            String name = m.getKey();
+            int[] shape = m.getValue();       // canonical [in, out]
             float[] t = tensors.get(name);
             if (t == null) continue;          // validate() reports it
             out.put(name, toOutIn ? ffnbench.math.Matrices.transpose(t, shape[0], shape[1])

@@ -23,16 +23,35 @@ import java.util.Map;
  * @param ropeTheta     rotary base θ, 0 for no rotary embeddings
  * @param rotaryFraction fraction of each head's dimensions that rotate (GPT-NeoX rotary_pct)
  * @param layers        number of layers in the model (scales the seeded init of output projections)
+ * @param moe           the mixture-of-experts MLP, or null for a dense FFN; with one, {@code ffn} is the
+ *                      experts' gated variant and {@code dFf} each routed expert's width
  */
 public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int dFf, FfnVariant ffn,
                           NormType norm, double normEps, NormPlacement placement,
                           boolean attnBias, boolean mlpBias, boolean causal,
-                          double ropeTheta, double rotaryFraction, int layers) implements java.io.Serializable {
+                          double ropeTheta, double rotaryFraction, int layers, ffnbench.moe.MoeSpec moe) implements java.io.Serializable {
 
-    public static final String PRESETS = "bert, gpt2, llama, neox, minilm";
+    public static final String PRESETS = "bert, gpt2, llama, neox, minilm, mixtral, qwen2_moe, deepseek_v3";
 
     public ModelConfig {
         validate(dModel, heads, kvHeads, dFf, normEps, ropeTheta, rotaryFraction, layers);
+        if (moe != null) {
+            require(moe.dFfExpert() == dFf && moe.expertVariant().equals(ffn), "moe: the experts' width and variant are d_ff and ffn");
+            require(!mlpBias, "moe: MoE experts have no biases (mlp_bias false)");
+        }
+    }
+
+    /** A dense layer (no mixture of experts). */
+    public ModelConfig(String arch, int dModel, int heads, int kvHeads, int dFf, FfnVariant ffn, NormType norm, double normEps,
+                       NormPlacement placement, boolean attnBias, boolean mlpBias, boolean causal, double ropeTheta,
+                       double rotaryFraction, int layers) {
+        this(arch, dModel, heads, kvHeads, dFf, ffn, norm, normEps, placement, attnBias, mlpBias, causal, ropeTheta, rotaryFraction,
+                layers, null);
+    }
+
+    /** Whether the MLP is a mixture of experts. */
+    public boolean isMoe() {
+        return moe != null;
     }
 
     /** Configurations matching real models (base sizes: BERT-base, GPT-2 small, LLaMA-7B, Pythia-410M, MiniLM-L6). */
@@ -48,13 +67,31 @@ public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int d
                     NormType.LAYERNORM, 1e-5, NormPlacement.PRE, true, true, true, 10000, 0.25, 24);
             case "minilm" -> new ModelConfig("minilm", 384, 12, 12, 1536, FfnVariant.parse("gelu"),
                     NormType.LAYERNORM, 1e-12, NormPlacement.POST, true, true, false, 0, 1, 6);
+            // Mixtral-8x7B
+            case "mixtral" -> new ModelConfig("mixtral", 4096, 32, 8, 14336, FfnVariant.parse("swiglu"),
+                    NormType.RMSNORM, 1e-5, NormPlacement.PRE, false, false, true, 1e6, 1, 32, ffnbench.moe.MoeSpec.mixtral(14336));
+            // Qwen1.5-MoE-A2.7B (attn_bias puts a bias on the output projection too, where Qwen2 has none)
+            case "qwen2_moe" -> new ModelConfig("qwen2_moe", 2048, 16, 16, 1408, FfnVariant.parse("swiglu"),
+                    NormType.RMSNORM, 1e-6, NormPlacement.PRE, true, false, true, 1e6, 1, 24, ffnbench.moe.MoeSpec.qwen2Moe(1408, 5632));
+            // DeepSeek-V3's MoE MLP and shapes; its multi-head latent attention is plain multi-head attention here
+            case "deepseek_v3" -> new ModelConfig("deepseek_v3", 7168, 128, 128, 2048, FfnVariant.parse("swiglu"),
+                    NormType.RMSNORM, 1e-6, NormPlacement.PRE, false, false, true, 10000, 1, 61, ffnbench.moe.MoeSpec.deepseekV3(2048));
             default -> throw new IllegalArgumentException("unknown preset '" + name + "': use one of " + PRESETS);
         };
     }
 
+    /**
+     * The mixture-of-experts fields. Setting {@code experts} above 0 on a dense config makes its MLP a
+     * mixture (the other fields start as Mixtral's: top-2 of a softmax, renormalised); 0 makes it dense.
+     */
+    public static final java.util.List<String> MOE_FIELDS = java.util.List.of("experts", "top_k", "router_scoring", "norm_topk_prob",
+            "d_ff_shared", "shared_gate", "n_group", "topk_group", "selection_bias", "routed_scaling_factor", "capacity_factor");
+
     /** Field names accepted by {@link #with}. */
     public static final String FIELDS = "d_model, heads, kv_heads, d_ff, ffn, norm, norm_eps, placement, "
-            + "attn_bias, mlp_bias, causal, rope_theta, rotary_fraction, layers";
+            + "attn_bias, mlp_bias, causal, rope_theta, rotary_fraction, layers, and for a mixture of experts experts, top_k, "
+            + "router_scoring, norm_topk_prob, d_ff_shared, shared_gate, n_group, topk_group, selection_bias, routed_scaling_factor, "
+            + "capacity_factor";
 
     /** A copy with one field changed; the value is parsed and the result validated. */
     public ModelConfig with(String field, String value) {
@@ -68,6 +105,7 @@ public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int d
     public ModelConfig with(Map<String, String> overrides) {
         Map<String, String> v = new LinkedHashMap<>();
         describe().forEach((k, val) -> v.put(k, String.valueOf(val)));
+        if (moe == null) moeDefaults().forEach((k, val) -> v.put(k, String.valueOf(val)));
         for (Map.Entry<String, String> e : overrides.entrySet()) {
             String key = e.getKey().trim().toLowerCase(Locale.ROOT);
             if (!v.containsKey(key) || key.equals("arch")) {
@@ -79,10 +117,39 @@ public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int d
                 && overrides.keySet().stream().noneMatch(k -> k.trim().equalsIgnoreCase("kv_heads")) && kvHeads == heads) {
             v.put("kv_heads", v.get("heads"));
         }
+        FfnVariant ffn = FfnVariant.parse(v.get("ffn"));
+        int dFf = integer(v, "d_ff");
+        ffnbench.moe.MoeSpec moe = null;
+        if (integer(v, "experts") > 0) {
+            String scoring = v.get("router_scoring").toUpperCase(Locale.ROOT);
+            if (!scoring.equals("SOFTMAX") && !scoring.equals("SIGMOID")) {
+                throw new IllegalArgumentException("model field router_scoring: '" + v.get("router_scoring") + "' is not softmax or sigmoid");
+            }
+            moe = new ffnbench.moe.MoeSpec(integer(v, "experts"), integer(v, "top_k"), dFf, ffn, ffnbench.moe.MoeSpec.Scoring.valueOf(scoring),
+                    bool(v, "norm_topk_prob"), integer(v, "d_ff_shared"), bool(v, "shared_gate"), integer(v, "n_group"),
+                    integer(v, "topk_group"), bool(v, "selection_bias"), number(v, "routed_scaling_factor"), number(v, "capacity_factor"));
+        }
         return new ModelConfig(arch, integer(v, "d_model"), integer(v, "heads"), integer(v, "kv_heads"),
-                integer(v, "d_ff"), FfnVariant.parse(v.get("ffn")), NormType.parse(v.get("norm")), number(v, "norm_eps"),
+                dFf, ffn, NormType.parse(v.get("norm")), number(v, "norm_eps"),
                 NormPlacement.parse(v.get("placement")), bool(v, "attn_bias"), bool(v, "mlp_bias"), bool(v, "causal"),
-                number(v, "rope_theta"), number(v, "rotary_fraction"), integer(v, "layers"));
+                number(v, "rope_theta"), number(v, "rotary_fraction"), integer(v, "layers"), moe);
+    }
+
+    /** The MoE fields of a dense config: no experts, and Mixtral's routing once {@code experts} is set. */
+    private static Map<String, Object> moeDefaults() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("experts", 0);
+        m.put("top_k", 2);
+        m.put("router_scoring", "softmax");
+        m.put("norm_topk_prob", true);
+        m.put("d_ff_shared", 0);
+        m.put("shared_gate", false);
+        m.put("n_group", 1);
+        m.put("topk_group", 1);
+        m.put("selection_bias", false);
+        m.put("routed_scaling_factor", 1.0);
+        m.put("capacity_factor", 0.0);
+        return m;
     }
 
     private static int integer(Map<String, String> v, String field) {
@@ -181,6 +248,19 @@ public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int d
         m.put("rope_theta", ropeTheta);
         m.put("rotary_fraction", rotaryFraction);
         m.put("layers", layers);
+        if (moe != null) {
+            m.put("experts", moe.experts());
+            m.put("top_k", moe.topK());
+            m.put("router_scoring", moe.scoring().name().toLowerCase(Locale.ROOT));
+            m.put("norm_topk_prob", moe.normTopK());
+            m.put("d_ff_shared", moe.dFfShared());
+            m.put("shared_gate", moe.sharedGate());
+            m.put("n_group", moe.groups());
+            m.put("topk_group", moe.topKGroups());
+            m.put("selection_bias", moe.selectionBias());
+            m.put("routed_scaling_factor", moe.routedScaling());
+            m.put("capacity_factor", moe.capacityFactor());
+        }
         return m;
     }
 }

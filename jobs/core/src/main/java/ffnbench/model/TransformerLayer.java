@@ -26,7 +26,8 @@ public final class TransformerLayer {
     private final Norm norm1;
     private final Norm norm2;
     private final MultiHeadAttention attention;
-    private final FeedForward ffn;
+    private final FeedForward ffn;       // the dense FFN, or null for a mixture of experts
+    private final ffnbench.moe.MoeFfn moe;   // the mixture of experts, or null
     private final int fusedWidth;
     private final float[] fusedWeight;   // [(qkvWidth + ffnInputWidth) × d]: W_qkvᵀ stacked on W_inᵀ
     private final float[] fusedBias;     // or null when neither side has biases
@@ -57,15 +58,38 @@ public final class TransformerLayer {
         this.attention = new MultiHeadAttention(config.dModel(), config.heads(), config.kvHeads(), config.causal(), rope,
                 outIn.get("attn.qkv.weight"), outIn.get("attn.qkv.bias"),
                 outIn.get("attn.out.weight"), outIn.get("attn.out.bias"));
-        this.ffn = FeedForward.createOutIn(config.ffn(), config.dModel(), config.dFf(),
+        this.moe = config.isMoe() ? moe(config, outIn) : null;
+        this.ffn = config.isMoe() ? null : FeedForward.createOutIn(config.ffn(), config.dModel(), config.dFf(),
                 outIn.get("mlp.in.weight"), outIn.get("mlp.in.bias"),
                 outIn.get("mlp.out.weight"), outIn.get("mlp.out.bias"));
+        // a parallel block fuses the FFN's input projection with the attention's; an MoE's experts each have their own
         int qkvWidth = attention.qkvWidth();
+        if (moe != null) {
+            this.fusedWidth = qkvWidth;
+            this.fusedWeight = attention.qkvWeightOutIn();
+            this.fusedBias = attention.qkvBias();
+            return;
+        }
         int ffnWidth = ffn.inputWidth();
         this.fusedWidth = qkvWidth + ffnWidth;
         this.fusedWeight = Matrices.concatRows(attention.qkvWeightOutIn(), ffn.inputWeightOutIn());
         this.fusedBias = (attention.qkvBias() == null && ffn.inputBias() == null) ? null
                 : Matrices.concatColumns(1, orZeros(attention.qkvBias(), qkvWidth), orZeros(ffn.inputBias(), ffnWidth));
+    }
+
+    /** The MoE sublayer from weights already {@code [out × in]} (held as given). */
+    private static ffnbench.moe.MoeFfn moe(ModelConfig c, LayerWeights w) {
+        ffnbench.moe.MoeSpec spec = c.moe();
+        int d = c.dModel();
+        FeedForward[] experts = new FeedForward[spec.experts()];
+        for (int e = 0; e < experts.length; e++) {
+            experts[e] = FeedForward.createOutIn(c.ffn(), d, c.dFf(), w.get("mlp.experts." + e + ".in.weight"), null,
+                    w.get("mlp.experts." + e + ".out.weight"), null);
+        }
+        FeedForward shared = spec.dFfShared() == 0 ? null : FeedForward.createOutIn(c.ffn(), d, spec.dFfShared(),
+                w.get("mlp.shared.in.weight"), null, w.get("mlp.shared.out.weight"), null);
+        return new ffnbench.moe.MoeFfn(spec, d, new ffnbench.moe.Router(spec, d, w.get("mlp.router.weight"),
+                w.get("mlp.router.selection_bias")), experts, shared, w.get("mlp.shared_gate.weight"));
     }
 
     private static Norm norm(ModelConfig c, LayerWeights w, String prefix) {
@@ -87,8 +111,14 @@ public final class TransformerLayer {
         return outIn.withMatricesTransposed(config, false);
     }
 
+    /** The dense FFN; null when the MLP is a mixture of experts ({@link #moe}). */
     public FeedForward ffn() {
         return ffn;
+    }
+
+    /** The mixture-of-experts MLP; null for a dense FFN. */
+    public ffnbench.moe.MoeFfn moe() {
+        return moe;
     }
 
     public MultiHeadAttention attention() {
@@ -97,12 +127,24 @@ public final class TransformerLayer {
 
     /** The MLP sublayer alone ({@code forward --part mlp}): no norm, no residual. */
     public float[] mlp(float[] x, int tokens, SiteRecorder sites) {
-        return ffn.forward(x, tokens, sites);
+        return mlp(x, tokens, sites, new StageTimes());
     }
 
     /** As {@link #mlp(float[], int, SiteRecorder)}, adding each stage's time to {@code times}. */
     public float[] mlp(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
-        return ffn.forward(x, tokens, sites, times);
+        return moe != null ? moeMlp(sites, times).apply(x, tokens) : ffn.forward(x, tokens, sites, times);
+    }
+
+    /** The MoE sublayer as the block's MLP, recording its input and output and timing it as FFN GEMMs. */
+    private Mlp moeMlp(SiteRecorder sites, StageTimes times) {
+        return (in, tokens) -> {
+            if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, config.dModel(), config.dModel());
+            long t = times.now();
+            float[] y = moe.forward(in, tokens);
+            times.lap(StageTimes.Stage.FFN_GEMM, t);
+            if (sites.wants(Site.FFN_OUT)) sites.record(Site.FFN_OUT, y, 0, tokens, config.dModel(), config.dModel());
+            return y;
+        };
     }
 
     /** Runs the whole block over one sequence of {@code tokens} tokens; returns {@code y[tokens × d]}. */
@@ -145,6 +187,7 @@ public final class TransformerLayer {
         if (x.length != tokens * d) {
             throw new IllegalArgumentException("input has " + x.length + " values, expected " + tokens + " tokens × d_model " + d);
         }
+        if (mlp == null && moe != null) mlp = moeMlp(sites, times);
         float[] y = switch (formulation) {
             case SERIAL -> config.placement() == NormPlacement.PRE
                     ? serialPreNorm(x, tokens, sites, times, ws, mlp) : serialPostNorm(x, tokens, sites, times, ws, mlp);
@@ -178,7 +221,6 @@ public final class TransformerLayer {
         int d = config.dModel();
         boolean pre = config.placement() == NormPlacement.PRE;
         float[] in = pre ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws) : x;
-        if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, d, d);
 
         // One GEMM for both input projections: [QKV | P] = in · [W_qkv | W_in] + [b_qkv | b_in].
         long t = times.now();
@@ -196,6 +238,7 @@ public final class TransformerLayer {
         if (mlp != null) {
             m = mlp.apply(in, tokens);
         } else {
+            if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, d, d);
             float[] hidden = ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, sites, ws);
             t = times.lap(StageTimes.Stage.ACTIVATION, t);
             m = ws.get(this, MLP_SLOT, tokens * d);
@@ -251,7 +294,8 @@ public final class TransformerLayer {
      * attention over the full score matrix, norms, activations and residual adds (see docs).
      */
     public long flopsPerToken(Formulation formulation, int seqLen) {
-        return Flops.block(attention.flopsPerToken(seqLen), ffn.flopsPerToken(), norm1.flopsPerToken(), norm2.flopsPerToken(),
+        long mlp = moe != null ? moe.flopsPerToken() : ffn.flopsPerToken();
+        return Flops.block(attention.flopsPerToken(seqLen), mlp, norm1.flopsPerToken(), norm2.flopsPerToken(),
                 formulation, config.dModel());
     }
 }

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Reproducible random weights (GPT-2 scheme): matrices ~ N(0, 0.02²), the two output projections
- * ({@code attn.out.weight}, {@code mlp.out.weight}) ~ N(0, (0.02/√(2·layers))²), norm weights 1,
- * biases 0.
+ * Reproducible random weights (GPT-2 scheme): matrices ~ N(0, 0.02²), the output projections
+ * ({@code attn.out.weight}, {@code mlp.out.weight}, and each expert's {@code out.weight}) ~
+ * N(0, (0.02/√(2·layers))²), norm weights 1, biases 0 (also the router's selection bias).
  *
  * <p>Each tensor has its own random stream, seeded from (seed, layer, tensor name), and normals come
  * from {@link Gaussian} (Box–Muller with StrictMath), so a tensor's values depend only on those three
@@ -46,7 +46,7 @@ public final class SeededInit {
             if (name.endsWith("norm.weight")) {
                 java.util.Arrays.fill(t, 1f);
             } else if (name.endsWith(".weight")) {
-                double std = name.equals("attn.out.weight") || name.equals("mlp.out.weight") ? outputStd : STD;
+                double std = name.endsWith("out.weight") ? outputStd : STD;   // the residual branches' output projections
                 if (outIn && e.getValue().length == 2) {
                     fillNormalTransposed(t, e.getValue()[0], e.getValue()[1], std, streamSeed(seed, layer, name));
                 } else {

@@ -58,6 +58,14 @@ public final class BenchJob {
     public Run run() throws IOException, InterruptedException {
         List<BenchCase> cases = BenchCase.expand(config);   // validates every case before any work
         SparkBackends.choose(spark.sparkContext().getConf());   // a session not made by Sessions (a notebook's) too
+        if (SparkBackends.backend(spark.sparkContext().getConf()).equals("gpu")) {
+            for (BenchCase c : cases) {
+                if (c.config().isMoe()) {
+                    throw new IllegalArgumentException("case " + c.id() + " has a mixture-of-experts MLP, which runs on the CPU block "
+                            + "function only, and this session runs it on the GPU (RAPIDS plugin on): run it without the plugin (docs/GPU.md)");
+                }
+            }
+        }
         if (config.sparsity() != null && SparkBackends.backend(spark.sparkContext().getConf()).equals("gpu")) {
             throw new IllegalArgumentException("config: sparsity (the activation-sparsity analysis) runs on the CPU block function "
                     + "only, and this session runs it on the GPU (RAPIDS plugin on): drop the sparsity section, or run without "

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ffnbench.bench.BenchCase;
 import ffnbench.bench.BenchConfig;
 import ffnbench.study.IterationResult;
 import ffnbench.data.TokenGenerator;
@@ -206,6 +207,24 @@ class BenchJobTest {
         }
         CaseStats one = byShards.get(1);
         for (int shards : new int[] {3, 7, BenchJob.TREE_MERGE_ABOVE + 6}) assertSameStats(one, byShards.get(shards));
+    }
+
+    /** A mixture-of-experts layer runs data-parallel like a dense one: every block, statistics free of the partitioning. */
+    @Test
+    void mixtureOfExpertsRunsWithStatisticsFreeOfThePartitioning() throws Exception {
+        String moe = "{\"name\": \"moe\", \"source\": \"preset:mixtral\", \"seed\": 3, \"set\": {\"d_model\": 64, \"heads\": 4,"
+                + " \"kv_heads\": 2, \"d_ff\": 32, \"experts\": 4, \"layers\": 2}, \"layers\": [0, 1],"
+                + " \"formulations\": [\"serial\", \"parallel\", \"parallel-two-norms\"]}";
+        BenchJob.Run one = run(config(moe, Map.of("shards", "1")));
+        BenchJob.Run three = run(config(moe, Map.of("shards", "3")));
+        for (String id : List.of("moe.swiglu.serial", "moe.swiglu.parallel", "moe.swiglu.parallel-two-norms")) {
+            assertSameStats(one.stats().get(id), three.stats().get(id));
+            assertTrue(one.stats().get(id).sites().containsKey("1/ffn_out"), id + ": " + one.stats().get(id).sites().keySet());
+        }
+        assertTrue(one.iterations().stream().allMatch(r -> r.tokens() == 14 * 16 && r.flops() > 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BenchCase.expand(config(moe, Map.of("sparsity.measure_error", "true"))));
+        assertTrue(e.getMessage().contains("mixture-of-experts") && e.getMessage().contains("sparsity"), e.getMessage());
     }
 
     @Test
