@@ -29,7 +29,7 @@ import java.util.Map;
 public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int dFf, FfnVariant ffn,
                           NormType norm, double normEps, NormPlacement placement,
                           boolean attnBias, boolean mlpBias, boolean causal,
-                          double ropeTheta, double rotaryFraction, int layers, ffnbench.moe.MoeSpec moe) implements java.io.Serializable {
+                          double ropeTheta, double rotaryFraction, int layers, MoeSpec moe) implements java.io.Serializable {
 
     public static final String PRESETS = "bert, gpt2, llama, neox, minilm, mixtral, qwen2_moe, deepseek_v3";
 
@@ -69,13 +69,13 @@ public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int d
                     NormType.LAYERNORM, 1e-12, NormPlacement.POST, true, true, false, 0, 1, 6);
             // Mixtral-8x7B
             case "mixtral" -> new ModelConfig("mixtral", 4096, 32, 8, 14336, FfnVariant.parse("swiglu"),
-                    NormType.RMSNORM, 1e-5, NormPlacement.PRE, false, false, true, 1e6, 1, 32, ffnbench.moe.MoeSpec.mixtral(14336));
+                    NormType.RMSNORM, 1e-5, NormPlacement.PRE, false, false, true, 1e6, 1, 32, MoeSpec.mixtral(14336));
             // Qwen1.5-MoE-A2.7B (attn_bias puts a bias on the output projection too, where Qwen2 has none)
             case "qwen2_moe" -> new ModelConfig("qwen2_moe", 2048, 16, 16, 1408, FfnVariant.parse("swiglu"),
-                    NormType.RMSNORM, 1e-6, NormPlacement.PRE, true, false, true, 1e6, 1, 24, ffnbench.moe.MoeSpec.qwen2Moe(1408, 5632));
+                    NormType.RMSNORM, 1e-6, NormPlacement.PRE, true, false, true, 1e6, 1, 24, MoeSpec.qwen2Moe(1408, 5632));
             // DeepSeek-V3's MoE MLP and shapes; its multi-head latent attention is plain multi-head attention here
             case "deepseek_v3" -> new ModelConfig("deepseek_v3", 7168, 128, 128, 2048, FfnVariant.parse("swiglu"),
-                    NormType.RMSNORM, 1e-6, NormPlacement.PRE, false, false, true, 10000, 1, 61, ffnbench.moe.MoeSpec.deepseekV3(2048));
+                    NormType.RMSNORM, 1e-6, NormPlacement.PRE, false, false, true, 10000, 1, 61, MoeSpec.deepseekV3(2048));
             default -> throw new IllegalArgumentException("unknown preset '" + name + "': use one of " + PRESETS);
         };
     }
@@ -119,13 +119,13 @@ public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int d
         }
         FfnVariant ffn = FfnVariant.parse(v.get("ffn"));
         int dFf = integer(v, "d_ff");
-        ffnbench.moe.MoeSpec moe = null;
+        MoeSpec moe = null;
         if (integer(v, "experts") > 0) {
             String scoring = v.get("router_scoring").toUpperCase(Locale.ROOT);
             if (!scoring.equals("SOFTMAX") && !scoring.equals("SIGMOID")) {
                 throw new IllegalArgumentException("model field router_scoring: '" + v.get("router_scoring") + "' is not softmax or sigmoid");
             }
-            moe = new ffnbench.moe.MoeSpec(integer(v, "experts"), integer(v, "top_k"), dFf, ffn, ffnbench.moe.MoeSpec.Scoring.valueOf(scoring),
+            moe = new MoeSpec(integer(v, "experts"), integer(v, "top_k"), dFf, ffn, MoeSpec.Scoring.valueOf(scoring),
                     bool(v, "norm_topk_prob"), integer(v, "d_ff_shared"), bool(v, "shared_gate"), integer(v, "n_group"),
                     integer(v, "topk_group"), bool(v, "selection_bias"), number(v, "routed_scaling_factor"), number(v, "capacity_factor"));
         }

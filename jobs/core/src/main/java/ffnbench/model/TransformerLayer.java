@@ -27,7 +27,7 @@ public final class TransformerLayer {
     private final Norm norm2;
     private final MultiHeadAttention attention;
     private final FeedForward ffn;       // the dense FFN, or null for a mixture of experts
-    private final ffnbench.moe.MoeFfn moe;   // the mixture of experts, or null
+    private final MoeFfn moe;   // the mixture of experts, or null
     private final int fusedWidth;
     private final float[] fusedWeight;   // [(qkvWidth + ffnInputWidth) × d]: W_qkvᵀ stacked on W_inᵀ
     private final float[] fusedBias;     // or null when neither side has biases
@@ -78,8 +78,8 @@ public final class TransformerLayer {
     }
 
     /** The MoE sublayer from weights already {@code [out × in]} (held as given). */
-    private static ffnbench.moe.MoeFfn moe(ModelConfig c, LayerWeights w) {
-        ffnbench.moe.MoeSpec spec = c.moe();
+    private static MoeFfn moe(ModelConfig c, LayerWeights w) {
+        MoeSpec spec = c.moe();
         int d = c.dModel();
         FeedForward[] experts = new FeedForward[spec.experts()];
         for (int e = 0; e < experts.length; e++) {
@@ -88,7 +88,7 @@ public final class TransformerLayer {
         }
         FeedForward shared = spec.dFfShared() == 0 ? null : FeedForward.createOutIn(c.ffn(), d, spec.dFfShared(),
                 w.get("mlp.shared.in.weight"), null, w.get("mlp.shared.out.weight"), null);
-        return new ffnbench.moe.MoeFfn(spec, d, new ffnbench.moe.Router(spec, d, w.get("mlp.router.weight"),
+        return new MoeFfn(spec, d, new Router(spec, d, w.get("mlp.router.weight"),
                 w.get("mlp.router.selection_bias")), experts, shared, w.get("mlp.shared_gate.weight"));
     }
 
@@ -117,7 +117,7 @@ public final class TransformerLayer {
     }
 
     /** The mixture-of-experts MLP; null for a dense FFN. */
-    public ffnbench.moe.MoeFfn moe() {
+    public MoeFfn moe() {
         return moe;
     }
 

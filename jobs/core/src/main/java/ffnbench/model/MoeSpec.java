@@ -1,4 +1,4 @@
-package ffnbench.moe;
+package ffnbench.model;
 
 import ffnbench.model.FfnVariant;
 

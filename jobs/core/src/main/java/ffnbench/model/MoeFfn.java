@@ -1,7 +1,5 @@
-package ffnbench.moe;
+package ffnbench.model;
 
-import ffnbench.model.FeedForward;
-import ffnbench.model.SiteRecorder;
 
 /**
  * A mixture-of-experts FFN sublayer (no norm, no residual):

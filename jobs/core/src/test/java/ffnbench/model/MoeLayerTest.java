@@ -1,4 +1,4 @@
-package ffnbench.moe;
+package ffnbench.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,13 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ffnbench.Reference;
 import ffnbench.math.Matrices;
-import ffnbench.model.Formulation;
-import ffnbench.model.LayerWeights;
-import ffnbench.model.ModelConfig;
-import ffnbench.model.Site;
-import ffnbench.model.SiteCapture;
-import ffnbench.model.SiteRecorder;
-import ffnbench.model.TransformerLayer;
 import ffnbench.weights.SeededInit;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package ffnbench.moe;
+package ffnbench.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ffnbench.Reference;
 import ffnbench.math.Matrices;
-import ffnbench.model.FeedForward;
-import ffnbench.model.FfnVariant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

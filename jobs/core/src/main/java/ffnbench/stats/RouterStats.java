@@ -1,5 +1,6 @@
-package ffnbench.moe;
+package ffnbench.stats;
 
+import ffnbench.model.Router;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -1,10 +1,12 @@
-package ffnbench.moe;
+package ffnbench.stats;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ffnbench.Reference;
 import ffnbench.model.FfnVariant;
+import ffnbench.model.MoeSpec;
+import ffnbench.model.Router;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

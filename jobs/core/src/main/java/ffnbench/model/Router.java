@@ -1,4 +1,4 @@
-package ffnbench.moe;
+package ffnbench.model;
 
 import ffnbench.math.Gemm;
 import java.util.Arrays;
