@@ -171,13 +171,13 @@ public record BenchConfig(String name, String study, String output, Data data, L
                     + "whose resolution is stats.quantile_bits (conf/README.md)");
         }
         s.allow("enabled", "sites", "near_zero_eps", "outlier_threshold", "histogram_range", "histogram_bins",
-                "top_k", "quantile_sample", "quantile_bits");
+                "top_k", "quantile_sample", "quantile_bits", "capacity_factors");
         StatsConfig def = StatsConfig.DEFAULT;
         StatsConfig stats = parse(s.path("*"), () -> new StatsConfig(s.number("near_zero_eps", def.nearZeroEps()),
                 s.number("outlier_threshold", def.outlierThreshold()), s.number("histogram_range", def.histogramRange()),
                 (int) s.integer("histogram_bins", def.histogramBins(), 1, 10000), (int) s.integer("top_k", def.topK(), 1, 100000),
                 (int) s.integer("quantile_sample", def.quantileSample(), 1, Integer.MAX_VALUE),
-                (int) s.integer("quantile_bits", def.quantileBits(), 1, 16)));
+                (int) s.integer("quantile_bits", def.quantileBits(), 1, 16), numbers(s, "capacity_factors", def.capacityFactors())));
         List<String> siteNames = s.strings("sites", List.of("all"));
         Set<String> sites = new java.util.LinkedHashSet<>();
         for (String site : siteNames) {
@@ -224,16 +224,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
         sp.allow("targets", "sites", "windows", "active_threshold", "top_k_fraction", "magnitude_bits", "measure_error",
                 "calibration_fraction", "split_seed");
         SparsityConfig d = SparsityConfig.defaults();
-        List<Double> targets = new ArrayList<>();
-        for (String t : sp.strings("targets", d.targets().stream().map(String::valueOf).toList())) {
-            targets.add(parse(sp.path("targets"), () -> {
-                try {
-                    return Double.parseDouble(t);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("'" + t + "' is not a number: list fractions in (0, 1), e.g. [0.5, 0.9]");
-                }
-            }));
-        }
+        List<Double> targets = numbers(sp, "targets", d.targets());
         List<String> sites = isAuto(sp.get("sites")) ? List.of() : sp.strings("sites", List.of());
         List<Integer> windows = new ArrayList<>();
         if (!isAuto(sp.get("windows"))) {
@@ -259,6 +250,19 @@ public record BenchConfig(String name, String study, String output, Data data, L
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("config: " + e.getMessage(), e);   // the message names the field
         }
+    }
+
+    /** A list of numbers (a single number is a list of one). */
+    private static List<Double> numbers(ConfigFields f, String field, List<Double> def) {
+        List<Double> out = new ArrayList<>();
+        for (String v : f.strings(field, def.stream().map(String::valueOf).toList())) {
+            try {
+                out.add(Double.parseDouble(v));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("config: " + f.path(field) + ": '" + v + "' is not a number");
+            }
+        }
+        return out;
     }
 
     /** An absent field, or the string {@code "auto"}: the default that depends on each case. */

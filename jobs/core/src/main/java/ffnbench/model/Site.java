@@ -13,6 +13,10 @@ public enum Site {
     ATTN_OUT,
     /** Output of the layer's second norm (pre-LN: MLP input; post-LN: the block output). */
     MLP_NORM,
+    /** Router logits x·W_router of a mixture-of-experts MLP, {@code [tokens × experts]} (absent for dense FFNs). */
+    ROUTER_LOGITS,
+    /** Router scores (softmax or sigmoid of the logits) of a mixture-of-experts MLP (absent for dense FFNs). */
+    ROUTER_PROBS,
     /** What the FFN's input projection reads: another site's tensor under the FFN's name (not in {@code all}). */
     FFN_IN,
     /** FFN pre-activation: {@code x·W1 + b1}, or the gate projection {@code x·W_gate} of a gated FFN. */

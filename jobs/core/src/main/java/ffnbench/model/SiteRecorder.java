@@ -22,4 +22,7 @@ public interface SiteRecorder {
 
     /** Matrix {@code [rows × cols]} at {@code data[offset + r·rowStride + c]}. */
     void record(Site site, float[] data, int offset, int rows, int cols, int rowStride);
+
+    /** A mixture-of-experts layer's routing of the tokens just recorded (before capacity drops are applied). */
+    default void recordRouting(Router.Routing routing) { }
 }

@@ -140,8 +140,15 @@ public final class TransformerLayer {
         return (in, tokens) -> {
             if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, config.dModel(), config.dModel());
             long t = times.now();
-            float[] y = moe.forward(in, tokens);
+            MoeFfn.Result r = moe.forwardRouted(in, tokens);
             times.lap(StageTimes.Stage.FFN_GEMM, t);
+            float[] y = r.out();
+            int experts = moe.spec().experts();
+            if (sites.wants(Site.ROUTER_LOGITS)) sites.record(Site.ROUTER_LOGITS, r.routing().logits(), 0, tokens, experts, experts);
+            if (sites.wants(Site.ROUTER_PROBS)) {
+                sites.record(Site.ROUTER_PROBS, r.routing().scores(), 0, tokens, experts, experts);
+                sites.recordRouting(r.routing());
+            }
             if (sites.wants(Site.FFN_OUT)) sites.record(Site.FFN_OUT, y, 0, tokens, config.dModel(), config.dModel());
             return y;
         };

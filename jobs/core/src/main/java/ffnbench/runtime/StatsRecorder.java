@@ -4,6 +4,7 @@ import ffnbench.model.Site;
 import ffnbench.model.SiteRecorder;
 import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
+import ffnbench.stats.RouterStats;
 import ffnbench.stats.SparsityConfig;
 import ffnbench.stats.SparsityStats;
 import java.util.Set;
@@ -58,6 +59,16 @@ public final class StatsRecorder implements SiteRecorder {
     public void record(Site site, float[] data, int offset, int rows, int cols, int rowStride) {
         if (sites.contains(site.id())) record(site.id(), data, offset, rows, cols, rowStride);
         if (sparsitySites.contains(site.id())) recordSparsity(site.id(), data, offset, rows, cols, rowStride);
+    }
+
+    /** A mixture-of-experts layer's routing: into the layer's router statistics (with the router_probs site). */
+    @Override
+    public void recordRouting(ffnbench.model.Router.Routing routing) {
+        long start = System.nanoTime();
+        int experts = routing.scores().length / Math.max(1, routing.tokens());
+        double[] factors = stats.config().capacityFactors().stream().mapToDouble(Double::doubleValue).toArray();
+        stats.router(String.valueOf(layer), () -> new RouterStats(experts, routing.k(), factors)).addSequence(routing);
+        times.exclude(StageTimes.Stage.STATS, System.nanoTime() - start);
     }
 
     private void recordSparsity(String site, float[] data, int offset, int rows, int cols, int rowStride) {

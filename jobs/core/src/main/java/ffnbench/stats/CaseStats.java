@@ -20,6 +20,7 @@ public final class CaseStats {
     private final Map<String, SiteStats> sites = new LinkedHashMap<>();
     private final Map<String, SparsityStats> sparsity = new LinkedHashMap<>();
     private final Map<String, SparsityErrors> errors = new LinkedHashMap<>();
+    private final Map<String, RouterStats> routers = new LinkedHashMap<>();
     private long rowsSkipped;
 
     public CaseStats(StatsConfig config) {
@@ -55,6 +56,15 @@ public final class CaseStats {
 
     public Map<String, SparsityErrors> errors() {
         return errors;
+    }
+
+    /** The routing statistics of a mixture-of-experts layer (key: the layer index), created by {@code create} on first use. */
+    public RouterStats router(String layer, java.util.function.Supplier<RouterStats> create) {
+        return routers.computeIfAbsent(layer, k -> create.get());
+    }
+
+    public Map<String, RouterStats> routers() {
+        return routers;
     }
 
     /** A new sequence follows: see {@link SiteStats#startSequence}. */
@@ -95,6 +105,11 @@ public final class CaseStats {
             if (mine == null) errors.put(e.getKey(), mine = e.getValue().emptyLike());
             mine.merge(e.getValue());
         }
+        for (Map.Entry<String, RouterStats> e : o.routers.entrySet()) {
+            RouterStats mine = routers.get(e.getKey());
+            if (mine == null) routers.put(e.getKey(), mine = e.getValue().emptyLike());
+            mine.merge(e.getValue());
+        }
     }
 
     public byte[] toBytes() {
@@ -114,6 +129,11 @@ public final class CaseStats {
             }
             out.writeInt(errors.size());
             for (Map.Entry<String, SparsityErrors> e : errors.entrySet()) {
+                out.writeUTF(e.getKey());
+                e.getValue().write(out);
+            }
+            out.writeInt(routers.size());
+            for (Map.Entry<String, RouterStats> e : routers.entrySet()) {
                 out.writeUTF(e.getKey());
                 e.getValue().write(out);
             }
@@ -147,6 +167,13 @@ public final class CaseStats {
             for (int i = 0; i < k; i++) {
                 String key = in.readUTF();
                 c.errors.put(key, SparsityErrors.read(in));
+            }
+            if (in.available() == 0) return c;   // written before router statistics existed
+            int r = in.readInt();
+            if (r < 0 || r > 1_000_000) throw new IOException(r + " router entries");
+            for (int i = 0; i < r; i++) {
+                String key = in.readUTF();
+                c.routers.put(key, RouterStats.read(in));
             }
             return c;
         } catch (IOException e) {

@@ -49,6 +49,23 @@ public final class RouterStats {
         Arrays.fill(probabilitySum, BigDecimal.ZERO);
     }
 
+    /** An empty one of the same shape. */
+    public RouterStats emptyLike() {
+        return new RouterStats(experts, k, capacityFactors);
+    }
+
+    public int experts() {
+        return experts;
+    }
+
+    public int topK() {
+        return k;
+    }
+
+    public double[] capacityFactors() {
+        return capacityFactors.clone();
+    }
+
     /** Adds one micro-batch's routing (before any capacity: {@code expert} lists every token's top-k choices). */
     public void addSequence(Router.Routing r) {
         int n = r.tokens();

@@ -14,11 +14,20 @@ import java.io.Serializable;
  *                         (a systematic sample: every ⌈n/quantileSample⌉-th value)
  * @param quantileBits     mantissa bits per bin of the quantile histogram ({@link LogHistogram}):
  *                         quantiles within a relative 2^−(bits+1) of a sampled value's (7: 0.39%)
+ * @param capacityFactors  mixture-of-experts layers: the capacity factors whose drop rates the router
+ *                         statistics report ({@link RouterStats})
  */
 public record StatsConfig(double nearZeroEps, double outlierThreshold, double histogramRange, int histogramBins,
-                          int topK, int quantileSample, int quantileBits) implements Serializable {
+                          int topK, int quantileSample, int quantileBits, java.util.List<Double> capacityFactors) implements Serializable {
 
+    public static final java.util.List<Double> DEFAULT_CAPACITY_FACTORS = java.util.List.of(1.0, 1.25, 2.0);
     public static final StatsConfig DEFAULT = new StatsConfig(1e-3, 6.0, 10.0, 80, 10, 4096, 7);
+
+    /** With the default capacity factors. */
+    public StatsConfig(double nearZeroEps, double outlierThreshold, double histogramRange, int histogramBins, int topK,
+                       int quantileSample, int quantileBits) {
+        this(nearZeroEps, outlierThreshold, histogramRange, histogramBins, topK, quantileSample, quantileBits, DEFAULT_CAPACITY_FACTORS);
+    }
 
     public StatsConfig {
         require(nearZeroEps >= 0, "stats.near_zero_eps must be ≥ 0");
@@ -28,6 +37,8 @@ public record StatsConfig(double nearZeroEps, double outlierThreshold, double hi
         require(topK >= 1, "stats.top_k must be ≥ 1");
         require(quantileSample >= 1, "stats.quantile_sample must be ≥ 1");
         require(quantileBits >= 1 && quantileBits <= 16, "stats.quantile_bits must be in 1..16");
+        capacityFactors = java.util.List.copyOf(capacityFactors);
+        for (double c : capacityFactors) require(c > 0 && Double.isFinite(c), "stats.capacity_factors must be > 0, got " + c);
     }
 
     /** The fields under their config names ({@code stats.near_zero_eps}, …), as {@code summary.json} records them. */
@@ -40,6 +51,7 @@ public record StatsConfig(double nearZeroEps, double outlierThreshold, double hi
         m.put("top_k", topK);
         m.put("quantile_sample", quantileSample);
         m.put("quantile_bits", quantileBits);
+        m.put("capacity_factors", capacityFactors);
         return m;
     }
 
@@ -58,7 +70,14 @@ public record StatsConfig(double nearZeroEps, double outlierThreshold, double hi
                 field.apply("histogram_bins", "histogramBins").asInt(d.histogramBins),
                 field.apply("top_k", "topK").asInt(d.topK),
                 field.apply("quantile_sample", "quantileSample").asInt(d.quantileSample),
-                n.path("quantile_bits").asInt(d.quantileBits));
+                n.path("quantile_bits").asInt(d.quantileBits), capacityFactors(n.path("capacity_factors")));
+    }
+
+    private static java.util.List<Double> capacityFactors(com.fasterxml.jackson.databind.JsonNode n) {
+        if (!n.isArray()) return DEFAULT_CAPACITY_FACTORS;
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        n.forEach(v -> out.add(v.asDouble()));
+        return out;
     }
 
     private static void require(boolean ok, String message) {

@@ -239,8 +239,31 @@ final class RunSummary {
                 });
             }
         }
+        moeMarkdown(md, stats, benchCases);
         sparsityMarkdown(md, stats, benchCases);
         return md.toString();
+    }
+
+    /** Mixture-of-experts layers: load balance, router entropy and the drop rate at each capacity factor. */
+    private static void moeMarkdown(StringBuilder md, Map<String, CaseStats> stats, List<BenchCase> benchCases) {
+        List<BenchCase> moe = benchCases.stream().filter(c -> stats.containsKey(c.id()) && !stats.get(c.id()).routers().isEmpty()).toList();
+        if (moe.isEmpty()) return;
+        md.append("\n## Mixture of experts: routing\n\n")
+                .append("Balancedness: mean over max of the assignments per expert (1: balanced). Aux loss: E·Σ fᵢ·Pᵢ (1: balanced and "
+                        + "uniform). Drop rate: the share of assignments beyond ⌈C·tokens·k/E⌉ per expert and sequence.\n\n")
+                .append("| case | layer | experts | k | balancedness | load CV | aux loss | router entropy | drop rate by capacity factor |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (BenchCase c : moe) {
+            stats.get(c.id()).routers().forEach((layer, r) -> {
+                StringBuilder drops = new StringBuilder();
+                double[] factors = r.capacityFactors();
+                for (int i = 0; i < factors.length; i++) {
+                    drops.append(i == 0 ? "" : " · ").append(String.format(java.util.Locale.ROOT, "C=%s: %.3f", factors[i], r.dropRate(i)));
+                }
+                md.append(String.format(java.util.Locale.ROOT, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %s |%n", c.id(), layer,
+                        r.experts(), r.topK(), r.balancedness(), r.coefficientOfVariation(), r.auxiliaryLoss(), r.meanEntropy(), drops));
+            });
+        }
     }
 
     /** The measured error of the sparsity analysis, when it ran: a row per case, layer, site and target. */

@@ -5,6 +5,7 @@ import ffnbench.study.IterationResult;
 import ffnbench.model.StageTimes;
 import ffnbench.stats.CaseStats;
 import ffnbench.stats.LogHistogram;
+import ffnbench.stats.RouterStats;
 import ffnbench.stats.SiteStats;
 import ffnbench.stats.SparsityErrors;
 import ffnbench.stats.SparsityStats;
@@ -230,6 +231,68 @@ final class RunTables {
             }
         }
         return rows;
+    }
+
+    // ---- mixture of experts ------------------------------------------------------------------
+
+    /** One row of {@code moe.parquet}: a case's mixture-of-experts layer. */
+    record MoeRow(BenchCase benchCase, int layer, RouterStats r) {
+        double[] perExpert(java.util.function.IntToDoubleFunction f) {
+            double[] out = new double[r.experts()];
+            for (int e = 0; e < out.length; e++) out[e] = f.applyAsDouble(e);
+            return out;
+        }
+
+        /** Co-selection counts as a row-major E × E matrix (symmetric, zero diagonal). */
+        long[] coSelection() {
+            int n = r.experts();
+            long[] m = new long[n * n];
+            for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) m[i * n + j] = r.coSelected(i, j);
+            return m;
+        }
+
+        double[] dropRates() {
+            double[] out = new double[r.capacityFactors().length];
+            for (int c = 0; c < out.length; c++) out[c] = r.dropRate(c);
+            return out;
+        }
+    }
+
+    /** {@code moe.parquet}: one row per case and mixture-of-experts layer (docs/RESULTS.md). */
+    static final Columns<MoeRow> MOE = new Columns<MoeRow>()
+            .add("case_id", DataTypes.StringType, r -> r.benchCase().id())
+            .add("model", DataTypes.StringType, r -> r.benchCase().weights().model())
+            .add("formulation", DataTypes.StringType, r -> r.benchCase().formulation().id())
+            .add("layer", DataTypes.IntegerType, MoeRow::layer)
+            .add("experts", DataTypes.IntegerType, r -> r.r().experts())
+            .add("top_k", DataTypes.IntegerType, r -> r.r().topK())
+            .add("tokens", DataTypes.LongType, r -> r.r().tokens())
+            .add("routed", DataTypes.createArrayType(DataTypes.LongType), r -> boxed(r.r().routed()))
+            .add("share", DataTypes.createArrayType(DataTypes.DoubleType), r -> boxed(r.perExpert(r.r()::share)))
+            .add("mean_probability", DataTypes.createArrayType(DataTypes.DoubleType), r -> boxed(r.perExpert(r.r()::meanProbability)))
+            .add("balancedness", DataTypes.DoubleType, r -> r.r().balancedness())
+            .add("load_cv", DataTypes.DoubleType, r -> r.r().coefficientOfVariation())
+            .add("aux_loss", DataTypes.DoubleType, r -> r.r().auxiliaryLoss())
+            .add("mean_entropy", DataTypes.DoubleType, r -> r.r().meanEntropy())
+            .add("top1_histogram", DataTypes.createArrayType(DataTypes.LongType), r -> boxed(r.r().top1Histogram()))
+            .add("co_selection", DataTypes.createArrayType(DataTypes.LongType), r -> boxed(r.coSelection()))
+            .add("capacity_factors", DataTypes.createArrayType(DataTypes.DoubleType), r -> boxed(r.r().capacityFactors()))
+            .add("drop_rate", DataTypes.createArrayType(DataTypes.DoubleType), r -> boxed(r.dropRates()));
+
+    static List<MoeRow> moeRows(List<BenchCase> cases, Map<String, CaseStats> stats) {
+        List<MoeRow> rows = new ArrayList<>();
+        for (BenchCase c : cases) {
+            CaseStats cs = stats.get(c.id());
+            if (cs == null) continue;
+            cs.routers().forEach((layer, r) -> rows.add(new MoeRow(c, Integer.parseInt(layer), r)));
+        }
+        return rows;
+    }
+
+    private static List<Double> boxed(double[] a) {
+        List<Double> l = new ArrayList<>(a.length);
+        for (double x : a) l.add(x);
+        return l;
     }
 
     private static List<Long> boxed(long[] a) {

@@ -17,8 +17,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Writes a run directory: {@code timings.parquet} (one row per case and iteration),
- * {@code stats.parquet} (one row per case, layer and site), {@code sparsity.parquet} (the sparsity
- * analysis, when on), {@code summary.json} (environment,
+ * {@code stats.parquet} (one row per case, layer and site), {@code moe.parquet} (one row per case and
+ * mixture-of-experts layer), {@code sparsity.parquet} (the sparsity analysis, when on), {@code summary.json} (environment,
  * config, per-case throughput with confidence intervals, serial/parallel ratios) and
  * {@code summary.md} (the headline tables). Column meanings: {@code docs/RESULTS.md}.
  */
@@ -46,6 +46,11 @@ public final class RunWriter {
         if (!stats.isEmpty()) {
             spark.createDataFrame(RunTables.STATS.rows(RunTables.siteRows(cases, stats)), RunTables.STATS.schema()).coalesce(1)
                     .write().parquet(dir.resolve("stats.parquet").toString());
+        }
+        List<RunTables.MoeRow> moe = RunTables.moeRows(cases, stats);
+        if (!moe.isEmpty()) {
+            spark.createDataFrame(RunTables.MOE.rows(moe), RunTables.MOE.schema()).coalesce(1)
+                    .write().parquet(dir.resolve("moe.parquet").toString());
         }
         List<RunTables.SparsityRow> sparsity = RunTables.sparsityRows(cases, stats);
         if (!sparsity.isEmpty()) {

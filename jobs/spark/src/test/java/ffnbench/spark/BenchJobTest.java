@@ -222,6 +222,16 @@ class BenchJobTest {
             assertTrue(one.stats().get(id).sites().containsKey("1/ffn_out"), id + ": " + one.stats().get(id).sites().keySet());
         }
         assertTrue(one.iterations().stream().allMatch(r -> r.tokens() == 14 * 16 && r.flops() > 0));
+        // routing: every token's k = 2 choices counted, once per layer
+        ffnbench.stats.RouterStats router = one.stats().get("moe.swiglu.serial").routers().get("1");
+        assertEquals(14L * 16, router.tokens());
+        assertEquals(14L * 16 * 2, java.util.Arrays.stream(router.routed()).sum());
+        Dataset<Row> moeTable = spark.read().parquet(one.dir().resolve("moe.parquet").toString());
+        assertEquals(3 * 2, moeTable.count(), "a row per case and layer");
+        Row first = moeTable.filter("case_id = 'moe.swiglu.serial' AND layer = 1").first();
+        assertEquals(router.auxiliaryLoss(), first.<Double>getAs("aux_loss"), 0.0);
+        assertEquals(List.of(1.0, 1.25, 2.0), first.getList(first.fieldIndex("capacity_factors")));
+        assertTrue(Files.readString(one.dir().resolve("summary.md")).contains("## Mixture of experts: routing"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BenchCase.expand(config(moe, Map.of("sparsity.measure_error", "true"))));
         assertTrue(e.getMessage().contains("mixture-of-experts") && e.getMessage().contains("sparsity"), e.getMessage());
@@ -264,6 +274,7 @@ class BenchJobTest {
     static void assertSameStats(CaseStats a, CaseStats b) {
         assertEquals(a.sparsity(), b.sparsity(), "sparsity statistics are integer counts: identical");
         assertEquals(a.errors(), b.errors(), "measured sparsity errors are exact sums: identical");
+        assertEquals(a.routers(), b.routers(), "router statistics are counts and exact sums: identical");
         assertEquals(a.sites().keySet(), b.sites().keySet());
         for (String key : a.sites().keySet()) {
             SiteStats x = a.sites().get(key), y = b.sites().get(key);
