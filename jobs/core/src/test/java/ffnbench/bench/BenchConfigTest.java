@@ -15,7 +15,7 @@ class BenchConfigTest {
 
     @Test
     void shippedConfigsParseAndExpand() throws Exception {
-        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json", "sparsity.json"}) {
+        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json", "sparsity.json", "moe.json"}) {
             BenchConfig c = BenchConfig.load(CONF.resolve(f), Map.of());
             assertTrue(!BenchCase.expand(c).isEmpty(), f);
         }
@@ -31,7 +31,7 @@ class BenchConfigTest {
     @Test
     void describedConfigParsesBackToTheSame() throws Exception {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json", "sparsity.json"}) {
+        for (String f : new String[] {"default.json", "bert-base.json", "llama7b-ffn.json", "minilm.json", "sweep.json", "scaling.json", "sparsity.json", "moe.json"}) {
             BenchConfig c = BenchConfig.load(CONF.resolve(f), Map.of());
             var described = json.readTree(json.writeValueAsString(c.describe()));
             BenchConfig again = BenchConfig.parse(described, Map.of());
