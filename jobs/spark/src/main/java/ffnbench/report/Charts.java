@@ -176,6 +176,53 @@ public final class Charts {
         return png(chart);
     }
 
+    /**
+     * A heat map: one row per label (top to bottom in the given order), one column per index,
+     * {@code values[row][column]} shaded from white (0) to dark blue (the largest value), with a legend.
+     */
+    public static byte[] heatMap(String title, String xAxis, List<String> rows, double[][] values, String legend) {
+        org.jfree.data.xy.DefaultXYZDataset data = new org.jfree.data.xy.DefaultXYZDataset();
+        int n = 0;
+        for (double[] r : values) n += r.length;
+        double[][] xyz = new double[3][n];
+        double max = 0;
+        int i = 0;
+        for (int row = 0; row < values.length; row++) {
+            for (int col = 0; col < values[row].length; col++, i++) {
+                xyz[0][i] = col;
+                xyz[1][i] = values.length - 1 - row;
+                xyz[2][i] = values[row][col];
+                max = Math.max(max, values[row][col]);
+            }
+        }
+        data.addSeries(legend, xyz);
+        org.jfree.chart.renderer.xy.XYBlockRenderer renderer = new org.jfree.chart.renderer.xy.XYBlockRenderer();
+        org.jfree.chart.renderer.LookupPaintScale scale = new org.jfree.chart.renderer.LookupPaintScale(0, Math.max(max, 1e-12) * 1.0001, Color.WHITE);
+        for (int step = 0; step <= 20; step++) {
+            float t = step / 20f;
+            scale.add(t * max, new Color(1 - 0.9f * t, 1 - 0.6f * t, 1 - 0.3f * t));
+        }
+        renderer.setPaintScale(scale);
+        String[] labels = new String[values.length];
+        for (int row = 0; row < values.length; row++) labels[values.length - 1 - row] = rows.get(row);
+        org.jfree.chart.axis.NumberAxis x = new org.jfree.chart.axis.NumberAxis(xAxis);
+        x.setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createIntegerTickUnits());
+        x.setLowerMargin(0);
+        x.setUpperMargin(0);
+        org.jfree.chart.axis.SymbolAxis y = new org.jfree.chart.axis.SymbolAxis(null, labels);
+        org.jfree.chart.plot.XYPlot plot = new org.jfree.chart.plot.XYPlot(data, x, y, renderer);
+        flat(plot);
+        JFreeChart chart = new JFreeChart(title, plot);
+        chart.removeLegend();
+        org.jfree.chart.axis.NumberAxis scaleAxis = new org.jfree.chart.axis.NumberAxis(legend);
+        scaleAxis.setRange(0, Math.max(max, 1e-12));
+        org.jfree.chart.title.PaintScaleLegend bar = new org.jfree.chart.title.PaintScaleLegend(scale, scaleAxis);
+        bar.setPosition(org.jfree.chart.ui.RectangleEdge.RIGHT);
+        bar.setMargin(4, 4, 40, 4);
+        chart.addSubtitle(bar);
+        return png(chart);
+    }
+
     /** Lines: one series per name, x/y pairs. */
     public static byte[] lines(String title, String xAxis, String yAxis, Map<String, double[][]> series, boolean logY) {
         return lines(title, xAxis, yAxis, series, logY, Map.of());

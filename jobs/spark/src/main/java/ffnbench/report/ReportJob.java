@@ -83,6 +83,7 @@ public final class ReportJob {
         }
         sweepCharts(runs, several, charts);
         sparsityCharts(spark, runs, several, charts);
+        moeCharts(spark, runs, several, charts);
         charts.put("stages.png", Charts.stackedBars("Time per stage, summed over tasks (mean of iterations)", "seconds", stages));
 
         Map<String, double[][]> histograms = new LinkedHashMap<>();
@@ -228,6 +229,32 @@ public final class ReportJob {
         }
     }
 
+    /**
+     * Charts of mixture-of-experts layers (runs with {@code moe.parquet}): each expert's share of the
+     * assignments per case and layer as a heat map, and the balancedness against the layer.
+     */
+    static void moeCharts(SparkSession spark, List<RunDir> runs, boolean several, Map<String, byte[]> charts) {
+        List<String> rows = new ArrayList<>();
+        List<double[]> shares = new ArrayList<>();
+        Map<String, java.util.TreeMap<Double, Double>> balance = new LinkedHashMap<>();
+        for (RunDir r : runs) {
+            Path table = r.dir().resolve("moe.parquet");
+            if (!Files.isDirectory(table)) continue;
+            for (Row row : spark.read().parquet(table.toString()).orderBy("case_id", "layer").collectAsList()) {
+                String c = (several ? r.id() + ": " : "") + row.getAs("case_id");
+                int layer = row.getAs("layer");
+                rows.add(c + " L" + layer);
+                shares.add(row.<Double>getList(row.fieldIndex("share")).stream().mapToDouble(Double::doubleValue).toArray());
+                balance.computeIfAbsent(c, k -> new java.util.TreeMap<>()).put((double) layer, row.<Double>getAs("balancedness"));
+            }
+        }
+        if (rows.isEmpty()) return;
+        charts.put("moe-load.png", Charts.heatMap("Share of the routed assignments per expert", "expert", rows,
+                shares.toArray(double[][]::new), "share of assignments"));
+        charts.put("moe-balance.png", Charts.lines("Load balance per layer (mean / max assignments per expert)", "layer",
+                "balancedness (1 = balanced)", xy(balance), false));
+    }
+
     /** The knee of a throughput curve: the smallest x whose throughput is within 10% of the curve's best. */
     static double knee(java.util.SortedMap<Double, Double> curve) {
         double best = curve.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
@@ -308,6 +335,10 @@ public final class ReportJob {
                     + "case, layer and site (ffn_in: TEAL's input sparsity; ffn_gate_act: CATS; ffn_act: the FFN hidden)."),
             Map.entry("sparsity-error.png", "The relative L2 error of the FFN output when the values below the calibration threshold "
                     + "are zeroed, against the share zeroed, on held-out sequences: the lower a line, the cheaper its sparsity."),
+            Map.entry("moe-load.png", "Each expert's share of its layer's routed assignments (each token counts k times), one row per "
+                    + "case and layer: a uniform row is balanced (1/E each), a dark cell a hot expert."),
+            Map.entry("moe-balance.png", "Balancedness per layer: the mean over the maximum of the assignments per expert, 1 when "
+                    + "balanced; a low value means one expert's GEMMs decide the layer's time."),
             Map.entry("aggregated-sparsity.png", "The share of FFN neurons inactive on every token of w consecutive tokens: how much "
                     + "of the FFN a batch or window of tokens could skip together."));
 

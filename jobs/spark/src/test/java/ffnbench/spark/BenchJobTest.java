@@ -232,6 +232,9 @@ class BenchJobTest {
         assertEquals(router.auxiliaryLoss(), first.<Double>getAs("aux_loss"), 0.0);
         assertEquals(List.of(1.0, 1.25, 2.0), first.getList(first.fieldIndex("capacity_factors")));
         assertTrue(Files.readString(one.dir().resolve("summary.md")).contains("## Mixture of experts: routing"));
+        Path report = dir.resolve("moe-report-" + System.nanoTime());
+        ffnbench.report.ReportJob.write(spark, List.of(one.dir()), report);
+        for (String chart : new String[] {"moe-load.png", "moe-balance.png"}) assertTrue(Files.size(report.resolve(chart)) > 1000, chart);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BenchCase.expand(config(moe, Map.of("sparsity.measure_error", "true"))));
         assertTrue(e.getMessage().contains("mixture-of-experts") && e.getMessage().contains("sparsity"), e.getMessage());
