@@ -7,6 +7,7 @@ import ffnbench.math.Matrices;
 import ffnbench.model.FfnVariant;
 import ffnbench.model.LayerWeights;
 import ffnbench.model.ModelConfig;
+import ffnbench.model.MoeSpec;
 import ffnbench.model.NormPlacement;
 import ffnbench.model.NormType;
 import java.io.IOException;
@@ -22,9 +23,10 @@ import java.util.Map;
 
 /**
  * A Hugging Face checkpoint directory ({@code config.json} + one or more {@code *.safetensors}) for
- * {@code llama} (and llama-shaped {@code mistral}, {@code qwen2}), {@code bert}, {@code gpt2} and
- * {@code gpt_neox}: maps the config to a {@link ModelConfig} and a layer's HF tensors to the
- * canonical {@link LayerWeights}.
+ * {@code llama} (and llama-shaped {@code mistral}, {@code qwen2}), {@code bert}, {@code gpt2},
+ * {@code gpt_neox}, and the mixtures of experts {@code mixtral} and {@code qwen2_moe}: maps the
+ * config to a {@link ModelConfig} and a layer's HF tensors to the canonical {@link LayerWeights}.
+ * (DeepSeek checkpoints are not read: their multi-head latent attention is not implemented.)
  *
  * <p>Layouts: {@code nn.Linear} stores {@code [out, in]} and is transposed; GPT-2's {@code Conv1D}
  * already stores {@code [in, out]}; GPT-NeoX's {@code query_key_value} interleaves q, k, v per head.
@@ -100,6 +102,30 @@ public final class HfCheckpoint implements AutoCloseable {
                         c.path("mlp_bias").asBoolean(false), true, c.path("rope_theta").asDouble(10000.0), 1.0,
                         integer(c, "num_hidden_layers"));
             }
+            case "mixtral" -> {
+                int d = integer(c, "hidden_size"), heads = integer(c, "num_attention_heads");
+                int f = integer(c, "intermediate_size");
+                FfnVariant variant = FfnVariant.gatedWith(activation(c, "hidden_act"));
+                int experts = integer(c, "num_local_experts"), k = integer(c, "num_experts_per_tok");
+                requireTopK(k, experts, "num_local_experts");
+                MoeSpec moe = new MoeSpec(experts, k, f, variant, MoeSpec.Scoring.SOFTMAX, true, 0, false, 1, 1, false, 1, 0);
+                return new ModelConfig("mixtral", d, heads, c.hasNonNull("num_key_value_heads") ? integer(c, "num_key_value_heads") : heads,
+                        f, variant, NormType.RMSNORM, number(c, "rms_norm_eps"), NormPlacement.PRE, false, false, true,
+                        c.path("rope_theta").asDouble(1e6), 1.0, integer(c, "num_hidden_layers"), moe);
+            }
+            case "qwen2_moe" -> {
+                int d = integer(c, "hidden_size"), heads = integer(c, "num_attention_heads");
+                int f = integer(c, "moe_intermediate_size");
+                FfnVariant variant = FfnVariant.gatedWith(activation(c, "hidden_act"));
+                int experts = integer(c, "num_experts"), k = integer(c, "num_experts_per_tok");
+                requireTopK(k, experts, "num_experts");
+                int shared = c.hasNonNull("shared_expert_intermediate_size") ? integer(c, "shared_expert_intermediate_size") : 0;
+                MoeSpec moe = new MoeSpec(experts, k, f, variant, MoeSpec.Scoring.SOFTMAX, c.path("norm_topk_prob").asBoolean(false),
+                        shared, shared > 0, 1, 1, false, 1, 0);
+                return new ModelConfig("qwen2_moe", d, heads, c.hasNonNull("num_key_value_heads") ? integer(c, "num_key_value_heads") : heads,
+                        f, variant, NormType.RMSNORM, number(c, "rms_norm_eps"), NormPlacement.PRE, true, false, true,
+                        c.path("rope_theta").asDouble(1e6), 1.0, integer(c, "num_hidden_layers"), moe);
+            }
             case "bert" -> {
                 return new ModelConfig("bert", integer(c, "hidden_size"), integer(c, "num_attention_heads"),
                         integer(c, "num_attention_heads"), integer(c, "intermediate_size"),
@@ -122,7 +148,14 @@ public final class HfCheckpoint implements AutoCloseable {
                         c.path("rotary_pct").asDouble(1.0), integer(c, "num_hidden_layers"));
             }
             default -> throw new IllegalArgumentException("config.json field model_type: '" + type
-                    + "' is not supported; use llama (mistral, qwen2), bert, gpt2 or gpt_neox");
+                    + "' is not supported; use llama (mistral, qwen2), bert, gpt2, gpt_neox, mixtral or qwen2_moe");
+        }
+    }
+
+    private static void requireTopK(int k, int experts, String expertsField) {
+        if (k < 1 || k > experts) {
+            throw new IllegalArgumentException("config.json field num_experts_per_tok (" + k + ") must be in 1.." + expertsField
+                    + " (" + experts + ")");
         }
     }
 
@@ -167,22 +200,35 @@ public final class HfCheckpoint implements AutoCloseable {
         ModelConfig c = modelConfig;
         int d = c.dModel();
         switch (c.arch()) {
+            case "mixtral" -> {
+                String p = prefix("model.layers." + n + ".", "layers." + n + ".");
+                llamaNormsAndAttention(p, w);
+                String moe = p + "block_sparse_moe.";
+                w.put("mlp.router.weight", linear(moe + "gate.weight", c.moe().experts(), d));
+                for (int e = 0; e < c.moe().experts(); e++) {
+                    String x = moe + "experts." + e + ".";
+                    gatedExpert(w, "mlp.experts." + e, x + "w1.weight", x + "w3.weight", x + "w2.weight", c.dFf());
+                }
+            }
+            case "qwen2_moe" -> {
+                requireSparseLayer(n);
+                String p = prefix("model.layers." + n + ".", "layers." + n + ".");
+                llamaNormsAndAttention(p, w);
+                String mlp = p + "mlp.";
+                w.put("mlp.router.weight", linear(mlp + "gate.weight", c.moe().experts(), d));
+                for (int e = 0; e < c.moe().experts(); e++) {
+                    String x = mlp + "experts." + e + ".";
+                    gatedExpert(w, "mlp.experts." + e, x + "gate_proj.weight", x + "up_proj.weight", x + "down_proj.weight", c.dFf());
+                }
+                if (c.moe().dFfShared() > 0) {
+                    String x = mlp + "shared_expert.";
+                    gatedExpert(w, "mlp.shared", x + "gate_proj.weight", x + "up_proj.weight", x + "down_proj.weight", c.moe().dFfShared());
+                    w.put("mlp.shared_gate.weight", tensor(mlp + "shared_expert_gate.weight", d));   // [1, d]
+                }
+            }
             case "llama" -> {
                 String p = prefix("model.layers." + n + ".", "layers." + n + ".");
-                w.put("attn_norm.weight", tensor(p + "input_layernorm.weight", d));
-                w.put("mlp_norm.weight", tensor(p + "post_attention_layernorm.weight", d));
-                int q = c.heads() * c.headDim();
-                int kv = c.kvHeads() * c.headDim();
-                w.put("attn.qkv.weight", Matrices.concatColumns(d,
-                        linear(p + "self_attn.q_proj.weight", q, d),
-                        linear(p + "self_attn.k_proj.weight", kv, d),
-                        linear(p + "self_attn.v_proj.weight", kv, d)));
-                if (c.attnBias()) {
-                    w.put("attn.qkv.bias", Matrices.concatColumns(1, tensor(p + "self_attn.q_proj.bias", q),
-                            tensor(p + "self_attn.k_proj.bias", kv), tensor(p + "self_attn.v_proj.bias", kv)));
-                    w.put("attn.out.bias", optionalOrZeros(p + "self_attn.o_proj.bias", d));
-                }
-                w.put("attn.out.weight", linear(p + "self_attn.o_proj.weight", d, q));
+                llamaNormsAndAttention(p, w);
                 int f = c.dFf();
                 w.put("mlp.in.weight", Matrices.concatColumns(d, linear(p + "mlp.gate_proj.weight", f, d),
                         linear(p + "mlp.up_proj.weight", f, d)));
@@ -246,6 +292,47 @@ public final class HfCheckpoint implements AutoCloseable {
             default -> throw new IllegalStateException("no loader for " + c.arch());
         }
         return new LayerWeights(w).validate(c);
+    }
+
+    /** A LLaMA-style layer's two RMSNorms and attention (q/k/v biases with attn_bias; a missing o_proj bias is zero). */
+    private void llamaNormsAndAttention(String p, Map<String, float[]> w) {
+        ModelConfig c = modelConfig;
+        int d = c.dModel();
+        w.put("attn_norm.weight", tensor(p + "input_layernorm.weight", d));
+        w.put("mlp_norm.weight", tensor(p + "post_attention_layernorm.weight", d));
+        int q = c.heads() * c.headDim();
+        int kv = c.kvHeads() * c.headDim();
+        w.put("attn.qkv.weight", Matrices.concatColumns(d,
+                linear(p + "self_attn.q_proj.weight", q, d),
+                linear(p + "self_attn.k_proj.weight", kv, d),
+                linear(p + "self_attn.v_proj.weight", kv, d)));
+        if (c.attnBias()) {
+            w.put("attn.qkv.bias", Matrices.concatColumns(1, tensor(p + "self_attn.q_proj.bias", q),
+                    tensor(p + "self_attn.k_proj.bias", kv), tensor(p + "self_attn.v_proj.bias", kv)));
+            w.put("attn.out.bias", optionalOrZeros(p + "self_attn.o_proj.bias", d));
+        }
+        w.put("attn.out.weight", linear(p + "self_attn.o_proj.weight", d, q));
+    }
+
+    /** One gated expert from its HF gate, up and down projections, as {@code <name>.in.weight} and {@code <name>.out.weight}. */
+    private void gatedExpert(Map<String, float[]> w, String name, String gate, String up, String down, int f) {
+        int d = modelConfig.dModel();
+        w.put(name + ".in.weight", Matrices.concatColumns(d, linear(gate, f, d), linear(up, f, d)));
+        w.put(name + ".out.weight", linear(down, d, f));
+    }
+
+    /**
+     * Qwen2-MoE makes layer i a mixture of experts unless it is in {@code mlp_only_layers} or
+     * (i + 1) is not a multiple of {@code decoder_sparse_step}; ffnbench runs the mixture layers.
+     */
+    private void requireSparseLayer(int n) {
+        int step = config.path("decoder_sparse_step").asInt(1);
+        boolean mlpOnly = false;
+        for (JsonNode l : config.path("mlp_only_layers")) mlpOnly |= l.asInt() == n;
+        if (mlpOnly || step < 1 || (n + 1) % step != 0) {
+            throw new IllegalArgumentException("layer " + n + " of " + dir + " has a dense MLP (config.json mlp_only_layers "
+                    + config.path("mlp_only_layers") + ", decoder_sparse_step " + step + "): choose one of its mixture-of-experts layers");
+        }
     }
 
     private String prefix(String... candidates) {

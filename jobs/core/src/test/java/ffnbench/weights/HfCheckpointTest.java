@@ -199,6 +199,132 @@ class HfCheckpointTest {
         }
     }
 
+    /** One gated expert's HF projections under {@code p} (gate, up, down names given), and its float64 output on one token. */
+    private double[] expert(double[] x, float[] gate, float[] up, float[] down, int f) {
+        double[] g = hfLinear(x, 1, gate, f, D, null), u = hfLinear(x, 1, up, f, D, null);
+        for (int i = 0; i < f; i++) g[i] = Reference.silu(g[i]) * u[i];
+        return hfLinear(g, 1, down, D, f, null);
+    }
+
+    static final int E = 4;
+
+    static final String MIXTRAL = "{\"model_type\":\"mixtral\",\"hidden_size\":16,\"intermediate_size\":24,\"num_attention_heads\":4,"
+            + "\"num_key_value_heads\":2,\"rms_norm_eps\":1e-5,\"rope_theta\":1000000.0,\"hidden_act\":\"silu\","
+            + "\"num_hidden_layers\":1,\"num_local_experts\":4,\"num_experts_per_tok\":2}";
+
+    /** HF MixtralSparseMoeBlock: softmax over the router logits, top-2, renormalised; experts w2(silu(w1·x) ⊙ w3·x). */
+    @Test
+    void mixtralSparseMoeBlockAsHf() throws IOException {
+        String p = "model.layers.0.";
+        putLlamaNormsAndAttention(p);
+        float[] router = put(p + "block_sparse_moe.gate.weight", E, D);
+        float[][][] w = new float[E][][];
+        for (int e = 0; e < E; e++) {
+            String x = p + "block_sparse_moe.experts." + e + ".";
+            w[e] = new float[][] {put(x + "w1.weight", F, D), put(x + "w3.weight", F, D), put(x + "w2.weight", D, F)};
+        }
+        save(MIXTRAL, Safetensors.DType.F32);
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            ModelConfig c = ckpt.config();
+            assertEquals(4, c.moe().experts());
+            assertEquals(2, c.moe().topK());
+            TransformerLayer layer = new TransformerLayer(c, ckpt.layer(0));
+            float[] x = Reference.gaussian(T * D, 1, 99);
+            double[] expected = new double[T * D];
+            for (int t = 0; t < T; t++) {
+                double[] xt = toDouble(java.util.Arrays.copyOfRange(x, t * D, (t + 1) * D));
+                double[] logits = hfLinear(xt, 1, router, E, D, null);
+                Integer[] order = {0, 1, 2, 3};
+                java.util.Arrays.sort(order, (a, b) -> Double.compare(logits[b], logits[a]));
+                double za = Math.exp(logits[order[0]]), zb = Math.exp(logits[order[1]]);   // renormalised top-2 softmax
+                for (int r = 0; r < 2; r++) {
+                    int e = order[r];
+                    double weight = (r == 0 ? za : zb) / (za + zb);
+                    double[] y = expert(xt, w[e][0], w[e][1], w[e][2], F);
+                    for (int o = 0; o < D; o++) expected[t * D + o] += weight * y[o];
+                }
+            }
+            assertTrue(Reference.relativeL2(layer.mlp(x, T, SiteRecorder.NONE), expected) < 1e-5);
+        }
+    }
+
+    /** HF Qwen2MoeSparseMoeBlock: softmax top-k without renormalising, plus sigmoid(shared_expert_gate·x)·shared_expert(x). */
+    @Test
+    void qwen2MoeSparseMoeBlockAsHf() throws IOException {
+        String p = "model.layers.1.";
+        putLlamaNormsAndAttention(p);
+        for (String b : new String[] {"q_proj.bias", "k_proj.bias", "v_proj.bias"}) put(p + "self_attn." + b, b.startsWith("q") ? D : D / 2);
+        float[] router = put(p + "mlp.gate.weight", E, D);
+        float[][][] w = new float[E][][];
+        for (int e = 0; e < E; e++) {
+            String x = p + "mlp.experts." + e + ".";
+            w[e] = new float[][] {put(x + "gate_proj.weight", F, D), put(x + "up_proj.weight", F, D), put(x + "down_proj.weight", D, F)};
+        }
+        int fs = 20;
+        float[][] shared = {put(p + "mlp.shared_expert.gate_proj.weight", fs, D), put(p + "mlp.shared_expert.up_proj.weight", fs, D),
+                put(p + "mlp.shared_expert.down_proj.weight", D, fs)};
+        float[] sharedGate = put(p + "mlp.shared_expert_gate.weight", 1, D);
+        String config = "{\"model_type\":\"qwen2_moe\",\"hidden_size\":16,\"intermediate_size\":64,\"moe_intermediate_size\":24,"
+                + "\"shared_expert_intermediate_size\":20,\"num_attention_heads\":4,\"num_key_value_heads\":2,\"rms_norm_eps\":1e-6,"
+                + "\"hidden_act\":\"silu\",\"num_hidden_layers\":2,\"num_experts\":4,\"num_experts_per_tok\":2,"
+                + "\"norm_topk_prob\":false,\"decoder_sparse_step\":1,\"mlp_only_layers\":[0]}";
+        save(config, Safetensors.DType.F32);
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            ModelConfig c = ckpt.config();
+            assertTrue(c.attnBias() && !c.moe().normTopK() && c.moe().sharedGate() && c.moe().dFfShared() == fs);
+            TransformerLayer layer = new TransformerLayer(c, ckpt.layer(1));
+            float[] x = Reference.gaussian(T * D, 1, 98);
+            double[] expected = new double[T * D];
+            for (int t = 0; t < T; t++) {
+                double[] xt = toDouble(java.util.Arrays.copyOfRange(x, t * D, (t + 1) * D));
+                double[] logits = hfLinear(xt, 1, router, E, D, null);
+                double sum = 0;
+                for (double l : logits) sum += Math.exp(l);
+                Integer[] order = {0, 1, 2, 3};
+                java.util.Arrays.sort(order, (a, b) -> Double.compare(logits[b], logits[a]));
+                for (int r = 0; r < 2; r++) {
+                    int e = order[r];
+                    double[] y = expert(xt, w[e][0], w[e][1], w[e][2], F);
+                    for (int o = 0; o < D; o++) expected[t * D + o] += Math.exp(logits[e]) / sum * y[o];
+                }
+                double g = Reference.sigmoid(hfLinear(xt, 1, sharedGate, 1, D, null)[0]);
+                double[] y = expert(xt, shared[0], shared[1], shared[2], fs);
+                for (int o = 0; o < D; o++) expected[t * D + o] += g * y[o];
+            }
+            assertTrue(Reference.relativeL2(layer.mlp(x, T, SiteRecorder.NONE), expected) < 1e-5);
+            // layer 0 is in mlp_only_layers: dense, which ffnbench does not run as part of an MoE model
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ckpt.layer(0));
+            assertTrue(e.getMessage().contains("mlp_only_layers"), e.getMessage());
+        }
+    }
+
+    @Test
+    void badMoeCheckpointsAreNamed() throws IOException {
+        String p = "model.layers.0.";
+        putLlamaNormsAndAttention(p);
+        put(p + "block_sparse_moe.gate.weight", E + 1, D);   // a router for 5 experts
+        for (int e = 0; e < E; e++) {
+            String x = p + "block_sparse_moe.experts." + e + ".";
+            put(x + "w1.weight", F, D);
+            if (e != 2) put(x + "w3.weight", F, D);
+            put(x + "w2.weight", D, F);
+        }
+        save(MIXTRAL.replace("\"num_experts_per_tok\":2", "\"num_experts_per_tok\":5"), Safetensors.DType.F32);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HfCheckpoint.open(dir));
+        assertTrue(e.getMessage().contains("num_experts_per_tok") && e.getMessage().contains("num_local_experts"), e.getMessage());
+        save(MIXTRAL, Safetensors.DType.F32);
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            e = assertThrows(IllegalArgumentException.class, () -> ckpt.layer(0));
+            assertTrue(e.getMessage().contains("block_sparse_moe.gate.weight") && e.getMessage().contains("[5, 16]"), e.getMessage());
+        }
+        put(p + "block_sparse_moe.gate.weight", E, D);
+        save(MIXTRAL, Safetensors.DType.F32);
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            e = assertThrows(IllegalArgumentException.class, () -> ckpt.layer(0));
+            assertTrue(e.getMessage().contains("block_sparse_moe.experts.2.w3.weight"), e.getMessage());
+        }
+    }
+
     @Test
     void missingTensorIsNamed() throws IOException {
         put("h.0.ln_1.weight", D);
