@@ -40,6 +40,86 @@ class ForwardCommandTest {
                 Npy.read(REF.resolve("ffn_preact.npy")).data()) <= 1e-4);
     }
 
+    /** A tiny Mixtral or Qwen2-MoE checkpoint under HF names, 4 experts of width 24, d_model 16. */
+    static Path tinyMoeCheckpoint(Path dir, String type) throws Exception {
+        Map<String, ffnbench.weights.Safetensors.Tensor> t = new java.util.LinkedHashMap<>();
+        long[] seed = {1};
+        java.util.function.BiConsumer<String, long[]> put = (name, shape) -> {
+            long n = 1;
+            for (long s : shape) n *= s;
+            float[] a = Reference.gaussian((int) n, 0.3, seed[0]++);
+            if (name.endsWith("layernorm.weight")) for (int i = 0; i < a.length; i++) a[i] += 1;
+            t.put(name, new ffnbench.weights.Safetensors.Tensor(shape, a));
+        };
+        String p = "model.layers.0.";
+        put.accept(p + "input_layernorm.weight", new long[] {16});
+        put.accept(p + "post_attention_layernorm.weight", new long[] {16});
+        put.accept(p + "self_attn.q_proj.weight", new long[] {16, 16});
+        put.accept(p + "self_attn.k_proj.weight", new long[] {8, 16});
+        put.accept(p + "self_attn.v_proj.weight", new long[] {8, 16});
+        put.accept(p + "self_attn.o_proj.weight", new long[] {16, 16});
+        boolean mixtral = type.equals("mixtral");
+        String moe = p + (mixtral ? "block_sparse_moe." : "mlp.");
+        put.accept(moe + "gate.weight", new long[] {4, 16});
+        for (int e = 0; e < 4; e++) {
+            String x = moe + "experts." + e + ".";
+            for (String w : mixtral ? new String[] {"w1", "w3"} : new String[] {"gate_proj", "up_proj"}) put.accept(x + w + ".weight", new long[] {24, 16});
+            put.accept(x + (mixtral ? "w2" : "down_proj") + ".weight", new long[] {16, 24});
+        }
+        String config;
+        if (mixtral) {
+            config = "{\"model_type\":\"mixtral\",\"hidden_size\":16,\"intermediate_size\":24,\"num_attention_heads\":4,"
+                    + "\"num_key_value_heads\":2,\"rms_norm_eps\":1e-5,\"hidden_act\":\"silu\",\"num_hidden_layers\":1,"
+                    + "\"num_local_experts\":4,\"num_experts_per_tok\":2}";
+        } else {
+            for (String b : new String[] {"q_proj", "k_proj", "v_proj"}) put.accept(p + "self_attn." + b + ".bias", new long[] {b.startsWith("q") ? 16 : 8});
+            for (String w : new String[] {"gate_proj", "up_proj"}) put.accept(moe + "shared_expert." + w + ".weight", new long[] {20, 16});
+            put.accept(moe + "shared_expert.down_proj.weight", new long[] {16, 20});
+            put.accept(moe + "shared_expert_gate.weight", new long[] {1, 16});
+            config = "{\"model_type\":\"qwen2_moe\",\"hidden_size\":16,\"moe_intermediate_size\":24,\"shared_expert_intermediate_size\":20,"
+                    + "\"num_attention_heads\":4,\"num_key_value_heads\":2,\"rms_norm_eps\":1e-6,\"hidden_act\":\"silu\","
+                    + "\"num_hidden_layers\":1,\"num_experts\":4,\"num_experts_per_tok\":2,\"norm_topk_prob\":false}";
+        }
+        Path ckpt = dir.resolve(type);
+        Files.createDirectories(ckpt);
+        Files.writeString(ckpt.resolve("config.json"), config);
+        ffnbench.weights.Safetensors.write(ckpt.resolve("model.safetensors"), t, ffnbench.weights.Safetensors.DType.F32);
+        return ckpt;
+    }
+
+    /** forward on tiny HF Mixtral and Qwen2-MoE checkpoints: the MoE sublayer alone, and the block, as the library computes them. */
+    @Test
+    void mixtureOfExpertsCheckpointsThroughForward() throws Exception {
+        float[] x = Reference.gaussian(2 * 9 * 16, 1, 4);
+        Path in = dir.resolve("moe-x.npy");
+        Npy.write(in, new long[] {2, 9, 16}, x);
+        for (String type : new String[] {"mixtral", "qwen2_moe"}) {
+            Path ckpt = tinyMoeCheckpoint(dir, type);
+            TransformerLayer layer;
+            try (ffnbench.weights.HfCheckpoint hf = ffnbench.weights.HfCheckpoint.open(ckpt)) {
+                layer = new TransformerLayer(hf.config(), hf.layer(0));
+            }
+            for (String part : new String[] {"mlp", "block"}) {
+                Path out = dir.resolve(type + "-" + part + ".npy"), sites = dir.resolve(type + "-" + part + "-sites");
+                int code = Main.run("forward", "--model", ckpt.toString(), "--layer", "0", "--part", part,
+                        "--input", in.toString(), "--output", out.toString(), "--sites", sites.toString());
+                assertEquals(0, code, type + " " + part);
+                float[] y = Npy.read(out).data();
+                for (int s = 0; s < 2; s++) {
+                    float[] seq = java.util.Arrays.copyOfRange(x, s * 9 * 16, (s + 1) * 9 * 16);
+                    float[] expected = part.equals("mlp") ? layer.mlp(seq, 9, SiteRecorder.NONE)
+                            : layer.forward(seq, 9, Formulation.SERIAL, SiteRecorder.NONE);
+                    // an expert's GEMM batches whichever tokens chose it, so rounding may differ with the batch
+                    double err = Reference.relativeL2(java.util.Arrays.copyOfRange(y, s * 9 * 16, (s + 1) * 9 * 16), expected);
+                    assertTrue(err < 1e-6, type + " " + part + ": " + err);
+                }
+                if (part.equals("block")) {
+                    assertArrayEquals(new long[] {2, 9, 4}, Npy.read(sites.resolve("router_probs.npy")).shape(), type);
+                }
+            }
+        }
+    }
+
     @Test
     void presetBlockOverSequencesMatchesTheLibrary() throws Exception {
         ModelConfig c = ModelConfig.preset("llama").with(Map.of("d_model", "64", "heads", "4", "d_ff", "96", "kv_heads", "2"));
