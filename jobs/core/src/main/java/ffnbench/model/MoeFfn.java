@@ -57,6 +57,11 @@ public final class MoeFfn {
 
     /** {@code y [tokens × d]} of {@code x [tokens × d]}, with the routing. */
     public Result forwardRouted(float[] x, int tokens) {
+        return forwardRouted(x, tokens, SiteRecorder.NONE);
+    }
+
+    /** As above, each expert recording its sites over its own tokens into {@code sites.forExpert(e)}. */
+    public Result forwardRouted(float[] x, int tokens, SiteRecorder sites) {
         if (x.length != tokens * d) throw new IllegalArgumentException("input has " + x.length + " values, expected " + tokens + " × " + d);
         Router.Routing routing = router.route(x, tokens);
         int k = spec.topK();
@@ -68,7 +73,7 @@ public final class MoeFfn {
             if (n == 0) continue;
             float[] gathered = new float[n * d];
             for (int j = 0; j < n; j++) System.arraycopy(x, (rows[j] / k) * d, gathered, j * d, d);
-            float[] out = experts[e].forward(gathered, n, SiteRecorder.NONE);
+            float[] out = experts[e].forward(gathered, n, sites.forExpert(e));
             for (int j = 0; j < n; j++) {
                 float w = routing.weight()[rows[j]];
                 int t = rows[j] / k;

@@ -25,4 +25,9 @@ public interface SiteRecorder {
 
     /** A mixture-of-experts layer's routing of the tokens just recorded (before capacity drops are applied). */
     default void recordRouting(Router.Routing routing) { }
+
+    /** Where expert {@code e} of a mixture-of-experts layer records its own sites (its tokens only); none by default. */
+    default SiteRecorder forExpert(int e) {
+        return NONE;
+    }
 }

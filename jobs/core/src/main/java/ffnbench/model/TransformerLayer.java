@@ -140,7 +140,7 @@ public final class TransformerLayer {
         return (in, tokens) -> {
             if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, config.dModel(), config.dModel());
             long t = times.now();
-            MoeFfn.Result r = moe.forwardRouted(in, tokens);
+            MoeFfn.Result r = moe.forwardRouted(in, tokens, sites);
             times.lap(StageTimes.Stage.FFN_GEMM, t);
             float[] y = r.out();
             int experts = moe.spec().experts();

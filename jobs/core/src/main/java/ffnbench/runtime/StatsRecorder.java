@@ -61,6 +61,27 @@ public final class StatsRecorder implements SiteRecorder {
         if (sparsitySites.contains(site.id())) recordSparsity(site.id(), data, offset, rows, cols, rowStride);
     }
 
+    /**
+     * Expert {@code e}'s own sites: its FFN hidden over the tokens routed to it, as site
+     * {@code expert<e>.ffn_act} (with {@code ffn_act} among the statistics sites).
+     */
+    @Override
+    public SiteRecorder forExpert(int e) {
+        if (!sites.contains(Site.FFN_ACT.id())) return SiteRecorder.NONE;
+        String site = "expert" + e + "." + Site.FFN_ACT.id();
+        return new SiteRecorder() {
+            @Override
+            public boolean wants(Site s) {
+                return s == Site.FFN_ACT;
+            }
+
+            @Override
+            public void record(Site s, float[] data, int offset, int rows, int cols, int rowStride) {
+                StatsRecorder.this.record(site, data, offset, rows, cols, rowStride);
+            }
+        };
+    }
+
     /** A mixture-of-experts layer's routing: into the layer's router statistics (with the router_probs site). */
     @Override
     public void recordRouting(ffnbench.model.Router.Routing routing) {

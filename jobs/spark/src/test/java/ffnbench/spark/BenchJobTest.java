@@ -226,6 +226,13 @@ class BenchJobTest {
         ffnbench.stats.RouterStats router = one.stats().get("moe.swiglu.serial").routers().get("1");
         assertEquals(14L * 16, router.tokens());
         assertEquals(14L * 16 * 2, java.util.Arrays.stream(router.routed()).sum());
+        // each expert's hidden over its own tokens: the experts' tokens add up to k per token
+        long expertTokens = 0;
+        for (int e = 0; e < 4; e++) {
+            ffnbench.stats.SiteStats act = one.stats().get("moe.swiglu.serial").sites().get("1/expert" + e + ".ffn_act");
+            if (act != null) expertTokens += act.tokens();
+        }
+        assertEquals(14L * 16 * 2, expertTokens);
         Dataset<Row> moeTable = spark.read().parquet(one.dir().resolve("moe.parquet").toString());
         assertEquals(3 * 2, moeTable.count(), "a row per case and layer");
         Row first = moeTable.filter("case_id = 'moe.swiglu.serial' AND layer = 1").first();
