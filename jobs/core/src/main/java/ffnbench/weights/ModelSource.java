@@ -13,7 +13,7 @@ import java.util.Map;
  * Where a layer's weights come from, as written on command lines and in configs:
  * <ul>
  *   <li>{@code minilm}: the built-in real all-MiniLM-L6-v2 weights;</li>
- *   <li>{@code preset:<bert|gpt2|llama|neox|minilm>}: seeded random weights of a preset shape
+ *   <li>{@code preset:<bert|gpt2|llama|neox|minilm|mixtral|qwen2_moe|deepseek_v3>}: seeded random weights of a preset shape
  *       (fields overridable, e.g. d_model=1024);</li>
  *   <li>a directory: a Hugging Face checkpoint ({@code config.json} + {@code *.safetensors}).</li>
  * </ul>
