@@ -162,6 +162,7 @@ public final class CaseStats {
                 String key = in.readUTF();
                 c.sparsity.put(key, SparsityStats.read(in));
             }
+            if (in.available() == 0) return c;   // written before the measured sparsity error existed
             int k = in.readInt();
             if (k < 0 || k > 1_000_000) throw new IOException(k + " sparsity error entries");
             for (int i = 0; i < k; i++) {
