@@ -62,8 +62,15 @@ public final class MoeFfn {
 
     /** As above, each expert recording its sites over its own tokens into {@code sites.forExpert(e)}. */
     public Result forwardRouted(float[] x, int tokens, SiteRecorder sites) {
+        return forwardRouted(x, tokens, sites, new StageTimes());
+    }
+
+    /** As above, adding the router's time to {@link StageTimes.Stage#ROUTER} and the experts' to FFN_GEMM. */
+    public Result forwardRouted(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
         if (x.length != tokens * d) throw new IllegalArgumentException("input has " + x.length + " values, expected " + tokens + " × " + d);
+        long started = times.now();
         Router.Routing routing = router.route(x, tokens);
+        started = times.lap(StageTimes.Stage.ROUTER, started);
         int k = spec.topK();
         float[] y = new float[tokens * d];
         int[] rows = new int[tokens * k];
@@ -92,6 +99,7 @@ public final class MoeFfn {
                 for (int c = 0; c < d; c++) y[t * d + c] += g * s[t * d + c];
             }
         }
+        times.lap(StageTimes.Stage.FFN_GEMM, started);
         return new Result(y, routing);
     }
 

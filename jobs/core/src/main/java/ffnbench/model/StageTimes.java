@@ -19,6 +19,8 @@ public final class StageTimes {
         ACTIVATION,
         /** Residual additions. */
         RESIDUAL,
+        /** A mixture-of-experts router: its GEMM, scores, top-k and capacity (the experts' FFNs count as FFN_GEMM). */
+        ROUTER,
         /** Activation statistics (taken by the benchmark, not by the layer). */
         STATS;
 

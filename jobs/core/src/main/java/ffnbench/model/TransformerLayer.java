@@ -135,13 +135,11 @@ public final class TransformerLayer {
         return moe != null ? moeMlp(sites, times).apply(x, tokens) : ffn.forward(x, tokens, sites, times);
     }
 
-    /** The MoE sublayer as the block's MLP, recording its input and output and timing it as FFN GEMMs. */
+    /** The MoE sublayer as the block's MLP, recording its input, output and routing, timed as router and FFN GEMMs. */
     private Mlp moeMlp(SiteRecorder sites, StageTimes times) {
         return (in, tokens) -> {
             if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, config.dModel(), config.dModel());
-            long t = times.now();
-            MoeFfn.Result r = moe.forwardRouted(in, tokens, sites);
-            times.lap(StageTimes.Stage.FFN_GEMM, t);
+            MoeFfn.Result r = moe.forwardRouted(in, tokens, sites, times);
             float[] y = r.out();
             int experts = moe.spec().experts();
             if (sites.wants(Site.ROUTER_LOGITS)) sites.record(Site.ROUTER_LOGITS, r.routing().logits(), 0, tokens, experts, experts);

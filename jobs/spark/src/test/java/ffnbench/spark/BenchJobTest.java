@@ -221,7 +221,8 @@ class BenchJobTest {
             assertSameStats(one.stats().get(id), three.stats().get(id));
             assertTrue(one.stats().get(id).sites().containsKey("1/ffn_out"), id + ": " + one.stats().get(id).sites().keySet());
         }
-        assertTrue(one.iterations().stream().allMatch(r -> r.tokens() == 14 * 16 && r.flops() > 0));
+        assertTrue(one.iterations().stream().allMatch(r -> r.tokens() == 14 * 16 && r.flops() > 0
+                && r.stage(ffnbench.model.StageTimes.Stage.ROUTER) > 0 && r.stage(ffnbench.model.StageTimes.Stage.FFN_GEMM) > 0));
         // routing: every token's k = 2 choices counted, once per layer
         ffnbench.stats.RouterStats router = one.stats().get("moe.swiglu.serial").routers().get("1");
         assertEquals(14L * 16, router.tokens());
