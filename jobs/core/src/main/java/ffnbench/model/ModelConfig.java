@@ -120,7 +120,18 @@ public record ModelConfig(String arch, int dModel, int heads, int kvHeads, int d
         FfnVariant ffn = FfnVariant.parse(v.get("ffn"));
         int dFf = integer(v, "d_ff");
         MoeSpec moe = null;
-        if (integer(v, "experts") > 0) {
+        boolean expertsGiven = overrides.keySet().stream().anyMatch(f -> f.trim().equalsIgnoreCase("experts"));
+        if (integer(v, "experts") <= 0) {
+            // on a dense model the other fields mean nothing; with experts among the overrides (a sweep
+            // over experts = 0, 8, …) they are for the other points
+            for (String f : expertsGiven ? java.util.Set.<String>of() : overrides.keySet()) {
+                String key = f.trim().toLowerCase(Locale.ROOT);
+                if (MOE_FIELDS.contains(key) && !key.equals("experts")) {
+                    throw new IllegalArgumentException("model field " + key + " applies to a mixture of experts, and this model is "
+                            + "dense: set experts (the number of routed experts) too, or drop " + key);
+                }
+            }
+        } else {
             String scoring = v.get("router_scoring").toUpperCase(Locale.ROOT);
             if (!scoring.equals("SOFTMAX") && !scoring.equals("SIGMOID")) {
                 throw new IllegalArgumentException("model field router_scoring: '" + v.get("router_scoring") + "' is not softmax or sigmoid");

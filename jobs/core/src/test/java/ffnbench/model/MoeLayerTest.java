@@ -105,6 +105,11 @@ class MoeLayerTest {
         assertTrue(e.getMessage().contains("top_k") && e.getMessage().contains("8"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.preset("mixtral").with("ffn", "gelu"));
         assertTrue(e.getMessage().contains("gated"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.preset("llama").with("top_k", "4"));
+        assertTrue(e.getMessage().contains("top_k") && e.getMessage().contains("experts"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.preset("mixtral").with("experts", "0").with("capacity_factor", "1.5"));
+        assertTrue(e.getMessage().contains("capacity_factor"), e.getMessage());
+        assertNull(ModelConfig.preset("llama").with(Map.of("experts", "0", "top_k", "4")).moe(), "a sweep's dense point");
         e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.preset("mixtral").with("router_scoring", "argmax"));
         assertTrue(e.getMessage().contains("router_scoring"), e.getMessage());
         ModelConfig c = small("mixtral");
