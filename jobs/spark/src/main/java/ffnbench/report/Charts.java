@@ -35,7 +35,7 @@ public final class Charts {
     /** Series that appear in several charts keep one colour: the formulations, and the stages of a block. */
     private static final Map<String, Integer> FIXED = Map.ofEntries(Map.entry("serial", 0), Map.entry("parallel", 1),
             Map.entry("parallel-two-norms", 2), Map.entry("norm", 4), Map.entry("attention", 0), Map.entry("fused_gemm", 2),
-            Map.entry("ffn_gemm", 1), Map.entry("activation", 3), Map.entry("residual", 6), Map.entry("stats", 5));
+            Map.entry("ffn_gemm", 1), Map.entry("activation", 3), Map.entry("residual", 6), Map.entry("stats", 5), Map.entry("router", 7));
     private static final Color GRID = new Color(0xDDDDDD);
 
     private Charts() {}
