@@ -208,9 +208,7 @@ public final class SparsityStats {
 
     /** Consecutive token pairs compared. */
     public long consecutivePairs() {
-        long n = 0;
-        for (long c : intersections) n += c;
-        return n;
+        return Arrays.stream(intersections).sum();
     }
 
     /** Mean Jaccard index of consecutive tokens' top-k sets. */
@@ -223,9 +221,7 @@ public final class SparsityStats {
 
     /** Tokens compared with their sequence's union. */
     public long unionTokens() {
-        long n = 0;
-        for (long c : unionSizes) n += c;
-        return n;
+        return Arrays.stream(unionSizes).sum();
     }
 
     /** Mean over tokens of the Jaccard index between a token's top-k set and its sequence's union of them. */
