@@ -30,10 +30,17 @@ import java.util.stream.Collectors;
  * @param layers     the model's layers to run, in order
  * @param statistics what is recorded
  * @param failFirstAttemptOfPartition test hook: the first attempt of this partition's task fails (−1: none)
+ * @param moeStrategy how mixture-of-experts layers run ({@link MoeStrategy#DATA_PARALLEL} for dense models)
+ * @param expertPartitions expert parallelism's dispatch partitions (each holds experts e ≡ p mod this), ≥ 1
  */
 public record BenchCase(String id, Map<String, String> sweep, Weights weights, ModelConfig config, List<Integer> layers,
-                        Formulation formulation, Data data, Statistics statistics, int failFirstAttemptOfPartition)
+                        Formulation formulation, Data data, Statistics statistics, int failFirstAttemptOfPartition,
+                        MoeStrategy moeStrategy, int expertPartitions)
         implements Serializable {
+
+    public boolean expertParallel() {
+        return moeStrategy == MoeStrategy.EXPERT_PARALLEL;
+    }
 
     /** Where a case's weights come from (the layer cache's key, with the layer). */
     public record Weights(String model, String source, long seed, Map<String, String> overrides, String dtype) implements Serializable { }
@@ -74,7 +81,10 @@ public record BenchCase(String id, Map<String, String> sweep, Weights weights, M
                 for (String dtype : m.weightsDtypes()) {
                     for (Formulation f : m.formulations()) {
                         requireFormulationFits(m, p.config(), f);
-                        for (DataPoint d : dataPoints(cfg)) cases.add(of(cfg, m, p, dtype, f, d));
+                        // the strategy is how MoE layers run: a dense point of an experts sweep runs once
+                        for (MoeStrategy strategy : p.config().isMoe() ? m.moeStrategies() : List.of(MoeStrategy.DATA_PARALLEL)) {
+                            for (DataPoint d : dataPoints(cfg)) cases.add(of(cfg, m, p, dtype, f, strategy, d));
+                        }
                     }
                 }
             }
@@ -92,7 +102,8 @@ public record BenchCase(String id, Map<String, String> sweep, Weights weights, M
             for (BenchConfig.ModelEntry m : cfg.models()) {
                 long n = 1;
                 for (int size : new int[] {m.variants().size(), Math.max(1, m.placements().size()), m.weightsDtypes().size(),
-                        m.formulations().size(), cfg.data().sequences().size(), cfg.data().seqLens().size(), cfg.shards().size()}) {
+                        m.formulations().size(), m.moeStrategies().size(), cfg.data().sequences().size(), cfg.data().seqLens().size(),
+                        cfg.shards().size()}) {
                     n = Math.multiplyExact(n, size);
                 }
                 for (List<String> values : m.set().values()) n = Math.multiplyExact(n, values.size());
@@ -160,11 +171,13 @@ public record BenchCase(String id, Map<String, String> sweep, Weights weights, M
     }
 
     /** The case at one point of every sweep, with its id: the stem, then each swept field's value. */
-    private static BenchCase of(BenchConfig cfg, BenchConfig.ModelEntry m, ModelPoint p, String dtype, Formulation f, DataPoint d) {
+    private static BenchCase of(BenchConfig cfg, BenchConfig.ModelEntry m, ModelPoint p, String dtype, Formulation f,
+                                MoeStrategy strategy, DataPoint d) {
         ModelConfig c = p.config();
         Map<String, String> sweep = new LinkedHashMap<>();
         p.point().forEach((k, v) -> { if (m.set().get(k).size() > 1) sweep.put(k, v); });
         if (m.weightsDtypes().size() > 1) sweep.put("weights_dtype", dtype);
+        if (m.moeStrategies().size() > 1) sweep.put("moe_strategy", strategy.id());
         if (cfg.data().sequences().size() > 1) sweep.put("sequences", Long.toString(d.sequences()));
         if (cfg.data().seqLens().size() > 1) sweep.put("seq_len", Integer.toString(d.seqLen()));
         if (cfg.shards().size() > 1) sweep.put("shards", Integer.toString(d.shards()));
@@ -176,7 +189,18 @@ public record BenchCase(String id, Map<String, String> sweep, Weights weights, M
         return new BenchCase(id, Map.copyOf(sweep), new Weights(m.name(), m.source(), m.seed(), p.overrides(), dtype), c,
                 List.copyOf(m.layers()), f, new Data(m.input() != null ? m.input() : cfg.data().input(), d.sequences(), d.seqLen(),
                 d.shards()), new Statistics(cfg.statsEnabled(), cfg.sites(), cfg.stats(), sparsity(cfg, c, m, d), cfg.failOnNonFinite()),
-                cfg.failFirstAttemptOfPartition());
+                cfg.failFirstAttemptOfPartition(), strategy, c.isMoe() ? expertPartitions(m, c) : 1);
+    }
+
+    /** Dispatch partitions: the config's, or one per expert; never more than the experts. */
+    private static int expertPartitions(BenchConfig.ModelEntry m, ModelConfig c) {
+        int experts = c.moe().experts();
+        if (m.expertPartitions() > experts) {
+            throw new IllegalArgumentException("config: models." + m.name() + ".expert_partitions is " + m.expertPartitions()
+                    + ", more than the model's " + experts + " experts: a partition would hold none; use at most " + experts
+                    + " (0: one per expert)");
+        }
+        return m.expertPartitions() == 0 ? experts : m.expertPartitions();
     }
 
     /** The sparsity analysis for this case (null when off), its sites and windows checked against the case. */

@@ -48,7 +48,8 @@ public record BenchConfig(String name, String study, String output, Data data, L
      */
     public record ModelEntry(String name, String source, long seed, Map<String, List<String>> set, List<Integer> layers,
                              List<String> variants, List<Formulation> formulations, List<NormPlacement> placements,
-                             List<String> weightsDtypes, int ffnMultiple, String input) {
+                             List<String> weightsDtypes, int ffnMultiple, String input, List<MoeStrategy> moeStrategies,
+                             int expertPartitions) {
 
         /** As in the config file ({@link BenchConfig#describe}). */
         Map<String, Object> describe() {
@@ -64,6 +65,8 @@ public record BenchConfig(String name, String study, String output, Data data, L
             m.put("weights_dtype", weightsDtypes);
             m.put("ffn_multiple", ffnMultiple);
             m.put("input", input);
+            m.put("moe_strategy", moeStrategies.stream().map(MoeStrategy::id).toList());
+            m.put("expert_partitions", expertPartitions);
             return m;
         }
     }
@@ -299,7 +302,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
 
     private static ModelEntry model(ConfigFields m) {
         m.allow("name", "source", "seed", "set", "layers", "variants", "formulations", "placements", "weights_dtype",
-                "ffn_multiple", "input");
+                "ffn_multiple", "input", "moe_strategy", "expert_partitions");
         String source = m.text("source", null);
         if (source == null) throw new IllegalArgumentException("config: " + m.path("source") + " is required (minilm, preset:<name> or a checkpoint directory)");
         String name = requireFileName(m.path("name"), m.text("name", source.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[.-]+", "")));
@@ -342,8 +345,16 @@ public record BenchConfig(String name, String study, String output, Data data, L
                 throw new IllegalArgumentException("config: " + m.path("weights_dtype") + ": unknown dtype '" + t + "'; use " + WEIGHT_DTYPES);
             }
         }
+        List<MoeStrategy> strategies = new ArrayList<>();
+        for (String st : m.strings("moe_strategy", List.of("data_parallel"))) {
+            strategies.add(parse(m.path("moe_strategy"), () -> MoeStrategy.parse(st)));
+        }
+        if (strategies.stream().distinct().count() != strategies.size()) {
+            throw new IllegalArgumentException("config: " + m.path("moe_strategy") + " lists a strategy twice");
+        }
         return new ModelEntry(name, source, m.integer("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE), set, layers,
-                variants, formulations, placements, dtypes, (int) m.integer("ffn_multiple", 64, 1, 1 << 16), m.text("input", null));
+                variants, formulations, placements, dtypes, (int) m.integer("ffn_multiple", 64, 1, 1 << 16), m.text("input", null),
+                strategies, (int) m.integer("expert_partitions", 0, 0, 100000));
     }
 
     private static <T> T parse(String field, java.util.function.Supplier<T> s) {

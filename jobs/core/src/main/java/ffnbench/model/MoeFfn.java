@@ -65,12 +65,13 @@ public final class MoeFfn {
         return forwardRouted(x, tokens, sites, new StageTimes());
     }
 
-    /** As above, adding the router's time to {@link StageTimes.Stage#ROUTER} and the experts' to FFN_GEMM. */
+    /**
+     * As above, adding the router's time to {@link StageTimes.Stage#ROUTER}, the experts' GEMMs to
+     * FFN_GEMM and the weighted sums to COMBINE.
+     */
     public Result forwardRouted(float[] x, int tokens, SiteRecorder sites, StageTimes times) {
         if (x.length != tokens * d) throw new IllegalArgumentException("input has " + x.length + " values, expected " + tokens + " × " + d);
-        long started = times.now();
-        Router.Routing routing = router.route(x, tokens);
-        started = times.lap(StageTimes.Stage.ROUTER, started);
+        Router.Routing routing = route(x, tokens, times);
         int k = spec.topK();
         float[] y = new float[tokens * d];
         int[] rows = new int[tokens * k];
@@ -78,29 +79,62 @@ public final class MoeFfn {
             int n = 0;   // this expert's kept assignments, as indices t·k + r
             for (int i = 0; i < rows.length; i++) if (routing.kept()[i] && routing.expert()[i] == e) rows[n++] = i;
             if (n == 0) continue;
+            long started = times.now();
             float[] gathered = new float[n * d];
             for (int j = 0; j < n; j++) System.arraycopy(x, (rows[j] / k) * d, gathered, j * d, d);
             float[] out = experts[e].forward(gathered, n, sites.forExpert(e));
-            for (int j = 0; j < n; j++) {
-                float w = routing.weight()[rows[j]];
-                int t = rows[j] / k;
-                for (int c = 0; c < d; c++) y[t * d + c] += w * out[j * d + c];
-            }
+            started = times.lap(StageTimes.Stage.FFN_GEMM, started);
+            for (int j = 0; j < n; j++) addWeighted(y, (rows[j] / k) * d, routing.weight()[rows[j]], out, j * d, d);
+            times.lap(StageTimes.Stage.COMBINE, started);
         }
+        float[] shared = sharedOutput(x, tokens, times);
         if (shared != null) {
-            float[] s = shared.forward(x, tokens, SiteRecorder.NONE);
+            long started = times.now();
+            for (int i = 0; i < y.length; i++) y[i] += shared[i];
+            times.lap(StageTimes.Stage.COMBINE, started);
+        }
+        return new Result(y, routing);
+    }
+
+    /** The routing of {@code x [tokens × d]} (one sequence: capacity counts per call), timed as ROUTER. */
+    public Router.Routing route(float[] x, int tokens, StageTimes times) {
+        long started = times.now();
+        Router.Routing routing = router.route(x, tokens);
+        times.lap(StageTimes.Stage.ROUTER, started);
+        return routing;
+    }
+
+    /** Expert {@code e}'s FFN. */
+    public FeedForward expert(int e) {
+        return experts[e];
+    }
+
+    /**
+     * The shared expert's part of {@code y}, {@code σ(x_t·w_sg) · Shared(x_t)} (or {@code Shared(x_t)}
+     * without the gate), {@code [tokens × d]}; null without a shared expert. Timed as FFN_GEMM.
+     */
+    public float[] sharedOutput(float[] x, int tokens, StageTimes times) {
+        if (shared == null) return null;
+        long started = times.now();
+        float[] s = shared.forward(x, tokens, SiteRecorder.NONE);
+        if (sharedGateWeight != null) {
             for (int t = 0; t < tokens; t++) {
-                float g = 1f;
-                if (sharedGateWeight != null) {
-                    double z = 0;
-                    for (int c = 0; c < d; c++) z += (double) x[t * d + c] * sharedGateWeight[c];
-                    g = (float) (1 / (1 + Math.exp(-z)));
-                }
-                for (int c = 0; c < d; c++) y[t * d + c] += g * s[t * d + c];
+                double z = 0;
+                for (int c = 0; c < d; c++) z += (double) x[t * d + c] * sharedGateWeight[c];
+                float g = (float) (1 / (1 + Math.exp(-z)));
+                for (int c = 0; c < d; c++) s[t * d + c] = g * s[t * d + c];
             }
         }
         times.lap(StageTimes.Stage.FFN_GEMM, started);
-        return new Result(y, routing);
+        return s;
+    }
+
+    /**
+     * {@code y[yOffset..+d] += w · out[outOffset..+d]}: one routed expert's output added to its token.
+     * Each token's experts are added in ascending expert order, whichever strategy runs them.
+     */
+    public static void addWeighted(float[] y, int yOffset, float w, float[] out, int outOffset, int d) {
+        for (int c = 0; c < d; c++) y[yOffset + c] += w * out[outOffset + c];
     }
 
     /**

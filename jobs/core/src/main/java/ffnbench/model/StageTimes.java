@@ -21,6 +21,8 @@ public final class StageTimes {
         RESIDUAL,
         /** A mixture-of-experts router: its GEMM, scores, top-k and capacity (the experts' FFNs count as FFN_GEMM). */
         ROUTER,
+        /** A mixture of experts' weighted sum of its experts' outputs per token (and the shared expert's add). */
+        COMBINE,
         /** Activation statistics (taken by the benchmark, not by the layer). */
         STATS;
 

@@ -141,15 +141,20 @@ public final class TransformerLayer {
             if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, config.dModel(), config.dModel());
             MoeFfn.Result r = moe.forwardRouted(in, tokens, sites, times);
             float[] y = r.out();
-            int experts = moe.spec().experts();
-            if (sites.wants(Site.ROUTER_LOGITS)) sites.record(Site.ROUTER_LOGITS, r.routing().logits(), 0, tokens, experts, experts);
-            if (sites.wants(Site.ROUTER_PROBS)) {
-                sites.record(Site.ROUTER_PROBS, r.routing().scores(), 0, tokens, experts, experts);
-                sites.recordRouting(r.routing());
-            }
+            recordRouting(r.routing(), tokens, sites);
             if (sites.wants(Site.FFN_OUT)) sites.record(Site.FFN_OUT, y, 0, tokens, config.dModel(), config.dModel());
             return y;
         };
+    }
+
+    /** A mixture-of-experts layer's router sites for one sequence: the logits, the scores and the routing itself. */
+    public void recordRouting(Router.Routing routing, int tokens, SiteRecorder sites) {
+        int experts = moe.spec().experts();
+        if (sites.wants(Site.ROUTER_LOGITS)) sites.record(Site.ROUTER_LOGITS, routing.logits(), 0, tokens, experts, experts);
+        if (sites.wants(Site.ROUTER_PROBS)) {
+            sites.record(Site.ROUTER_PROBS, routing.scores(), 0, tokens, experts, experts);
+            sites.recordRouting(routing);
+        }
     }
 
     /** Runs the whole block over one sequence of {@code tokens} tokens; returns {@code y[tokens × d]}. */
@@ -193,36 +198,100 @@ public final class TransformerLayer {
             throw new IllegalArgumentException("input has " + x.length + " values, expected " + tokens + " tokens × d_model " + d);
         }
         if (mlp == null && moe != null) mlp = moeMlp(sites, times);
-        float[] y = switch (formulation) {
-            case SERIAL -> config.placement() == NormPlacement.PRE
-                    ? serialPreNorm(x, tokens, sites, times, ws, mlp) : serialPostNorm(x, tokens, sites, times, ws, mlp);
-            case PARALLEL -> parallelShared(x, tokens, sites, times, ws, mlp);
-            case PARALLEL_TWO_NORMS -> parallelTwoNorms(x, tokens, sites, times, ws, mlp);
-        };
+        float[] y;
+        if (formulation == Formulation.PARALLEL && mlp == null) {
+            y = parallelFused(x, tokens, sites, times, ws);
+        } else {
+            BeforeMlp b = beforeMlp(x, tokens, formulation, sites, times, ws);
+            float[] m = mlp != null ? mlp.apply(b.mlpInput(), tokens) : ffn.forward(b.mlpInput(), tokens, sites, times, ws);
+            y = afterMlp(b, m, tokens, formulation, sites, times, ws);
+        }
         if (sites.wants(Site.BLOCK_OUT)) sites.record(Site.BLOCK_OUT, y, 0, tokens, d, d);
         return y;
     }
 
-    private float[] serialPreNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
-        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws);
-        float[] h = attend(n1, tokens, sites, times, ws);
-        addInPlace(h, x, times);
-        float[] n2 = normalise(norm2, Site.MLP_NORM, h, tokens, sites, times, ws);
-        float[] y = mlp(n2, tokens, sites, times, ws, mlp);
-        addInPlace(y, h, times);
+    /**
+     * A block stopped at its MLP sublayer: what the MLP reads, and what the block adds to the MLP's
+     * output afterwards. {@code attention} is null in a serial block (its attention is already in
+     * {@code residual}); in a parallel one the block ends as {@code (attention + mlp) + residual}.
+     */
+    public record BeforeMlp(float[] mlpInput, float[] attention, float[] residual) { }
+
+    /**
+     * The block up to its MLP sublayer, for a caller that computes the MLP elsewhere (expert
+     * parallelism sends the MLP input to the experts' executors). The arrays belong to {@code ws}.
+     * {@link #afterMlp} finishes the block; together they compute what {@link #forward} does, operation
+     * for operation, except a dense parallel block's fused FFN projection.
+     * <pre>
+     * serial, pre-LN     h = x + Attn(N₁(x));   MLP input N₂(h);  residual h
+     * serial, post-LN    h = N₁(x + Attn(x));   MLP input h;      residual h
+     * parallel           n = N₁(x) (pre-LN) or x;   MLP input n;  attention Attn(n);  residual x
+     * parallel-two-norms MLP input N₂(x);  attention Attn(N₁(x));  residual x
+     * </pre>
+     */
+    public BeforeMlp beforeMlp(float[] x, int tokens, Formulation formulation, SiteRecorder sites, StageTimes times, Workspace ws) {
+        switch (formulation) {
+            case SERIAL -> {
+                if (config.placement() == NormPlacement.PRE) {
+                    float[] h = attend(normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws), tokens, sites, times, ws);
+                    addInPlace(h, x, times);
+                    return new BeforeMlp(normalise(norm2, Site.MLP_NORM, h, tokens, sites, times, ws), null, h);
+                }
+                float[] a = attend(x, tokens, sites, times, ws);
+                addInPlace(a, x, times);
+                float[] h = normalise(norm1, Site.ATTN_NORM, a, tokens, sites, times, ws);
+                return new BeforeMlp(h, null, h);
+            }
+            case PARALLEL -> {
+                float[] in = config.placement() == NormPlacement.PRE ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws) : x;
+                return new BeforeMlp(in, projectedAttention(in, tokens, sites, times, ws), x);
+            }
+            case PARALLEL_TWO_NORMS -> {
+                Formulation.PARALLEL_TWO_NORMS.requireFits(config);
+                float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws);
+                float[] n2 = normalise(norm2, Site.MLP_NORM, x, tokens, sites, times, ws);
+                return new BeforeMlp(n2, attend(n1, tokens, sites, times, ws), x);
+            }
+            default -> throw new IllegalArgumentException("unknown formulation " + formulation);
+        }
+    }
+
+    /**
+     * The rest of the block after {@link #beforeMlp}, from the MLP's output {@code m} (changed in place):
+     * serial pre-LN {@code m + h}; serial post-LN {@code N₂(m + h)}; parallel {@code (attention + m) + x},
+     * then {@code N₁} when post-LN; parallel-two-norms {@code (attention + m) + x}.
+     */
+    public float[] afterMlp(BeforeMlp b, float[] m, int tokens, Formulation formulation, SiteRecorder sites, StageTimes times,
+                            Workspace ws) {
+        if (b.attention() == null) {
+            addInPlace(m, b.residual(), times);
+            boolean post = formulation == Formulation.SERIAL && config.placement() == NormPlacement.POST;
+            return post ? normalise(norm2, Site.MLP_NORM, m, tokens, sites, times, ws) : m;
+        }
+        float[] y = b.attention();
+        addInPlace(y, m, times);
+        addInPlace(y, b.residual(), times);
+        boolean post = formulation == Formulation.PARALLEL && config.placement() == NormPlacement.POST;
+        return post ? normalise(norm1, Site.ATTN_NORM, y, tokens, sites, times, ws) : y;
+    }
+
+    /** Attention over {@code in} through its output projection, with the QKV projection alone (the MLP runs elsewhere). */
+    private float[] projectedAttention(float[] in, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
+        int d = config.dModel();
+        long t = times.now();
+        float[] fused = ws.get(this, FUSED_SLOT, tokens * fusedWidth);
+        Gemm.linearOutIn(in, tokens, d, fusedWeight, fusedBias, fusedWidth, fused);
+        t = times.lap(StageTimes.Stage.FUSED_GEMM, t);
+        float[] context = ws.get(this, CONTEXT_SLOT, tokens * attention.heads() * attention.headDim());
+        attention.attend(fused, 0, fusedWidth, tokens, context, ws);
+        float[] y = ws.get(this, Y_SLOT, tokens * d);
+        attention.project(context, tokens, y, sites);
+        times.lap(StageTimes.Stage.ATTENTION, t);
         return y;
     }
 
-    private float[] serialPostNorm(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
-        float[] a = attend(x, tokens, sites, times, ws);
-        addInPlace(a, x, times);
-        float[] h = normalise(norm1, Site.ATTN_NORM, a, tokens, sites, times, ws);
-        float[] m = mlp(h, tokens, sites, times, ws, mlp);
-        addInPlace(m, h, times);
-        return normalise(norm2, Site.MLP_NORM, m, tokens, sites, times, ws);
-    }
-
-    private float[] parallelShared(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
+    /** The dense parallel block: one GEMM for attention's and the FFN's input projections, y = x + Attn(n) + MLP(n). */
+    private float[] parallelFused(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {
         int d = config.dModel();
         boolean pre = config.placement() == NormPlacement.PRE;
         float[] in = pre ? normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws) : x;
@@ -239,36 +308,16 @@ public final class TransformerLayer {
         attention.project(context, tokens, y, sites);
         t = times.lap(StageTimes.Stage.ATTENTION, t);
 
-        float[] m;
-        if (mlp != null) {
-            m = mlp.apply(in, tokens);
-        } else {
-            if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, d, d);
-            float[] hidden = ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, sites, ws);
-            t = times.lap(StageTimes.Stage.ACTIVATION, t);
-            m = ws.get(this, MLP_SLOT, tokens * d);
-            ffn.project(hidden, tokens, m, sites);
-            times.lap(StageTimes.Stage.FFN_GEMM, t);
-        }
+        if (sites.wants(Site.FFN_IN)) sites.record(Site.FFN_IN, in, 0, tokens, d, d);
+        float[] hidden = ffn.activate(fused, attention.qkvWidth(), fusedWidth, tokens, sites, ws);
+        t = times.lap(StageTimes.Stage.ACTIVATION, t);
+        float[] m = ws.get(this, MLP_SLOT, tokens * d);
+        ffn.project(hidden, tokens, m, sites);
+        times.lap(StageTimes.Stage.FFN_GEMM, t);
 
         addInPlace(y, m, times);
         addInPlace(y, x, times);
         return pre ? y : normalise(norm1, Site.ATTN_NORM, y, tokens, sites, times, ws);
-    }
-
-    private float[] parallelTwoNorms(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
-        Formulation.PARALLEL_TWO_NORMS.requireFits(config);
-        float[] n1 = normalise(norm1, Site.ATTN_NORM, x, tokens, sites, times, ws);
-        float[] n2 = normalise(norm2, Site.MLP_NORM, x, tokens, sites, times, ws);
-        float[] y = attend(n1, tokens, sites, times, ws);
-        addInPlace(y, mlp(n2, tokens, sites, times, ws, mlp), times);
-        addInPlace(y, x, times);
-        return y;
-    }
-
-    /** The MLP sublayer: the FFN, or {@code mlp} when given. */
-    private float[] mlp(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws, Mlp mlp) {
-        return mlp != null ? mlp.apply(x, tokens) : ffn.forward(x, tokens, sites, times, ws);
     }
 
     private float[] attend(float[] x, int tokens, SiteRecorder sites, StageTimes times, Workspace ws) {

@@ -29,13 +29,14 @@ public final class Charts {
     static final int WIDTH = 1000;
     static final int HEIGHT = 520;
 
-    /** Colour-blind-safe palette (Okabe–Ito), in order of preference. */
+    /** Colour-blind-safe palette (Okabe–Ito, then grey), in order of preference. */
     private static final Color[] PALETTE = {new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73), new Color(0xCC79A7),
-        new Color(0x56B4E9), new Color(0xD55E00), new Color(0xF0E442), new Color(0x000000)};
+        new Color(0x56B4E9), new Color(0xD55E00), new Color(0xF0E442), new Color(0x000000), new Color(0x999999)};
     /** Series that appear in several charts keep one colour: the formulations, and the stages of a block. */
     private static final Map<String, Integer> FIXED = Map.ofEntries(Map.entry("serial", 0), Map.entry("parallel", 1),
             Map.entry("parallel-two-norms", 2), Map.entry("norm", 4), Map.entry("attention", 0), Map.entry("fused_gemm", 2),
-            Map.entry("ffn_gemm", 1), Map.entry("activation", 3), Map.entry("residual", 6), Map.entry("stats", 5), Map.entry("router", 7));
+            Map.entry("ffn_gemm", 1), Map.entry("activation", 3), Map.entry("residual", 6), Map.entry("stats", 5), Map.entry("router", 7),
+            Map.entry("combine", 8));
     private static final Color GRID = new Color(0xDDDDDD);
 
     private Charts() {}

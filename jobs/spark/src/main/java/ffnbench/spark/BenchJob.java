@@ -468,7 +468,8 @@ public final class BenchJob {
         Dataset<Row> tokens = TokenBatches.read(spark, input);
         if (tokens.rdd().getNumPartitions() != c.data().shards()) tokens = tokens.repartition(c.data().shards());
         // The function's result as one column first, so it is evaluated once per row.
-        Dataset<Row> results = f.columnar()
+        Dataset<Row> results = c.expertParallel() ? ExpertParallelQuery.results(spark, f, tokens)
+                : f.columnar()
                 ? tokens.select(SparkFunctions.block(f).apply(col("seq_id"), col("seq_len"), col("d_model"), col("hidden")).as("r"))
                 : SparkFunctions.applyToRows(spark, f, tokens);
         if (c.data().shards() <= TREE_MERGE_ABOVE) return merge(results, c, "r.");

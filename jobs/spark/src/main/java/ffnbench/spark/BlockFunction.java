@@ -132,25 +132,9 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
     BlockResult applyInto(CaseStats stats, long seqId, int seqLen, int dModel, float[] hidden) {
         long start = System.nanoTime();
         CALLS.increment();
-        prepareTask();
         BenchCase c = benchCase;
-        injectFaultIfAsked(c);
-        if (dModel != c.dModel()) {
-            throw new IllegalArgumentException("sequence " + seqId + " has d_model " + dModel + " but case " + c.id()
-                    + " needs d_model " + c.dModel());
-        }
-        if (hidden == null || (long) seqLen * dModel != hidden.length) {
-            throw new IllegalArgumentException("sequence " + seqId + " is ragged: hidden holds " + (hidden == null ? 0 : hidden.length)
-                    + " values but seq_len × d_model = " + seqLen + " × " + dModel + " = " + (long) seqLen * dModel);
-        }
         StageTimes times = new StageTimes();
-        if (!allFinite(hidden)) {
-            if (c.statistics().failOnNonFinite()) {
-                throw new IllegalArgumentException("sequence " + seqId + " contains NaN or Inf values (on_nonfinite: fail)");
-            }
-            stats.skipRow();
-            return new BlockResult(0, 1, 0, times.all(), System.nanoTime() - start, null);
-        }
+        if (!admit(stats, seqId, seqLen, dModel, hidden)) return new BlockResult(0, 1, 0, times.all(), System.nanoTime() - start, null);
         if (sparsityThresholds != null) return measureSparsityError(c, stats, seqId, seqLen, hidden, start);
         Set<String> sites = c.statistics().enabled() ? c.statistics().sites() : Set.of();
         StatsRecorder recorder = new StatsRecorder(stats, sites, c.statistics().sparsity(), dModel, times);
@@ -170,11 +154,36 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
     }
 
     /**
+     * Prepares the task, then checks one input sequence: its d_model and length are an error when
+     * wrong; NaN or Inf in it fail the case ({@code on_nonfinite: fail}) or skip the sequence, counted
+     * in {@code stats} (then false).
+     */
+    boolean admit(CaseStats stats, long seqId, int seqLen, int dModel, float[] hidden) {
+        prepareTask();
+        BenchCase c = benchCase;
+        injectFaultIfAsked(c);
+        if (dModel != c.dModel()) {
+            throw new IllegalArgumentException("sequence " + seqId + " has d_model " + dModel + " but case " + c.id()
+                    + " needs d_model " + c.dModel());
+        }
+        if (hidden == null || (long) seqLen * dModel != hidden.length) {
+            throw new IllegalArgumentException("sequence " + seqId + " is ragged: hidden holds " + (hidden == null ? 0 : hidden.length)
+                    + " values but seq_len × d_model = " + seqLen + " × " + dModel + " = " + (long) seqLen * dModel);
+        }
+        if (allFinite(hidden)) return true;
+        if (c.statistics().failOnNonFinite()) {
+            throw new IllegalArgumentException("sequence " + seqId + " contains NaN or Inf values (on_nonfinite: fail)");
+        }
+        stats.skipRow();
+        return false;
+    }
+
+    /**
      * NaN or Inf that appear inside the layers from a finite input (overflow, or weights that make it)
      * are an error of the case, naming the first (layer, site) where the statistics saw them, or the
      * output when no recorded site did. Skipping would hide that the model itself is broken.
      */
-    private static void requireFiniteInside(BenchCase c, long seqId, CaseStats stats, float[] out) {
+    static void requireFiniteInside(BenchCase c, long seqId, CaseStats stats, float[] out) {
         for (Map.Entry<String, SiteStats> e : stats.sites().entrySet()) {
             SiteStats s = e.getValue();
             if (s.nanCount() + s.infCount() > 0) {

@@ -98,6 +98,15 @@ public final class SparkFunctions {
     }
 
     private static BlockResult applyToRow(BlockFunction f, ffnbench.stats.CaseStats stats, InternalRow row) {
+        float[] hidden = hidden(row);
+        return f.applyInto(stats, row.getLong(0), row.getInt(1), row.getInt(2), hidden);
+    }
+
+    /**
+     * The {@code hidden} values of a token row (columns seq_id, seq_len, d_model, hidden), in one copy;
+     * null when hidden is null. A null seq_id, seq_len or d_model, or a null value, is an error.
+     */
+    static float[] hidden(InternalRow row) {
         for (int i = 0; i < 3; i++) {
             if (row.isNullAt(i)) {
                 throw new IllegalArgumentException("a token row has a null " + new String[] {"seq_id", "seq_len", "d_model"}[i]
@@ -105,7 +114,7 @@ public final class SparkFunctions {
             }
         }
         long seqId = row.getLong(0);
-        return f.applyInto(stats, seqId, row.getInt(1), row.getInt(2), row.isNullAt(3) ? null : floats(seqId, row.getArray(3)));
+        return row.isNullAt(3) ? null : floats(seqId, row.getArray(3));
     }
 
     /** The array's values in one copy; a null element is an error (as the typed UDF's assertnotnull makes it). */
