@@ -70,6 +70,11 @@ public final class CaseRecords {
             m.put("gc_ms", r.gcTimeMs());
             m.put("executors", r.executors());
             m.put("disturbed", r.disturbed());
+            m.put("shuffle_bytes_written", r.shuffle().bytesWritten());
+            m.put("shuffle_records_written", r.shuffle().recordsWritten());
+            m.put("shuffle_write_ns", r.shuffle().writeNs());
+            m.put("shuffle_bytes_read", r.shuffle().bytesRead());
+            m.put("shuffle_fetch_wait_ms", r.shuffle().fetchWaitMs());
             rows.add(m);
         }
         Files.write(tmp.resolve("stats.bin"), stats.toBytes());
@@ -106,7 +111,10 @@ public final class CaseRecords {
                     r.get("skipped_sequences").asLong(), r.get("flops").asLong(), stages, r.get("task_total_ns").asLong(),
                     r.get("tasks").asLong(), r.get("failed_attempts").asLong(), r.get("retried_successes").asLong(),
                     r.get("executor_run_ms").asLong(), r.get("executor_cpu_ns").asLong(), r.get("gc_ms").asLong(),
-                    r.get("executors").asInt(), r.path("disturbed").isTextual() ? r.get("disturbed").asText() : null));
+                    r.get("executors").asInt(), r.path("disturbed").isTextual() ? r.get("disturbed").asText() : null,
+                    new IterationResult.Shuffle(r.path("shuffle_bytes_written").asLong(), r.path("shuffle_records_written").asLong(),
+                            r.path("shuffle_write_ns").asLong(), r.path("shuffle_bytes_read").asLong(),
+                            r.path("shuffle_fetch_wait_ms").asLong())));
         }
         try {
             return new Completed(out, root.path("stop").asText(""), CaseStats.fromBytes(Files.readAllBytes(dir.resolve("stats.bin")), c.statistics().config()));

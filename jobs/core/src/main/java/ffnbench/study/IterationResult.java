@@ -13,7 +13,15 @@ import ffnbench.model.StageTimes;
 public record IterationResult(BenchCase benchCase, int iteration, long wallNs, long tokens, long skippedSequences,
                               long flops, long[] stageNs, long taskTotalNs, long tasks, long failedAttempts,
                               long retriedSuccesses, long executorRunTimeMs, long executorCpuTimeNs, long gcTimeMs,
-                              int executors, String disturbed) {
+                              int executors, String disturbed, Shuffle shuffle) {
+
+    /**
+     * The iteration's shuffles, from Spark's task metrics: bytes and records written, the time spent
+     * writing them, bytes read (local and remote) and the time tasks waited for remote blocks.
+     */
+    public record Shuffle(long bytesWritten, long recordsWritten, long writeNs, long bytesRead, long fetchWaitMs) {
+        public static final Shuffle NONE = new Shuffle(0, 0, 0, 0, 0);
+    }
 
     public boolean clean() {
         return disturbed == null;

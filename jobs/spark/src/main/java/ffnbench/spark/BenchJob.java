@@ -386,7 +386,7 @@ public final class BenchJob {
             }
             IterationResult res = new IterationResult(c, iterations.size(), wall, tokensDone, skipped, sums.flops(), sums.stageNs(),
                     sums.totalNs(), m.tasks, m.failedAttempts, m.retriedSuccesses, m.executorRunTimeMs, m.executorCpuTimeNs,
-                    m.gcTimeMs, m.executors.size(), disturbed);
+                    m.gcTimeMs, m.executors.size(), disturbed, m.shuffle());
             iterations.add(res);
             progress.printf("    iteration %d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", res.iteration() + 1,
                     wall / 1e9, res.tokensPerSecond(), res.gflops(), res.clean() ? "" : " — disturbed: " + disturbed + " (excluded)");

@@ -45,6 +45,7 @@ final class RunTables {
                 .add("d_ff", DataTypes.IntegerType, r -> r.benchCase().config().dFf())
                 .add("layers", DataTypes.StringType, r -> r.benchCase().layers().toString())
                 .add("weights_dtype", DataTypes.StringType, r -> r.benchCase().weights().dtype())
+                .add("moe_strategy", DataTypes.StringType, r -> r.benchCase().config().isMoe() ? r.benchCase().moeStrategy().id() : null)
                 .add("seq_len", DataTypes.IntegerType, r -> r.benchCase().data().input() == null ? r.benchCase().data().seqLen() : null)
                 .add("shards", DataTypes.IntegerType, r -> r.benchCase().data().shards())
                 .add("sweep", DataTypes.StringType, r -> sweepLabel(r.benchCase()))
@@ -64,6 +65,10 @@ final class RunTables {
                 .add("executor_cpu_s", DataTypes.DoubleType, r -> r.executorCpuTimeNs() / 1e9)
                 .add("gc_s", DataTypes.DoubleType, r -> r.gcTimeMs() / 1e3)
                 .add("executors", DataTypes.IntegerType, IterationResult::executors)
+                .add("shuffle_write_bytes", DataTypes.LongType, r -> r.shuffle().bytesWritten())
+                .add("shuffle_write_s", DataTypes.DoubleType, r -> r.shuffle().writeNs() / 1e9)
+                .add("shuffle_read_bytes", DataTypes.LongType, r -> r.shuffle().bytesRead())
+                .add("shuffle_fetch_wait_s", DataTypes.DoubleType, r -> r.shuffle().fetchWaitMs() / 1e3)
                 .add("disturbed", DataTypes.StringType, IterationResult::disturbed);
     }
 

@@ -30,9 +30,19 @@ public final class TaskMetricsListener extends SparkListener {
         public long executorCpuTimeNs;
         public long gcTimeMs;
         public long inputBytes;
+        public long shuffleBytesWritten;
+        public long shuffleRecordsWritten;
+        public long shuffleWriteNs;
+        public long shuffleBytesRead;
+        public long shuffleFetchWaitMs;
         public final Set<String> executors = ConcurrentHashMap.newKeySet();
         int jobsStarted;
         int jobsEnded;
+
+        public ffnbench.study.IterationResult.Shuffle shuffle() {
+            return new ffnbench.study.IterationResult.Shuffle(shuffleBytesWritten, shuffleRecordsWritten, shuffleWriteNs,
+                    shuffleBytesRead, shuffleFetchWaitMs);
+        }
 
         public boolean retried() {
             return failedAttempts > 0 || retriedSuccesses > 0;
@@ -98,6 +108,11 @@ public final class TaskMetricsListener extends SparkListener {
                     m.executorCpuTimeNs += t.executorCpuTime();
                     m.gcTimeMs += t.jvmGCTime();
                     m.inputBytes += t.inputMetrics().bytesRead();
+                    m.shuffleBytesWritten += t.shuffleWriteMetrics().bytesWritten();
+                    m.shuffleRecordsWritten += t.shuffleWriteMetrics().recordsWritten();
+                    m.shuffleWriteNs += t.shuffleWriteMetrics().writeTime();
+                    m.shuffleBytesRead += t.shuffleReadMetrics().totalBytesRead();
+                    m.shuffleFetchWaitMs += t.shuffleReadMetrics().fetchWaitTime();
                 }
             } else {
                 m.failedAttempts++;

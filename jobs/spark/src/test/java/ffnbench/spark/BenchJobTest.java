@@ -248,6 +248,55 @@ class BenchJobTest {
         assertTrue(e.getMessage().contains("mixture-of-experts") && e.getMessage().contains("sparsity"), e.getMessage());
     }
 
+    /**
+     * Expert parallelism (two shuffles per layer) computes the data-parallel results: identical counts
+     * and first-layer routing, the rest within float32 rounding (an expert's GEMM batches other tokens);
+     * and its own statistics are identical over 1, 3 and 7 shards and after an injected task failure.
+     */
+    @Test
+    void expertParallelGivesTheDataParallelResults() throws Exception {
+        String moe = "{\"name\": \"moe\", \"source\": \"preset:mixtral\", \"seed\": 3, \"set\": {\"d_model\": 64, \"heads\": 4,"
+                + " \"kv_heads\": 2, \"d_ff\": 32, \"experts\": 4, \"layers\": 2, \"capacity_factor\": [0, 1.0]}, \"layers\": [0, 1],"
+                + " \"formulations\": [\"serial\", \"parallel\"], \"moe_strategy\": [\"data_parallel\", \"expert_parallel\"],"
+                + " \"expert_partitions\": 3}";
+        BenchJob.Run both = run(config(moe, Map.of("shards", "3")));
+        for (String stem : List.of("moe.swiglu.serial", "moe.swiglu.parallel")) {
+            for (String capacity : List.of("0", "1.0")) {
+                String tail = ".capacity_factor-" + capacity + ".moe_strategy-";
+                CaseStats dp = both.stats().get(stem + tail + "data_parallel"), ep = both.stats().get(stem + tail + "expert_parallel");
+                assertEquals(dp.routers().get("0"), ep.routers().get("0"), stem + tail + ": layer 0's routing is identical");
+                assertEquals(dp.sites().keySet(), ep.sites().keySet());
+                for (String key : dp.sites().keySet()) {
+                    SiteStats x = dp.sites().get(key), y = ep.sites().get(key);
+                    assertEquals(x.count(), y.count(), key);
+                    assertEquals(x.moments().mean(), y.moments().mean(), 1e-5 * Math.max(1e-3, Math.abs(x.moments().mean())), key);
+                    assertEquals(x.moments().variance(), y.moments().variance(), 1e-5 * x.moments().variance(), key);
+                    assertEquals(x.max(), y.max(), 1e-5 * Math.abs(x.max()), key);
+                }
+            }
+        }
+        java.util.function.Function<String, List<IterationResult>> iterationsOf = id -> both.iterations().stream()
+                .filter(r -> r.benchCase().id().equals(id)).toList();
+        String ep = "moe.swiglu.serial.capacity_factor-0.moe_strategy-expert_parallel";
+        String dp = "moe.swiglu.serial.capacity_factor-0.moe_strategy-data_parallel";
+        assertTrue(iterationsOf.apply(ep).stream().allMatch(r -> r.tokens() == 14 * 16 && r.shuffle().bytesWritten() > 0
+                && r.stage(ffnbench.model.StageTimes.Stage.COMBINE) > 0 && r.stage(ffnbench.model.StageTimes.Stage.ROUTER) > 0));
+        assertEquals(iterationsOf.apply(dp).get(0).flops(), iterationsOf.apply(ep).get(0).flops());
+        assertTrue(iterationsOf.apply(ep).get(0).shuffle().bytesWritten() > 2 * iterationsOf.apply(dp).get(0).shuffle().bytesWritten(),
+                "tokens travel to their experts and back");
+
+        String epOnly = moe.replace("\"data_parallel\", ", "").replace("[0, 1.0]", "[1.0]");
+        String id = "moe.swiglu.serial";
+        BenchJob.Run one = run(config(epOnly, Map.of("shards", "1")));
+        for (String shards : List.of("3", "7")) assertSameStats(one.stats().get(id), run(config(epOnly, Map.of("shards", shards))).stats().get(id));
+        BenchJob.Run faulty = run(config(epOnly, Map.of("shards", "3", "fault.fail_first_attempt_of_partition", "1")));
+        assertTrue(faulty.iterations().stream().allMatch(IterationResult::retried));
+        assertSameStats(one.stats().get(id), faulty.stats().get(id));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BenchCase.expand(config(moe.replace("\"expert_partitions\": 3", "\"expert_partitions\": 5"), Map.of())));
+        assertTrue(e.getMessage().contains("expert_partitions") && e.getMessage().contains("4 experts"), e.getMessage());
+    }
+
     @Test
     void checkpointWeightsAreBroadcastOnceAndGiveTheSameResults() throws Exception {
         // an ffnbench-layers checkpoint holding exactly the seeded weights of MODEL's two layers
