@@ -204,6 +204,31 @@ public final class MemoryPlan {
         return warnings;
     }
 
+    /**
+     * Expert parallelism's layout and traffic for {@code tokens} tokens: how many experts each
+     * dispatch partition runs, and the bytes both shuffles of every layer carry (before compression).
+     * Each kept assignment travels out with its MLP input row and back with its output (d floats and
+     * {@link #RECORD_BYTES} of fields each way); each sequence's pending record (the residual, plus the
+     * parallel block's attention and the shared expert's output: d floats per token each) travels
+     * through both shuffles. Dropless: with a capacity factor fewer assignments travel. Every
+     * executor still holds every expert's weights: the dispatch and combine steps of any sequence
+     * can run on it.
+     */
+    public record ExpertPlan(int partitions, int expertsPerPartition, long shuffleBytes) { }
+
+    /** An expert-parallel shuffle record's fields other than its float vector, as Spark's rows store them. */
+    static final long RECORD_BYTES = 160;
+
+    public static ExpertPlan expertPlan(BenchCase c, long tokens) {
+        ModelConfig m = c.config();
+        int d = m.dModel(), experts = m.moe().experts(), parts = c.expertPartitions();
+        long pendingFloatsPerToken = d * (1L + (c.formulation() == ffnbench.model.Formulation.SERIAL ? 0 : 1)
+                + (m.moe().dFfShared() > 0 ? 1 : 0));
+        long assignment = 4L * d + RECORD_BYTES;
+        long perLayer = 2 * (tokens * m.moe().topK() * assignment + tokens * 4 * pendingFloatsPerToken);
+        return new ExpertPlan(parts, (experts + parts - 1) / parts, perLayer * c.layers().size());
+    }
+
     /** The estimate of one case against a budget, in words (for a case that ran out of memory anyway). */
     public static String describe(BenchCase c, int seqLen, Budget b) {
         Estimate e = estimate(c, seqLen);
@@ -248,7 +273,7 @@ public final class MemoryPlan {
         return List.of();
     }
 
-    static String bytes(long n) {
+    public static String bytes(long n) {
         if (n >= 1L << 30) return String.format(Locale.ROOT, "%.2f GiB", n / (double) (1L << 30));
         if (n >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
         return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);

@@ -144,6 +144,12 @@ public final class BenchJob {
                 } else {
                     progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
                             shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, workDone, workLeft));
+                    if (c.expertParallel()) {
+                        MemoryPlan.ExpertPlan ep = MemoryPlan.expertPlan(c, shapes.get(input).tokens());
+                        progress.printf("    expert parallel: %d experts on %d dispatch partitions (up to %d each); the shuffles carry "
+                                + "~%s per iteration%n", c.config().moe().experts(), ep.partitions(), ep.expertsPerPartition(),
+                                MemoryPlan.bytes(ep.shuffleBytes()));
+                    }
                     CaseResult result = runCase(c, input, shapes.get(input), runId, listener);
                     if (c.statistics().sparsity() != null && c.statistics().sparsity().settings().measureError()) {
                         measureSparsityError(c, input, shapes.get(input), runId, listener, result.stats());

@@ -284,6 +284,11 @@ class BenchJobTest {
         assertEquals(iterationsOf.apply(dp).get(0).flops(), iterationsOf.apply(ep).get(0).flops());
         assertTrue(iterationsOf.apply(ep).get(0).shuffle().bytesWritten() > 2 * iterationsOf.apply(dp).get(0).shuffle().bytesWritten(),
                 "tokens travel to their experts and back");
+        BenchCase epCase = iterationsOf.apply(ep).get(0).benchCase();
+        double planned = ffnbench.bench.MemoryPlan.expertPlan(epCase, 14 * 16).shuffleBytes();
+        double written = iterationsOf.apply(ep).get(0).shuffle().bytesWritten();
+        assertTrue(written > 0.3 * planned && written < 1.5 * planned, "the planner's shuffle volume " + planned + " vs " + written);
+        assertEquals(2, ffnbench.bench.MemoryPlan.expertPlan(epCase, 1).expertsPerPartition(), "4 experts on 3 partitions");
 
         String epOnly = moe.replace("\"data_parallel\", ", "").replace("[0, 1.0]", "[1.0]");
         String id = "moe.swiglu.serial";
