@@ -77,6 +77,20 @@ public final class HfCheckpoint implements AutoCloseable {
         return modelConfig;
     }
 
+    /**
+     * A LLaMA-shaped decoder from config.json's usual fields: RMSNorm before each sublayer, rotary
+     * attention over all of each head, a gated FFN of {@code hidden_act} of width {@code dFf}, and the
+     * MLP a mixture of experts when {@code moe} is not null.
+     */
+    private static ModelConfig llamaShaped(JsonNode c, String arch, int dFf, boolean attnBias, boolean mlpBias, double defaultTheta,
+                                           MoeSpec moe) {
+        int heads = integer(c, "num_attention_heads");
+        int kv = c.hasNonNull("num_key_value_heads") ? integer(c, "num_key_value_heads") : heads;
+        return new ModelConfig(arch, integer(c, "hidden_size"), heads, kv, dFf, FfnVariant.gatedWith(activation(c, "hidden_act")),
+                NormType.RMSNORM, number(c, "rms_norm_eps"), NormPlacement.PRE, attnBias, mlpBias, true,
+                c.path("rope_theta").asDouble(defaultTheta), 1.0, integer(c, "num_hidden_layers"), moe);
+    }
+
     /** As {@link #mapConfig(JsonNode)}, with errors that name the file. */
     public static ModelConfig mapConfig(Path configFile, JsonNode c) {
         try {
@@ -91,40 +105,25 @@ public final class HfCheckpoint implements AutoCloseable {
         String type = text(c, "model_type");
         switch (type) {
             case "llama", "mistral", "qwen2" -> {
-                int d = integer(c, "hidden_size");
-                int heads = integer(c, "num_attention_heads");
-                int kv = c.has("num_key_value_heads") && !c.get("num_key_value_heads").isNull()
-                        ? integer(c, "num_key_value_heads") : heads;
-                Activation act = activation(c, "hidden_act");
-                boolean attnBias = c.path("attention_bias").asBoolean(type.equals("qwen2"));
-                return new ModelConfig("llama", d, heads, kv, integer(c, "intermediate_size"), FfnVariant.gatedWith(act),
-                        NormType.RMSNORM, number(c, "rms_norm_eps"), NormPlacement.PRE, attnBias,
-                        c.path("mlp_bias").asBoolean(false), true, c.path("rope_theta").asDouble(10000.0), 1.0,
-                        integer(c, "num_hidden_layers"));
+                return llamaShaped(c, "llama", integer(c, "intermediate_size"), c.path("attention_bias").asBoolean(type.equals("qwen2")),
+                        c.path("mlp_bias").asBoolean(false), 10000.0, null);
             }
             case "mixtral" -> {
-                int d = integer(c, "hidden_size"), heads = integer(c, "num_attention_heads");
                 int f = integer(c, "intermediate_size");
-                FfnVariant variant = FfnVariant.gatedWith(activation(c, "hidden_act"));
                 int experts = integer(c, "num_local_experts"), k = integer(c, "num_experts_per_tok");
                 requireTopK(k, experts, "num_local_experts");
-                MoeSpec moe = new MoeSpec(experts, k, f, variant, MoeSpec.Scoring.SOFTMAX, true, 0, false, 1, 1, false, 1, 0);
-                return new ModelConfig("mixtral", d, heads, c.hasNonNull("num_key_value_heads") ? integer(c, "num_key_value_heads") : heads,
-                        f, variant, NormType.RMSNORM, number(c, "rms_norm_eps"), NormPlacement.PRE, false, false, true,
-                        c.path("rope_theta").asDouble(1e6), 1.0, integer(c, "num_hidden_layers"), moe);
+                MoeSpec moe = new MoeSpec(experts, k, f, FfnVariant.gatedWith(activation(c, "hidden_act")), MoeSpec.Scoring.SOFTMAX,
+                        true, 0, false, 1, 1, false, 1, 0);
+                return llamaShaped(c, "mixtral", f, false, false, 1e6, moe);
             }
             case "qwen2_moe" -> {
-                int d = integer(c, "hidden_size"), heads = integer(c, "num_attention_heads");
                 int f = integer(c, "moe_intermediate_size");
-                FfnVariant variant = FfnVariant.gatedWith(activation(c, "hidden_act"));
                 int experts = integer(c, "num_experts"), k = integer(c, "num_experts_per_tok");
                 requireTopK(k, experts, "num_experts");
                 int shared = c.hasNonNull("shared_expert_intermediate_size") ? integer(c, "shared_expert_intermediate_size") : 0;
-                MoeSpec moe = new MoeSpec(experts, k, f, variant, MoeSpec.Scoring.SOFTMAX, c.path("norm_topk_prob").asBoolean(false),
-                        shared, shared > 0, 1, 1, false, 1, 0);
-                return new ModelConfig("qwen2_moe", d, heads, c.hasNonNull("num_key_value_heads") ? integer(c, "num_key_value_heads") : heads,
-                        f, variant, NormType.RMSNORM, number(c, "rms_norm_eps"), NormPlacement.PRE, true, false, true,
-                        c.path("rope_theta").asDouble(1e6), 1.0, integer(c, "num_hidden_layers"), moe);
+                MoeSpec moe = new MoeSpec(experts, k, f, FfnVariant.gatedWith(activation(c, "hidden_act")), MoeSpec.Scoring.SOFTMAX,
+                        c.path("norm_topk_prob").asBoolean(false), shared, shared > 0, 1, 1, false, 1, 0);
+                return llamaShaped(c, "qwen2_moe", f, true, false, 1e6, moe);
             }
             case "bert" -> {
                 return new ModelConfig("bert", integer(c, "hidden_size"), integer(c, "num_attention_heads"),
