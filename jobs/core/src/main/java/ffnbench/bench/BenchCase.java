@@ -32,10 +32,12 @@ import java.util.stream.Collectors;
  * @param failFirstAttemptOfPartition test hook: the first attempt of this partition's task fails (−1: none)
  * @param moeStrategy how mixture-of-experts layers run ({@link MoeStrategy#DATA_PARALLEL} for dense models)
  * @param expertPartitions expert parallelism's dispatch partitions (each holds experts e ≡ p mod this), ≥ 1
+ * @param expertBatchesPerSequence expert parallelism runs each expert's GEMM over one sequence's tokens at a
+ *                   time, as data parallelism does (config {@code expert_batches: per_sequence}), not over all it received
  */
 public record BenchCase(String id, Map<String, String> sweep, Weights weights, ModelConfig config, List<Integer> layers,
                         Formulation formulation, Data data, Statistics statistics, int failFirstAttemptOfPartition,
-                        MoeStrategy moeStrategy, int expertPartitions)
+                        MoeStrategy moeStrategy, int expertPartitions, boolean expertBatchesPerSequence)
         implements Serializable {
 
     public boolean expertParallel() {
@@ -189,7 +191,8 @@ public record BenchCase(String id, Map<String, String> sweep, Weights weights, M
         return new BenchCase(id, Map.copyOf(sweep), new Weights(m.name(), m.source(), m.seed(), p.overrides(), dtype), c,
                 List.copyOf(m.layers()), f, new Data(m.input() != null ? m.input() : cfg.data().input(), d.sequences(), d.seqLen(),
                 d.shards()), new Statistics(cfg.statsEnabled(), cfg.sites(), cfg.stats(), sparsity(cfg, c, m, d), cfg.failOnNonFinite()),
-                cfg.failFirstAttemptOfPartition(), strategy, c.isMoe() ? expertPartitions(m, c) : 1);
+                cfg.failFirstAttemptOfPartition(), strategy, c.isMoe() ? expertPartitions(m, c) : 1,
+                m.expertBatchesPerSequence());
     }
 
     /** Dispatch partitions: the config's, or one per expert; never more than the experts. */

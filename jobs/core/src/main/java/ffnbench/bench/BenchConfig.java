@@ -49,7 +49,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
     public record ModelEntry(String name, String source, long seed, Map<String, List<String>> set, List<Integer> layers,
                              List<String> variants, List<Formulation> formulations, List<NormPlacement> placements,
                              List<String> weightsDtypes, int ffnMultiple, String input, List<MoeStrategy> moeStrategies,
-                             int expertPartitions) {
+                             int expertPartitions, boolean expertBatchesPerSequence) {
 
         /** As in the config file ({@link BenchConfig#describe}). */
         Map<String, Object> describe() {
@@ -67,6 +67,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
             m.put("input", input);
             m.put("moe_strategy", moeStrategies.stream().map(MoeStrategy::id).toList());
             m.put("expert_partitions", expertPartitions);
+            m.put("expert_batches", expertBatchesPerSequence ? "per_sequence" : "gathered");
             return m;
         }
     }
@@ -302,7 +303,7 @@ public record BenchConfig(String name, String study, String output, Data data, L
 
     private static ModelEntry model(ConfigFields m) {
         m.allow("name", "source", "seed", "set", "layers", "variants", "formulations", "placements", "weights_dtype",
-                "ffn_multiple", "input", "moe_strategy", "expert_partitions");
+                "ffn_multiple", "input", "moe_strategy", "expert_partitions", "expert_batches");
         String source = m.text("source", null);
         if (source == null) throw new IllegalArgumentException("config: " + m.path("source") + " is required (minilm, preset:<name> or a checkpoint directory)");
         String name = requireFileName(m.path("name"), m.text("name", source.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[.-]+", "")));
@@ -354,7 +355,17 @@ public record BenchConfig(String name, String study, String output, Data data, L
         }
         return new ModelEntry(name, source, m.integer("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE), set, layers,
                 variants, formulations, placements, dtypes, (int) m.integer("ffn_multiple", 64, 1, 1 << 16), m.text("input", null),
-                strategies, (int) m.integer("expert_partitions", 0, 0, 100000));
+                strategies, (int) m.integer("expert_partitions", 0, 0, 100000), expertBatchesPerSequence(m));
+    }
+
+    /** {@code expert_batches}: {@code gathered} (each expert's tokens from many sequences in one GEMM) or {@code per_sequence}. */
+    private static boolean expertBatchesPerSequence(ConfigFields m) {
+        String b = m.text("expert_batches", "gathered");
+        if (!b.equals("gathered") && !b.equals("per_sequence")) {
+            throw new IllegalArgumentException("config: " + m.path("expert_batches") + ": unknown value '" + b
+                    + "'; use gathered or per_sequence");
+        }
+        return b.equals("per_sequence");
     }
 
     private static <T> T parse(String field, java.util.function.Supplier<T> s) {

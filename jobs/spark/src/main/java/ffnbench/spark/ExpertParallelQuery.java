@@ -170,8 +170,9 @@ final class ExpertParallelQuery {
 
     /**
      * A dispatch partition: each expert's assignments (sorted by expert, sequence, token, rank) run as
-     * one batch of up to {@link #MAX_EXPERT_BATCH_ROWS} rows, cut only between sequences; pending and
-     * result records pass through, re-tagged for the combine exchange.
+     * one batch of up to {@link #MAX_EXPERT_BATCH_ROWS} rows, cut only between sequences (or one batch
+     * per sequence with {@code expert_batches: per_sequence}); pending and result records pass through,
+     * re-tagged for the combine exchange.
      */
     private static final class Experts extends Task<ExpertRecord> {
         private final List<Assignment> batch = new ArrayList<>();
@@ -190,7 +191,8 @@ final class ExpertParallelQuery {
             }
             boolean sameExpert = r.getExpert() == batchExpert && r.getLayer() == batchLayer;
             boolean newSequence = batch.isEmpty() || batch.get(batch.size() - 1).seqId() != r.getSeqId();
-            if (!sameExpert || (newSequence && batch.size() >= MAX_EXPERT_BATCH_ROWS)) drain();
+            int cut = c.expertBatchesPerSequence() ? 1 : MAX_EXPERT_BATCH_ROWS;
+            if (!sameExpert || (newSequence && batch.size() >= cut)) drain();
             batchLayer = r.getLayer();
             batchExpert = r.getExpert();
             batch.add(new Assignment(r.getSeqId(), r.getToken(), r.getRank(), r.getExpert(), r.getWeight(), r.getValues()));

@@ -290,6 +290,15 @@ class BenchJobTest {
         assertTrue(written > 0.3 * planned && written < 1.5 * planned, "the planner's shuffle volume " + planned + " vs " + written);
         assertEquals(2, ffnbench.bench.MemoryPlan.expertPlan(epCase, 1).expertsPerPartition(), "4 experts on 3 partitions");
 
+        // with the experts' GEMMs over one sequence at a time, as data parallelism runs them, the
+        // shuffles and the combine change nothing: the statistics are identical
+        String perSequence = moe.replace("\"expert_partitions\": 3", "\"expert_partitions\": 3, \"expert_batches\": \"per_sequence\"");
+        BenchJob.Run batchedLikeDp = run(config(perSequence, Map.of("shards", "3")));
+        for (String stem : List.of("moe.swiglu.serial", "moe.swiglu.parallel")) {
+            String tail = ".capacity_factor-1.0.moe_strategy-";
+            assertSameStats(batchedLikeDp.stats().get(stem + tail + "data_parallel"), batchedLikeDp.stats().get(stem + tail + "expert_parallel"));
+        }
+
         String epOnly = moe.replace("\"data_parallel\", ", "").replace("[0, 1.0]", "[1.0]");
         String id = "moe.swiglu.serial";
         BenchJob.Run one = run(config(epOnly, Map.of("shards", "1")));
