@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """FFN forward baselines in NumPy and PyTorch (fp32, CPU) on the shapes of scripts/benchmark-kernels.
 
-Prints one line per (framework, ffn) as 'BASELINE framework ffn tokens d d_ff median_s tokens_per_s gflops'.
+Prints one line per (framework, ffn) as 'BASELINE framework ffn tokens d d_ff median_s tokens_per_s gflops',
+after one line per framework as 'LIBRARY framework <what it runs on>'.
 Thread count comes from the environment (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, and torch.set_num_threads).
-GELU is the exact erf form in both (NumPy via math.erf vectorised, for fairness; PyTorch's gelu default).
+GELU is the exact erf form in both (NumPy: scipy.special.erf, else math.erf vectorised; PyTorch: its gelu default).
 """
 import math
 import os
@@ -44,6 +45,10 @@ def report(framework, ffn, d, f, times):
 
 def numpy_baseline():
     import numpy as np
+    from openblas_probe import openblas
+    np.ones((2, 2), np.float32) @ np.ones((2, 2), np.float32)   # loads BLAS
+    version, kernel = openblas()
+    print(f"LIBRARY numpy NumPy {np.__version__}, OpenBLAS {version} ({kernel})", flush=True)
     try:
         from scipy.special import erf
     except ImportError:
@@ -76,6 +81,11 @@ def torch_baseline():
         print("BASELINE-SKIPPED torch not installed", flush=True)
         return
     torch.set_num_threads(THREADS)
+    from openblas_probe import openblas
+    torch.ones(2, 2) @ torch.ones(2, 2)   # loads BLAS
+    version, kernel = openblas()
+    blas = f"OpenBLAS {version} ({kernel})" if version != "-" else "its BLAS"
+    print(f"LIBRARY torch PyTorch {torch.__version__}, {blas}", flush=True)
     torch.manual_seed(1)
     with torch.no_grad():
         for ffn, d, f in SHAPES:

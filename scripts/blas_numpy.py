@@ -4,29 +4,14 @@ x @ W.T with W stored [out, in], float32; prints the same lines as ffnbench.perf
   BLAS numpy-<numpy version> <OpenBLAS version> <kernel>
   SGEMM <shape> <median GFLOP/s>
 """
-import ctypes, glob, os, sys, time
+import os, sys, time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
+from openblas_probe import openblas
 
 SHAPES = [("swiglu-in", 4096, 1024, 5632), ("swiglu-out", 4096, 2816, 1024),
           ("gelu-in", 4096, 768, 3072), ("gelu-out", 4096, 3072, 768)]
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
-
-def openblas():
-    """Version and kernel of the OpenBLAS NumPy loaded (scipy-openblas exports prefixed names)."""
-    for line in open("/proc/self/maps"):
-        path = line.split()[-1]
-        if "openblas" in os.path.basename(path) and ".so" in path:
-            lib = ctypes.CDLL(path)
-            for prefix in ("scipy_openblas_", "openblas_"):
-                for suffix in ("64_", ""):
-                    try:
-                        config = getattr(lib, prefix + "get_config" + suffix); core = getattr(lib, prefix + "get_corename" + suffix)
-                    except AttributeError:
-                        continue
-                    config.restype = core.restype = ctypes.c_char_p
-                    return config().decode().split()[1], core().decode()
-    return "-", "-"
 
 np.ones((2, 2), np.float32) @ np.ones((2, 2), np.float32)   # loads BLAS
 version, kernel = openblas()

@@ -113,6 +113,7 @@ public final class Blas {
             // Something in this JVM (Spark MLlib, say) opened netlib's native binding first: it stays.
             return nativeSelected(choice, threads, null, "netlib's native BLAS was opened in this JVM before ffnbench chose");
         }
+        if (threads > 1 && choice != Choice.JAVA) OpenBlas.sleepIdleWorkersAtOnce();   // before the library loads
         String reason = null;
         if (choice == Choice.BUNDLED) {
             try {

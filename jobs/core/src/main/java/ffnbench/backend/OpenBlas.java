@@ -65,6 +65,23 @@ final class OpenBlas {
         return f == null ? null : f.invokeString(new Object[0], false).trim();
     }
 
+    /** What OpenBLAS reads when it loads: its idle worker threads spin 2^n cycles before they sleep (default 28). */
+    static final String THREAD_TIMEOUT_ENV = "OPENBLAS_THREAD_TIMEOUT";
+
+    /**
+     * With several BLAS threads an FFN runs its element-wise work on as many Java threads between GEMM
+     * calls, and OpenBLAS's workers, spinning about 2^28 cycles after each call, would take their cores.
+     * Sets {@value #THREAD_TIMEOUT_ENV} to its minimum (2^4 cycles) unless the environment sets it; only
+     * a library loaded after this call reads it.
+     */
+    static void sleepIdleWorkersAtOnce() {
+        try {
+            NativeLibrary.getInstance("c").getFunction("setenv").invokeInt(new Object[] {THREAD_TIMEOUT_ENV, "4", 0});
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            // not fatal: the GEMMs are the same, only the element-wise work shares its cores with spinning threads
+        }
+    }
+
     int threads() {
         Function f = function("openblas_get_num_threads");
         return f == null ? -1 : f.invokeInt(new Object[0]);

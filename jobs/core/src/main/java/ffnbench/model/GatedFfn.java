@@ -31,11 +31,13 @@ public final class GatedFfn extends FeedForward {
             sites.record(Site.FFN_GATE_ACT, hidden, 0, tokens, dFf, dFf);
             for (int t = 0; t < tokens; t++) Activation.multiplyInPlace(hidden, t * dFf, proj, projOffset + t * projStride + dFf, dFf);
         } else {                                // one pass per token, while its row is in cache
-            for (int t = 0; t < tokens; t++) {
-                int gate = projOffset + t * projStride;
-                activateGate(proj, gate, hidden, t * dFf);
-                Activation.multiplyInPlace(hidden, t * dFf, proj, gate + dFf, dFf);
-            }
+            TokenSlices.forEach(tokens, dFf, (from, to) -> {
+                for (int t = from; t < to; t++) {
+                    int gate = projOffset + t * projStride;
+                    activateGate(proj, gate, hidden, t * dFf);
+                    Activation.multiplyInPlace(hidden, t * dFf, proj, gate + dFf, dFf);
+                }
+            });
         }
         if (sites.wants(Site.FFN_ACT)) sites.record(Site.FFN_ACT, hidden, 0, tokens, dFf, dFf);
         return hidden;

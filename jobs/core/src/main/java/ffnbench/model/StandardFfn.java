@@ -18,12 +18,12 @@ public final class StandardFfn extends FeedForward {
     @Override
     public float[] activate(float[] proj, int projOffset, int projStride, int tokens, SiteRecorder sites, Workspace ws) {
         if (sites.wants(Site.FFN_PREACT)) sites.record(Site.FFN_PREACT, proj, projOffset, tokens, dFf, projStride);
-        float[] hidden = proj;
-        if (projOffset != 0 || projStride != dFf) {   // a slice of a fused projection: gather it first
-            hidden = ws.get(this, HIDDEN_SLOT, tokens * dFf);
-            for (int t = 0; t < tokens; t++) System.arraycopy(proj, projOffset + t * projStride, hidden, t * dFf, dFf);
-        }
-        activation.applyInPlace(hidden, 0, tokens * dFf);
+        boolean fused = projOffset != 0 || projStride != dFf;   // a slice of a fused projection: gathered first
+        float[] hidden = fused ? ws.get(this, HIDDEN_SLOT, tokens * dFf) : proj;
+        TokenSlices.forEach(tokens, dFf, (from, to) -> {
+            if (fused) for (int t = from; t < to; t++) System.arraycopy(proj, projOffset + t * projStride, hidden, t * dFf, dFf);
+            activation.applyInPlace(hidden, from * dFf, (to - from) * dFf);
+        });
         if (sites.wants(Site.FFN_ACT)) sites.record(Site.FFN_ACT, hidden, 0, tokens, dFf, dFf);
         return hidden;
     }

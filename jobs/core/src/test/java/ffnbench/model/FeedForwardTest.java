@@ -58,6 +58,29 @@ class FeedForwardTest {
         assertTrue(err <= 1e-5, variant + ": relative L2 " + err);
     }
 
+    /** With several BLAS threads the element-wise work is split over tokens; every value stays the same. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gelu", "swiglu"})
+    void activationsSplitOverThreadsGiveTheSameValues(String variant) {
+        int tokens = 101, dFf = 1000, width = FfnVariant.parse(variant).gated() ? 2 * dFf : dFf, offset = 7, stride = width + 13;
+        FeedForward ffn = FeedForward.create(FfnVariant.parse(variant), D, dFf, new float[D * width], null, new float[dFf * D], null);
+        float[] proj = Reference.gaussian(offset + tokens * stride, 2, 21);
+        float[][] hidden = new float[2][];
+        String before = System.getProperty(ffnbench.backend.Blas.THREADS_PROPERTY);
+        try {
+            for (int run = 0; run < 2; run++) {
+                System.setProperty(ffnbench.backend.Blas.THREADS_PROPERTY, run == 0 ? "1" : "3");
+                float[] p = proj.clone();
+                hidden[run] = ffn.activate(p, offset, stride, tokens, SiteRecorder.NONE, Workspace.fresh()).clone();
+            }
+        } finally {
+            if (before == null) System.clearProperty(ffnbench.backend.Blas.THREADS_PROPERTY);
+            else System.setProperty(ffnbench.backend.Blas.THREADS_PROPERTY, before);
+        }
+        assertTrue((long) tokens * dFf >= TokenSlices.MIN_VALUES_TO_SPLIT, "large enough to be split");
+        assertTrue(java.util.Arrays.equals(hidden[0], hidden[1]), variant + ": split activations differ");
+    }
+
     /** The activation goes on the gate: swapping gate and up must give a clearly different result. */
     @Test
     void swigluActivatesTheGateNotTheUpProjection() {
