@@ -24,7 +24,9 @@ import scala.runtime.AbstractFunction1;
  * encoder (the SQL function {@code ffn_block}; Spark 3.5 builds its {@code float[]} through
  * {@code mapobjects}, one boxed value each), (3) a plain Java {@code UDF1} receiving a Scala
  * {@code Seq} of boxed floats, (4) Spark's internal rows, {@code UnsafeArrayData.toFloatArray} (the
- * CPU bench path, {@code SparkFunctions.applyToRows}). Each function reads only its first and last value,
+ * CPU bench path, {@code SparkFunctions.applyToRows}), and (5) the same with nested columns read row
+ * by row, Spark 3.5's default, which the bench job switches off ({@code BenchJob.configureTokenReader}).
+ * All but (5) read as the bench job does. Each function reads only its first and last value,
  * so what it costs beyond the scan is getting the array to it. Rounds are interleaved; medians are
  * reported.
  */
@@ -65,6 +67,7 @@ public final class ConversionBenchmark {
         Path dir = Files.createTempDirectory("ffnbench-conversion");
         String path = dir.resolve("tokens.parquet").toString();
         TokenBatches.generate(spark, sequences, seqLen, d, TokenGenerator.Distribution.GAUSSIAN, 1, 2).write().parquet(path);
+        ffnbench.spark.BenchJob.configureTokenReader(spark, 4L * seqLen * d);   // as the bench job reads
         Dataset<Row> tokens = TokenBatches.read(spark, path);
 
         UserDefinedFunction typed = ffnbench.spark.shim.TypedUdf.create(new SumPrimitive(), DataTypes.DoubleType,
@@ -85,19 +88,23 @@ public final class ConversionBenchmark {
         System.out.printf(Locale.ROOT, "check: %s floats; first+last summed: typed %s, boxed %s, internal rows %s%n",
                 scan.get().first().get(0), viaTyped.get().first().get(0), viaBoxed.get().first().get(0),
                 viaInternal.get().first().get(0));
-        double[][] t = new double[4][rounds];
+        double[][] t = new double[5][rounds];
         for (int r = -1; r < rounds; r++) {   // one warm-up round
             double a = time(scan), b = time(viaTyped), c = time(viaBoxed), e = time(viaInternal);
+            spark.conf().set("spark.sql.parquet.enableNestedColumnVectorizedReader", "false");   // Spark 3.5's default
+            double rowByRow = time(viaInternal);
+            spark.conf().set("spark.sql.parquet.enableNestedColumnVectorizedReader", "true");
             if (r >= 0) {
                 t[0][r] = a;
                 t[1][r] = b;
                 t[2][r] = c;
                 t[3][r] = e;
+                t[4][r] = rowByRow;
             }
         }
         double values = (double) sequences * seqLen * d;
         String[] names = {"Parquet scan only", "typed encoder → float[]", "Java UDF1 → boxed Seq",
-            "internal rows → float[] (bench path)"};
+            "internal rows → float[] (bench path)", "the same, nested columns read row by row (Spark 3.5's default reader)"};
         System.out.printf(Locale.ROOT, "%,d sequences × %d tokens × d %d = %,.0f floats, %s, median of %d rounds%n",
                 sequences, seqLen, d, values, spark.sparkContext().master(), rounds);
         System.out.println("| path | wall s | ns per float | conversion ns per float (over scan) |");

@@ -462,6 +462,23 @@ public final class BenchJob {
         return why;
     }
 
+    static final String NESTED_VECTORIZED_READER = "spark.sql.parquet.enableNestedColumnVectorizedReader";
+
+    /**
+     * The Parquet reader settings token batches are read with, rows of {@code rowBytes} each:
+     * <ul>
+     *   <li>Spark 3.5 decodes a nested column such as {@code hidden} row by row, boxing every value,
+     *       unless its vectorized reader is switched on for nested columns; on, reading {@code hidden}
+     *       costs about half as much (docs/PERFORMANCE.md). A value given at launch ({@code --conf}) stays.</li>
+     *   <li>The vectorized reader decodes 4096 rows per batch; a row here is a whole sequence
+     *       (seq_len × d floats), so 4096 of them can be gigabytes per task. A batch is capped at ~8 MiB.</li>
+     * </ul>
+     */
+    public static void configureTokenReader(SparkSession spark, long rowBytes) {
+        spark.conf().set("spark.sql.parquet.columnarReaderBatchSize", Long.toString(readerBatchRows(rowBytes)));
+        if (!spark.sparkContext().getConf().contains(NESTED_VECTORIZED_READER)) spark.conf().set(NESTED_VECTORIZED_READER, "true");
+    }
+
     /**
      * The case's Spark query: tokens → the layers' function → sums of timings and merged statistics.
      * The GPU function runs as a SQL function (RAPIDS executes it on columnar batches); the CPU one
@@ -469,10 +486,7 @@ public final class BenchJob {
      * boxing of a UDF's input conversion.
      */
     public static Dataset<Row> caseQuery(SparkSession spark, BlockFunction f, BenchCase c, String input, TokenBatches.Shape shape) {
-        // Spark's vectorized Parquet reader decodes 4096 rows per batch; a row here is a whole sequence
-        // (seq_len × d floats), so 4096 of them can be gigabytes per task. Cap a batch at ~8 MiB.
-        long rowBytes = 4L * shape.maxSeqLen() * shape.dModel();
-        spark.conf().set("spark.sql.parquet.columnarReaderBatchSize", Long.toString(readerBatchRows(rowBytes)));
+        configureTokenReader(spark, 4L * shape.maxSeqLen() * shape.dModel());
         Dataset<Row> tokens = TokenBatches.read(spark, input);
         if (tokens.rdd().getNumPartitions() != c.data().shards()) tokens = tokens.repartition(c.data().shards());
         // The function's result as one column first, so it is evaluated once per row.

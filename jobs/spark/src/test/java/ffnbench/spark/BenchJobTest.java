@@ -60,6 +60,16 @@ class BenchJobTest {
         return new BenchJob(spark, cfg, new PrintStream(new ByteArrayOutputStream())).run();
     }
 
+    /** A case reads hidden with Spark's vectorized reader: Spark 3.5 reads nested columns row by row by default. */
+    @Test
+    void tokensAreReadWithTheVectorizedReader() throws Exception {
+        BenchCase c = BenchCase.expand(config(MODEL + "}", Map.of())).get(0);
+        BlockFunction f = SparkBackends.blockFunction(c, spark.sparkContext().getConf());
+        BenchJob.caseQuery(spark, f, c, tokens, TokenBatches.shape(TokenBatches.read(spark, tokens), tokens));
+        String plan = TokenBatches.read(spark, tokens).queryExecution().executedPlan().toString();
+        assertTrue(plan.contains("FileScan parquet") && plan.contains("Batched: true"), plan);
+    }
+
     @Test
     void endToEndWritesEveryStatisticWithExactCounts() throws Exception {
         BenchConfig cfg = config(MODEL + ", \"variants\": [\"swiglu\", \"relu\"], \"formulations\": [\"serial\", \"parallel\", \"parallel-two-norms\"]}", Map.of());
