@@ -3,6 +3,7 @@ package ffnbench.perf;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
 
+import ffnbench.spark.BenchJob;
 import ffnbench.spark.TokenBatches;
 import ffnbench.data.TokenGenerator;
 import ffnbench.spark.Sessions;
@@ -67,7 +68,7 @@ public final class ConversionBenchmark {
         Path dir = Files.createTempDirectory("ffnbench-conversion");
         String path = dir.resolve("tokens.parquet").toString();
         TokenBatches.generate(spark, sequences, seqLen, d, TokenGenerator.Distribution.GAUSSIAN, 1, 2).write().parquet(path);
-        ffnbench.spark.BenchJob.configureTokenReader(spark, 4L * seqLen * d);   // as the bench job reads
+        BenchJob.configureTokenReader(spark, 4L * seqLen * d);   // as the bench job reads
         Dataset<Row> tokens = TokenBatches.read(spark, path);
 
         UserDefinedFunction typed = ffnbench.spark.shim.TypedUdf.create(new SumPrimitive(), DataTypes.DoubleType,
@@ -91,9 +92,9 @@ public final class ConversionBenchmark {
         double[][] t = new double[5][rounds];
         for (int r = -1; r < rounds; r++) {   // one warm-up round
             double a = time(scan), b = time(viaTyped), c = time(viaBoxed), e = time(viaInternal);
-            spark.conf().set("spark.sql.parquet.enableNestedColumnVectorizedReader", "false");   // Spark 3.5's default
+            spark.conf().set(BenchJob.NESTED_VECTORIZED_READER, "false");   // Spark 3.5's default
             double rowByRow = time(viaInternal);
-            spark.conf().set("spark.sql.parquet.enableNestedColumnVectorizedReader", "true");
+            spark.conf().set(BenchJob.NESTED_VECTORIZED_READER, "true");
             if (r >= 0) {
                 t[0][r] = a;
                 t[1][r] = b;
