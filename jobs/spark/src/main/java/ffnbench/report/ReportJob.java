@@ -142,22 +142,26 @@ public final class ReportJob {
                 JsonNode x = c.path("sweep").path("seq_len");
                 if (x.isMissingNode()) continue;
                 String curve = prefix + c.path("case_id").asText().replaceAll("\\.seq_len-\\d+", "");
-                throughput.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(x.asDouble(), c.path("tokens_per_s").asDouble());
+                double tokensPerS = c.path("tokens_per_s").asDouble(Double.NaN);
+                // A case without clean iterations has no throughput (its summary says why): no point.
+                if (Double.isFinite(tokensPerS)) throughput.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(x.asDouble(), tokensPerS);
             }
             for (JsonNode p : r.summary().path("parallel_vs_serial")) {
                 JsonNode x = p.path("sweep").path("d_model");
                 if (x.isMissingNode()) continue;
                 String curve = prefix + p.path("serial_case").asText().replace(".serial", "." + p.path("formulation").asText())
                         .replaceAll("\\.d_model-\\d+", "");
+                double speedup = p.path("speedup_over_serial").asDouble(Double.NaN);
+                if (!Double.isFinite(speedup)) continue;
                 ratios.computeIfAbsent(curve, k -> new java.util.TreeMap<>()).put(x.asDouble(), new double[] {
-                        p.path("speedup_over_serial").asDouble(), p.path("ci95_low").asDouble(Double.NaN), p.path("ci95_high").asDouble(Double.NaN)});
+                        speedup, p.path("ci95_low").asDouble(Double.NaN), p.path("ci95_high").asDouble(Double.NaN)});
             }
         }
         if (!throughput.isEmpty()) {
             Map<String, Double> knees = new LinkedHashMap<>();
             throughput.forEach((curve, pts) -> {
                 double k = knee(pts);
-                knees.put("knee " + (throughput.size() > 1 ? curve + " " : "") + "(" + (long) k + ")", k);
+                if (!Double.isNaN(k)) knees.put("knee " + (throughput.size() > 1 ? curve + " " : "") + "(" + (long) k + ")", k);
             });
             charts.put("throughput-vs-seq-len.png", Charts.lines("Throughput vs tokens per row (knee: first size within 10% of "
                     + "the best)", "seq_len (tokens per row)", "tokens/s", xy(throughput), false, knees));
@@ -255,10 +259,14 @@ public final class ReportJob {
                 "balancedness (1 = balanced)", xy(balance), false));
     }
 
-    /** The knee of a throughput curve: the smallest x whose throughput is within 10% of the curve's best. */
+    /**
+     * The knee of a throughput curve: the smallest x whose throughput is within 10% of the curve's best.
+     * Points without a finite throughput are ignored; NaN when none has one.
+     */
     static double knee(java.util.SortedMap<Double, Double> curve) {
-        double best = curve.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
-        return curve.entrySet().stream().filter(e -> e.getValue() >= 0.9 * best).findFirst().orElseThrow().getKey();
+        double best = curve.values().stream().mapToDouble(Double::doubleValue).filter(Double::isFinite).max().orElse(Double.NaN);
+        return curve.entrySet().stream().filter(e -> Double.isFinite(e.getValue()) && e.getValue() >= 0.9 * best)
+                .mapToDouble(java.util.Map.Entry::getKey).findFirst().orElse(Double.NaN);
     }
 
     private static Map<String, double[][]> xy(Map<String, java.util.TreeMap<Double, Double>> curves) {

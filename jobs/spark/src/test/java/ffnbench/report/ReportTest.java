@@ -88,6 +88,8 @@ class ReportTest {
         var summary = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(copy.resolve("summary.json").toFile());
         var env = (com.fasterxml.jackson.databind.node.ObjectNode) summary.path("environment");
         env.putArray("warnings").add("driver: the pure-Java BLAS ran (test)");
+        // A case whose every iteration was disturbed has no mean: Jackson writes NaN as "NaN".
+        ((com.fasterxml.jackson.databind.node.ObjectNode) summary.path("cases").get(0)).put("tokens_per_s", "NaN");
         json.writeValue(copy.resolve("summary.json").toFile(), summary);
         String page = Files.readString(ReportJob.write(TestSpark.session(), List.of(copy), dir.resolve("warning-report")));
         assertTrue(page.contains("class=\"warning\"") && page.contains("the pure-Java BLAS ran (test)"), "warning shown");
@@ -113,7 +115,7 @@ class ReportTest {
     void sweepChartsShowTheKneeAndTheRatioAgainstDModel() throws Exception {
         String json = "{\"name\": \"sw\", \"output\": \"" + dir.resolve("runs") + "\", \"data\": {\"sequences\": 4, \"seq_len\": [8, 16, 32]},"
                 + " \"models\": [{\"name\": \"t\", \"source\": \"preset:llama\", \"set\": {\"d_model\": [32, 64], \"heads\": 4, \"d_ff\": \"2x\"}}],"
-                + " \"iterations\": {\"warmup\": 0, \"measured\": 1}, \"stats\": {\"enabled\": false}}";
+                + " \"iterations\": {\"warmup\": 1, \"measured\": 2}, \"stats\": {\"enabled\": false}}";
         Path sweep = new BenchJob(TestSpark.session(), BenchConfig.parse(new ObjectMapper().readTree(json), Map.of()),
                 new PrintStream(new ByteArrayOutputStream())).run().dir();
         Path out = dir.resolve("sweep-report");
@@ -123,6 +125,9 @@ class ReportTest {
         }
         java.util.TreeMap<Double, Double> curve = new java.util.TreeMap<>(Map.of(8.0, 100.0, 16.0, 180.0, 32.0, 195.0, 64.0, 200.0));
         assertEquals(16.0, ReportJob.knee(curve), "first size within 10% of the best (180 ≥ 0.9 × 200)");
+        curve.put(128.0, Double.NaN);
+        assertEquals(16.0, ReportJob.knee(curve), "a size without clean iterations is no point of the curve");
+        assertTrue(Double.isNaN(ReportJob.knee(new java.util.TreeMap<>(Map.of(8.0, Double.NaN)))), "no clean point, no knee");
     }
 
     @Test
