@@ -25,9 +25,10 @@ import scala.runtime.AbstractFunction1;
  * encoder (the SQL function {@code ffn_block}; Spark 3.5 builds its {@code float[]} through
  * {@code mapobjects}, one boxed value each), (3) a plain Java {@code UDF1} receiving a Scala
  * {@code Seq} of boxed floats, (4) Spark's internal rows, {@code UnsafeArrayData.toFloatArray} (the
- * CPU bench path, {@code SparkFunctions.applyToRows}), and (5) the same with nested columns read row
- * by row, Spark 3.5's default, which the bench job switches off ({@code BenchJob.configureTokenReader}).
- * All but (5) read as the bench job does. Each function reads only its first and last value,
+ * CPU bench path, {@code SparkFunctions.applyToRows}), (5) the same from a Snappy-compressed copy of
+ * the file (Spark's default codec; ffnbench writes token batches uncompressed, {@code TokenBatches.writer}),
+ * and (6) the same with nested columns read row by row, Spark 3.5's default, which the bench job
+ * switches off ({@code BenchJob.configureTokenReader}). All but (6) read as the bench job does. Each function reads only its first and last value,
  * so what it costs beyond the scan is getting the array to it. Rounds are interleaved; medians are
  * reported.
  */
@@ -67,9 +68,13 @@ public final class ConversionBenchmark {
         SparkSession spark = Sessions.getOrCreate("ffnbench conversion benchmark", args.length > 4 ? args[4] : "local[2]");
         Path dir = Files.createTempDirectory("ffnbench-conversion");
         String path = dir.resolve("tokens.parquet").toString();
-        TokenBatches.generate(spark, sequences, seqLen, d, TokenGenerator.Distribution.GAUSSIAN, 1, 2).write().parquet(path);
+        Dataset<Row> generated = TokenBatches.generate(spark, sequences, seqLen, d, TokenGenerator.Distribution.GAUSSIAN, 1, 2);
+        TokenBatches.writer(generated).parquet(path);
+        String snappyPath = dir.resolve("tokens-snappy.parquet").toString();   // the same rows, as Spark writes by default
+        TokenBatches.writer(generated).option("compression", "snappy").parquet(snappyPath);
         BenchJob.configureTokenReader(spark, 4L * seqLen * d);   // as the bench job reads
         Dataset<Row> tokens = TokenBatches.read(spark, path);
+        Dataset<Row> snappyTokens = TokenBatches.read(spark, snappyPath);
 
         UserDefinedFunction typed = ffnbench.spark.shim.TypedUdf.create(new SumPrimitive(), DataTypes.DoubleType,
                 java.util.List.of(ffnbench.spark.SparkFunctions.floatArray()), null, "sum_typed", false);
@@ -78,20 +83,22 @@ public final class ConversionBenchmark {
         java.util.function.Supplier<Dataset<Row>> scan = () -> tokens.agg(sum(org.apache.spark.sql.functions.size(col("hidden"))));
         java.util.function.Supplier<Dataset<Row>> viaTyped = () -> tokens.select(typed.apply(col("hidden")).as("s")).agg(sum("s"));
         org.apache.spark.sql.types.StructType one = new org.apache.spark.sql.types.StructType().add("s", DataTypes.DoubleType);
-        java.util.function.Supplier<Dataset<Row>> viaInternal = () -> spark.createDataFrame(
-                tokens.select("hidden").queryExecution().toRdd().toJavaRDD().map(row -> {
+        java.util.function.Function<Dataset<Row>, Dataset<Row>> internalRows = in -> spark.createDataFrame(
+                in.select("hidden").queryExecution().toRdd().toJavaRDD().map(row -> {
                     float[] x = row.getArray(0).toFloatArray();
                     return org.apache.spark.sql.RowFactory.create((double) x[0] + x[x.length - 1]);
                 }), one).agg(sum("s"));
+        java.util.function.Supplier<Dataset<Row>> viaInternal = () -> internalRows.apply(tokens);
+        java.util.function.Supplier<Dataset<Row>> viaInternalSnappy = () -> internalRows.apply(snappyTokens);
         java.util.function.Supplier<Dataset<Row>> viaBoxed =
                 () -> tokens.select(org.apache.spark.sql.functions.callUDF("sum_boxed", col("hidden")).as("s")).agg(sum("s"));
 
         System.out.printf(Locale.ROOT, "check: %s floats; first+last summed: typed %s, boxed %s, internal rows %s%n",
                 scan.get().first().get(0), viaTyped.get().first().get(0), viaBoxed.get().first().get(0),
                 viaInternal.get().first().get(0));
-        double[][] t = new double[5][rounds];
+        double[][] t = new double[6][rounds];
         for (int r = -1; r < rounds; r++) {   // one warm-up round
-            double a = time(scan), b = time(viaTyped), c = time(viaBoxed), e = time(viaInternal);
+            double a = time(scan), b = time(viaTyped), c = time(viaBoxed), e = time(viaInternal), f = time(viaInternalSnappy);
             spark.conf().set(BenchJob.NESTED_VECTORIZED_READER, "false");   // Spark 3.5's default
             double rowByRow = time(viaInternal);
             spark.conf().set(BenchJob.NESTED_VECTORIZED_READER, "true");
@@ -100,12 +107,14 @@ public final class ConversionBenchmark {
                 t[1][r] = b;
                 t[2][r] = c;
                 t[3][r] = e;
-                t[4][r] = rowByRow;
+                t[4][r] = f;
+                t[5][r] = rowByRow;
             }
         }
         double values = (double) sequences * seqLen * d;
         String[] names = {"Parquet scan only", "typed encoder → float[]", "Java UDF1 → boxed Seq",
-            "internal rows → float[] (bench path)", "the same, nested columns read row by row (Spark 3.5's default reader)"};
+            "internal rows → float[] (bench path)", "the same, from a Snappy-compressed copy (Spark's default codec)",
+            "the same, nested columns read row by row (Spark 3.5's default reader)"};
         System.out.printf(Locale.ROOT, "%,d sequences × %d tokens × d %d = %,.0f floats, %s, median of %d rounds%n",
                 sequences, seqLen, d, values, spark.sparkContext().master(), rounds);
         System.out.println("| path | wall s | ns per float | conversion ns per float (over scan) |");

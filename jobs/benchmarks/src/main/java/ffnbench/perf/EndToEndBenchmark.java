@@ -46,7 +46,7 @@ public final class EndToEndBenchmark {
         int slots = spark.sparkContext().defaultParallelism();
         Path dir = Files.createTempDirectory("ffnbench-e2e");
         String input = dir.resolve("tokens.parquet").toString();
-        TokenBatches.generate(spark, sequences, seqLen, d, TokenGenerator.Distribution.LLM, 7, 2 * slots).write().parquet(input);
+        TokenBatches.writer(TokenBatches.generate(spark, sequences, seqLen, d, TokenGenerator.Distribution.LLM, 7, 2 * slots)).parquet(input);
         String json = String.format(Locale.ROOT, """
                 {"name": "e2e", "output": "%s", "data": {"input": "%s"}, "shards": %d,
                  "models": [{"name": "gpt2-%d", "source": "preset:gpt2", "set": {"d_model": %d, "heads": %d, "d_ff": %d},

@@ -202,8 +202,6 @@ public final class ForwardCommand implements Callable<Integer> {
             rows.add(org.apache.spark.sql.RowFactory.create(s.id(), s.seqLen(), s.hidden().length / s.seqLen(), s.hidden()));
         }
         org.apache.spark.sql.SparkSession spark = ffnbench.spark.Sessions.getOrCreate("ffnbench forward", "local[1]");
-        spark.createDataFrame(rows, ffnbench.spark.TokenBatches.SCHEMA).coalesce(1).write()
-                .option("parquet.block.size", ffnbench.spark.TokenBatches.ROW_GROUP_BYTES)
-                .mode(org.apache.spark.sql.SaveMode.ErrorIfExists).parquet(path.toString());
+        ffnbench.spark.TokenBatches.writer(spark.createDataFrame(rows, ffnbench.spark.TokenBatches.SCHEMA).coalesce(1)).parquet(path.toString());
     }
 }

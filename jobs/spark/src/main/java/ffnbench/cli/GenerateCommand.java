@@ -4,7 +4,6 @@ import ffnbench.spark.TokenBatches;
 import ffnbench.data.TokenGenerator;
 import ffnbench.spark.Sessions;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,8 +43,7 @@ public final class GenerateCommand implements Callable<Integer> {
         TokenGenerator.Distribution dist = TokenGenerator.Distribution.parse(distribution);
         Outputs.requireNewParquet(output);
         SparkSession spark = Sessions.getOrCreate("ffnbench generate", sparkOptions.master);
-        TokenBatches.generate(spark, sequences, seqLen, dModel, dist, seed, partitions)
-                .write().option("parquet.block.size", TokenBatches.ROW_GROUP_BYTES).mode(SaveMode.ErrorIfExists).parquet(output);
+        TokenBatches.writer(TokenBatches.generate(spark, sequences, seqLen, dModel, dist, seed, partitions)).parquet(output);
         System.err.printf("ffnbench generate: wrote %,d sequences × %d tokens × d_model %d (%s, seed %d) to %s%n",
                 sequences, seqLen, dModel, dist.id(), seed, output);
         return 0;

@@ -4,7 +4,6 @@ import ffnbench.spark.TokenBatches;
 import ffnbench.spark.Sessions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +32,7 @@ public final class NpyCommands {
         public Integer call() throws Exception {
             Outputs.requireNewParquet(output);
             SparkSession spark = Sessions.getOrCreate("ffnbench import-npy", sparkOptions.master);
-            TokenBatches.fromNpy(spark, input, partitions).write().mode(SaveMode.ErrorIfExists).parquet(output);
+            TokenBatches.writer(TokenBatches.fromNpy(spark, input, partitions)).parquet(output);
             System.err.println("ffnbench import-npy: wrote " + output);
             return 0;
         }
@@ -98,7 +97,7 @@ public final class NpyCommands {
             }
             java.util.List<String> lines = java.nio.file.Files.readAllLines(input);
             SparkSession spark = Sessions.getOrCreate("ffnbench import-text", sparkOptions.master);
-            TokenBatches.fromMiniLmText(spark, lines, layer, maxTokens, partitions).write().mode(SaveMode.ErrorIfExists).parquet(output);
+            TokenBatches.writer(TokenBatches.fromMiniLmText(spark, lines, layer, maxTokens, partitions)).parquet(output);
             System.err.println("ffnbench import-text: wrote MiniLM hidden states entering layer " + layer + " to " + output);
             return 0;
         }

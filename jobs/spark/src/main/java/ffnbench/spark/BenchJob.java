@@ -24,7 +24,6 @@ import org.apache.spark.SparkException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 
@@ -286,8 +285,8 @@ public final class BenchJob {
                     deleteRecursively(out);
                     progress.printf("generating %,d sequences × %d tokens × d_model %d (%s, seed %d) → %s%n",
                             c.data().sequences(), c.data().seqLen(), c.dModel(), d.distribution().id(), d.seed(), out);
-                    TokenBatches.generate(spark, c.data().sequences(), c.data().seqLen(), c.dModel(), d.distribution(), d.seed(), c.data().shards())
-                            .write().option("parquet.block.size", TokenBatches.ROW_GROUP_BYTES).mode(SaveMode.ErrorIfExists).parquet(out.toString());
+                    TokenBatches.writer(TokenBatches.generate(spark, c.data().sequences(), c.data().seqLen(), c.dModel(), d.distribution(),
+                            d.seed(), c.data().shards())).parquet(out.toString());
                 }
                 generated.put(name, out.toString());
             }

@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
@@ -40,7 +42,6 @@ public final class TokenBatches {
 
     private TokenBatches() {}
 
-    /** What a token dataset holds, from its metadata columns only (cheap: the hidden column is not read). */
     /**
      * Row-group size for token batches ffnbench writes: a reader holds a whole row group of a column
      * in memory per task, and a row here is a whole sequence, so Parquet's default 128 MB row groups
@@ -48,6 +49,16 @@ public final class TokenBatches {
      */
     public static final long ROW_GROUP_BYTES = 32L << 20;
 
+    /**
+     * How ffnbench writes token batches: row groups of {@link #ROW_GROUP_BYTES}, never over an existing
+     * path, and uncompressed. Snappy does not shrink hidden states (random floats: the file is the same
+     * size either way), and undoing it costs every read 1–2 ns per float (docs/PERFORMANCE.md).
+     */
+    public static DataFrameWriter<Row> writer(Dataset<Row> tokens) {
+        return tokens.write().option("parquet.block.size", ROW_GROUP_BYTES).option("compression", "none").mode(SaveMode.ErrorIfExists);
+    }
+
+    /** What a token dataset holds, from its metadata columns only (cheap: the hidden column is not read). */
     public record Shape(long sequences, long tokens, int dModel, int minSeqLen, int maxSeqLen) { }
 
     /**

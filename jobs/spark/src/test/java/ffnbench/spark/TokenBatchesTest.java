@@ -43,12 +43,45 @@ class TokenBatchesTest {
         }
     }
 
+    /**
+     * Token batches are written uncompressed, row groups capped, and read back as they were written.
+     * (Uncompressed pages have no codec to trip over a changed byte: the page checksums catch it, next test.)
+     */
+    @Test
+    void tokenBatchesAreWrittenUncompressed(@TempDir Path tmp) throws Exception {
+        SparkSession spark = TestSpark.session();
+        String path = tmp.resolve("tokens.parquet").toString();
+        Dataset<Row> tokens = TokenBatches.generate(spark, 6, 8, 16, TokenGenerator.Distribution.GAUSSIAN, 5, 2);
+        TokenBatches.writer(tokens).parquet(path);
+        List<Path> parts;
+        try (var files = Files.list(Path.of(path))) {
+            parts = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).toList();
+        }
+        assertEquals(2, parts.size());
+        for (Path part : parts) {
+            var in = org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toString()),
+                    new org.apache.hadoop.conf.Configuration());
+            try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(in)) {
+                for (var block : reader.getFooter().getBlocks()) {
+                    for (var column : block.getColumns()) {
+                        assertEquals(org.apache.parquet.hadoop.metadata.CompressionCodecName.UNCOMPRESSED, column.getCodec(), column.getPath().toString());
+                    }
+                }
+            }
+        }
+        List<Row> back = TokenBatches.read(spark, path).orderBy("seq_id").collectAsList();
+        List<Row> expected = tokens.orderBy("seq_id").collectAsList();
+        for (int i = 0; i < expected.size(); i++) assertArrayEquals(hidden(expected.get(i)), hidden(back.get(i)));
+        org.junit.jupiter.api.Assertions.assertThrows(org.apache.spark.sql.AnalysisException.class,
+                () -> TokenBatches.writer(tokens).parquet(path), "never over an existing path");
+    }
+
     /** A data page changed on disk fails the read, naming the file, instead of feeding changed values into a run. */
     @Test
     void aCorruptedDataPageFailsTheReadNamingTheFile(@TempDir Path tmp) throws Exception {
         SparkSession spark = TestSpark.session();
         String path = tmp.resolve("tokens.parquet").toString();
-        TokenBatches.generate(spark, 64, 32, 64, TokenGenerator.Distribution.GAUSSIAN, 5, 1).write().parquet(path);
+        TokenBatches.writer(TokenBatches.generate(spark, 64, 32, 64, TokenGenerator.Distribution.GAUSSIAN, 5, 1)).parquet(path);
         Path part;
         try (var files = Files.list(Path.of(path))) {
             part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
