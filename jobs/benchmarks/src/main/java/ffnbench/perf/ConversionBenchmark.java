@@ -27,8 +27,9 @@ import scala.runtime.AbstractFunction1;
  * {@code Seq} of boxed floats, (4) Spark's internal rows, {@code UnsafeArrayData.toFloatArray} (the
  * CPU bench path, {@code SparkFunctions.applyToRows}), (5) the same from a Snappy-compressed copy of
  * the file (Spark's default codec; ffnbench writes token batches uncompressed, {@code TokenBatches.writer}),
- * and (6) the same with nested columns read row by row, Spark 3.5's default, which the bench job
- * switches off ({@code BenchJob.configureTokenReader}). All but (6) read as the bench job does. Each function reads only its first and last value,
+ * (6) the same without verifying Parquet's page checksums (ffnbench's sessions verify them), and
+ * (7) the same with nested columns read row by row, Spark 3.5's default, which the bench job
+ * switches off ({@code BenchJob.configureTokenReader}). All but (6) and (7) read as the bench job does. Each function reads only its first and last value,
  * so what it costs beyond the scan is getting the array to it. Rounds are interleaved; medians are
  * reported.
  */
@@ -96,9 +97,14 @@ public final class ConversionBenchmark {
         System.out.printf(Locale.ROOT, "check: %s floats; first+last summed: typed %s, boxed %s, internal rows %s%n",
                 scan.get().first().get(0), viaTyped.get().first().get(0), viaBoxed.get().first().get(0),
                 viaInternal.get().first().get(0));
-        double[][] t = new double[6][rounds];
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        String verifyChecksums = "parquet.page.verify-checksum.enabled";   // on in ffnbench's sessions (Sessions)
+        double[][] t = new double[7][rounds];
         for (int r = -1; r < rounds; r++) {   // one warm-up round
             double a = time(scan), b = time(viaTyped), c = time(viaBoxed), e = time(viaInternal), f = time(viaInternalSnappy);
+            hadoop.set(verifyChecksums, "false");
+            double unverified = time(viaInternal);
+            hadoop.set(verifyChecksums, "true");
             spark.conf().set(BenchJob.NESTED_VECTORIZED_READER, "false");   // Spark 3.5's default
             double rowByRow = time(viaInternal);
             spark.conf().set(BenchJob.NESTED_VECTORIZED_READER, "true");
@@ -108,13 +114,14 @@ public final class ConversionBenchmark {
                 t[2][r] = c;
                 t[3][r] = e;
                 t[4][r] = f;
-                t[5][r] = rowByRow;
+                t[5][r] = unverified;
+                t[6][r] = rowByRow;
             }
         }
         double values = (double) sequences * seqLen * d;
         String[] names = {"Parquet scan only", "typed encoder → float[]", "Java UDF1 → boxed Seq",
             "internal rows → float[] (bench path)", "the same, from a Snappy-compressed copy (Spark's default codec)",
-            "the same, nested columns read row by row (Spark 3.5's default reader)"};
+            "the same, page checksums not verified", "the same, nested columns read row by row (Spark 3.5's default reader)"};
         System.out.printf(Locale.ROOT, "%,d sequences × %d tokens × d %d = %,.0f floats, %s, median of %d rounds%n",
                 sequences, seqLen, d, values, spark.sparkContext().master(), rounds);
         System.out.println("| path | wall s | ns per float | conversion ns per float (over scan) |");
