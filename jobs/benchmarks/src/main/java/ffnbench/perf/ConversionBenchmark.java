@@ -29,8 +29,9 @@ import scala.runtime.AbstractFunction1;
  * the file (Spark's default codec; ffnbench writes token batches uncompressed, {@code TokenBatches.writer}),
  * (6) the same without verifying Parquet's page checksums (ffnbench's sessions verify them), and
  * (7) the same with nested columns read row by row, Spark 3.5's default, which the bench job
- * switches off ({@code BenchJob.configureTokenReader}). All but (6) and (7) read as the bench job does. Each function reads only its first and last value,
- * so what it costs beyond the scan is getting the array to it. Rounds are interleaved; medians are
+ * switches off ({@code BenchJob.configureTokenReader}). All but (6) and (7) read as the bench job
+ * does. Each function reads only its first and last value, so what it costs beyond the scan is
+ * getting the array to it. Rounds are interleaved; medians are
  * reported.
  */
 public final class ConversionBenchmark {
@@ -98,13 +99,14 @@ public final class ConversionBenchmark {
                 scan.get().first().get(0), viaTyped.get().first().get(0), viaBoxed.get().first().get(0),
                 viaInternal.get().first().get(0));
         org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        String verifyChecksums = "parquet.page.verify-checksum.enabled";   // on in ffnbench's sessions (Sessions)
+        String verifying = hadoop.get(Sessions.VERIFY_PAGE_CHECKSUMS);   // on in ffnbench's sessions
         double[][] t = new double[7][rounds];
         for (int r = -1; r < rounds; r++) {   // one warm-up round
             double a = time(scan), b = time(viaTyped), c = time(viaBoxed), e = time(viaInternal), f = time(viaInternalSnappy);
-            hadoop.set(verifyChecksums, "false");
+            hadoop.set(Sessions.VERIFY_PAGE_CHECKSUMS, "false");
             double unverified = time(viaInternal);
-            hadoop.set(verifyChecksums, "true");
+            if (verifying == null) hadoop.unset(Sessions.VERIFY_PAGE_CHECKSUMS);
+            else hadoop.set(Sessions.VERIFY_PAGE_CHECKSUMS, verifying);
             spark.conf().set(BenchJob.NESTED_VECTORIZED_READER, "false");   // Spark 3.5's default
             double rowByRow = time(viaInternal);
             spark.conf().set(BenchJob.NESTED_VECTORIZED_READER, "true");

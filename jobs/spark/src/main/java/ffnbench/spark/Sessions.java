@@ -7,6 +7,9 @@ import org.apache.spark.sql.SparkSession;
 public final class Sessions {
     private Sessions() {}
 
+    /** Parquet's (Hadoop configuration) switch for verifying page checksums on read. */
+    public static final String VERIFY_PAGE_CHECKSUMS = "parquet.page.verify-checksum.enabled";
+
     /**
      * Parquet page checksums, written and verified: a data page corrupted on disk then fails the read
      * naming the file, instead of feeding changed values into a run that looks successful. Set on every
@@ -14,7 +17,7 @@ public final class Sessions {
      */
     public static final java.util.Map<String, String> PARQUET_CHECKSUMS = java.util.Map.of(
             "spark.hadoop.parquet.page.write-checksum.enabled", "true",
-            "spark.hadoop.parquet.page.verify-checksum.enabled", "true");
+            "spark.hadoop." + VERIFY_PAGE_CHECKSUMS, "true");
 
     /**
      * Gets or creates the session. Under spark-submit the master comes from its configuration;

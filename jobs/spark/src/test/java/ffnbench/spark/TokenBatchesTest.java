@@ -44,7 +44,7 @@ class TokenBatchesTest {
     }
 
     /**
-     * Token batches are written uncompressed, row groups capped, and read back as they were written.
+     * Token batches are written uncompressed, never over an existing path, and read back as they were written.
      * (Uncompressed pages have no codec to trip over a changed byte: the page checksums catch it, next test.)
      */
     @Test
