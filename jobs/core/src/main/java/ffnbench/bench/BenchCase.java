@@ -54,6 +54,16 @@ public record BenchCase(String id, Map<String, String> sweep, Weights weights, M
     public record Statistics(boolean enabled, Set<String> sites, StatsConfig config, SparsityConfig.ForCase sparsity,
                              boolean failOnNonFinite) implements Serializable { }
 
+    /**
+     * What a case shares with the cases it is compared with: they differ only in formulation. The
+     * parallel-vs-serial ratios pair cases by it, and the bench measures such cases interleaved.
+     */
+    public record ComparisonGroup(String model, String variant, NormPlacement placement, Map<String, String> sweep) { }
+
+    public ComparisonGroup comparisonGroup() {
+        return new ComparisonGroup(weights.model(), variant(), placement(), sweep);
+    }
+
     /** The FFN variant's name (the model's own, or the one the config swept in). */
     public String variant() {
         return config.ffn().name();

@@ -8,8 +8,9 @@ import java.util.Map;
 /**
  * How many iterations a case runs (config section {@code iterations}): warm-ups, then measured
  * iterations until the answer is known. Each case has {@code warmup} warm-up iterations; in the
- * adaptive mode with at least one, the run's first case also warms up for at least
- * {@code firstWarmupSeconds}, the time the JVMs take to compile the hot loops.
+ * adaptive mode with at least one, the run's first group of compared cases (measured interleaved)
+ * also warms up until the group has spent {@code firstWarmupSeconds}, the time the JVMs take to
+ * compile the hot loops.
  *
  * <p>Adaptive (the default), like JMH's and MLPerf's runs: at least {@code minMeasured}, then until the 95% CI half-width of the clean iterations' tokens/s is at most
  * {@code targetHalfWidth} of their mean, until {@code maxMeasured} iterations, or until the measured
@@ -38,9 +39,9 @@ public record IterationPlan(int warmup, double firstWarmupSeconds, int fixed, in
         return fixed == 0;
     }
 
-    /** Whether a case that has run {@code done} warm-ups for {@code seconds} warms up once more. */
-    public boolean warmsUp(boolean firstCase, int done, double seconds) {
-        return done < warmup || (adaptive() && firstCase && warmup > 0 && seconds < firstWarmupSeconds);
+    /** Whether a case that has run {@code done} warm-ups, its group {@code seconds} so far, warms up once more. */
+    public boolean warmsUp(boolean firstGroup, int done, double seconds) {
+        return done < warmup || (adaptive() && firstGroup && warmup > 0 && seconds < firstWarmupSeconds);
     }
 
     /** Why a case stopped measuring, and what its iterations showed then. */
@@ -48,7 +49,8 @@ public record IterationPlan(int warmup, double firstWarmupSeconds, int fixed, in
 
     /**
      * Whether to stop after {@code measured} iterations, {@code clean} of them undisturbed with these
-     * tokens/s, the measured ones having taken {@code seconds}: the stop, or null to measure another.
+     * tokens/s, the measured ones having taken {@code seconds} of their own: the stop, or null to
+     * measure another.
      */
     public Stop next(int measured, double[] cleanTokensPerSecond, double seconds) {
         int clean = cleanTokensPerSecond.length;

@@ -119,7 +119,11 @@ public final class BenchJob {
             Map<String, TokenBatches.Shape> shapes = new LinkedHashMap<>();
             for (BenchCase c : cases) {   // check every input against its cases before any case runs
                 String in = inputByCase.get(c.id());
-                TokenBatches.Shape s = shapes.computeIfAbsent(in, p -> TokenBatches.shape(TokenBatches.read(spark, p), p));
+                TokenBatches.Shape s = shapes.computeIfAbsent(in, p -> {
+                    Dataset<Row> tokens = TokenBatches.read(spark, p);
+                    inputSchemas.put(p, tokens.schema());
+                    return TokenBatches.shape(tokens, p);
+                });
                 if (s.dModel() != c.dModel()) {
                     throw new IllegalArgumentException("input " + in + " has d_model " + s.dModel() + " but case " + c.id()
                             + " needs d_model " + c.dModel() + "; give that model its own data (models[].input) or drop data.input");
@@ -135,28 +139,49 @@ public final class BenchJob {
             for (BenchCase c : cases) {
                 if (!CaseRecords.completed(work, c.id())) workLeft += work(c, shapes.get(inputByCase.get(c.id())));
             }
-            for (int i = 0; i < cases.size(); i++) {
-                BenchCase c = cases.get(i);
-                String input = inputByCase.get(c.id());
-                if (CaseRecords.completed(work, c.id())) {
-                    progress.printf("[%d/%d] %s: already completed, skipped%n", i + 1, cases.size(), c.id());
-                } else {
-                    progress.printf("[%d/%d] %s on %s (%,d sequences, %,d tokens)%s%n", i + 1, cases.size(), c.id(), input,
-                            shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, workDone, workLeft));
+            // Cases compared with each other (the same model, variant, placement and sweep point) are
+            // measured interleaved, an iteration of each in turn: the JVM's warming and the machine's
+            // drift then fall on all of them alike instead of favouring whichever runs last.
+            Map<BenchCase.ComparisonGroup, List<BenchCase>> groups = new LinkedHashMap<>();
+            for (BenchCase c : cases) groups.computeIfAbsent(c.comparisonGroup(), g -> new ArrayList<>()).add(c);
+            for (List<BenchCase> group : groups.values()) {
+                List<CaseRun> running = new ArrayList<>();
+                long groupStarted = System.nanoTime();
+                for (BenchCase c : group) {
+                    String input = inputByCase.get(c.id());
+                    String position = (cases.indexOf(c) + 1) + "/" + cases.size();
+                    if (CaseRecords.completed(work, c.id())) {
+                        progress.printf("[%s] %s: already completed, skipped%n", position, c.id());
+                        continue;
+                    }
+                    progress.printf("[%s] %s on %s (%,d sequences, %,d tokens)%s%s%n", position, c.id(), input,
+                            shapes.get(input).sequences(), shapes.get(input).tokens(), eta(started, workDone, workLeft),
+                            running.isEmpty() ? "" : ", interleaved with " + running.get(running.size() - 1).c.id());
                     if (c.expertParallel()) {
                         MemoryPlan.ExpertPlan ep = MemoryPlan.expertPlan(c, shapes.get(input).tokens());
                         progress.printf("    expert parallel: %d experts on %d dispatch partitions (up to %d each); the shuffles carry "
                                 + "~%s per iteration%n", c.config().moe().experts(), ep.partitions(), ep.expertsPerPartition(),
                                 MemoryPlan.bytes(ep.shuffleBytes()));
                     }
-                    CaseResult result = runCase(c, input, shapes.get(input), runId, listener);
-                    if (c.statistics().sparsity() != null && c.statistics().sparsity().settings().measureError()) {
-                        measureSparsityError(c, input, shapes.get(input), runId, listener, result.stats());
+                    running.add(new CaseRun(c, input, shapes.get(input), runId, listener, !anyCaseRan, groupStarted));
+                }
+                if (!running.isEmpty()) anyCaseRan = true;
+                for (CaseRun r : running) r.interleaved = running.size() > 1;
+                while (!running.isEmpty()) {
+                    for (java.util.Iterator<CaseRun> it = running.iterator(); it.hasNext(); ) {
+                        CaseRun r = it.next();
+                        CaseResult result = r.step();
+                        if (result == null) continue;
+                        it.remove();
+                        BenchCase c = r.c;
+                        if (c.statistics().sparsity() != null && c.statistics().sparsity().settings().measureError()) {
+                            measureSparsityError(c, r.input, r.shape, runId, listener, result.stats());
+                        }
+                        CaseRecords.write(work, c, result.iterations(), result.stop().text(), result.stats());
+                        double w = work(c, r.shape);
+                        workDone += w;
+                        workLeft -= w;
                     }
-                    CaseRecords.write(work, c, result.iterations(), result.stop().text(), result.stats());
-                    double w = work(c, shapes.get(input));
-                    workDone += w;
-                    workLeft -= w;
                 }
             }
             // Every case's results as recorded (run now or by an earlier, interrupted run of the study)
@@ -326,27 +351,51 @@ public final class BenchJob {
 
     /** Executors that have run tasks in this run, and the listener's executor counts after the last iteration. */
     private final java.util.Set<String> executorsSeen = new java.util.HashSet<>();
+    /** Each input's schema, checked once ({@link TokenBatches#read(SparkSession, String, org.apache.spark.sql.types.StructType)}). */
+    private final Map<String, org.apache.spark.sql.types.StructType> inputSchemas = new java.util.HashMap<>();
     private boolean anyCaseRan;
     private long executorsAddedBefore = -1, executorsLostBefore;
 
     /**
-     * Runs the warm-ups, then measured iterations until the iteration plan says stop (config
-     * {@code iterations}): each iteration is one Spark action, marked disturbed when something other
-     * than the case changed its time.
+     * One case's iterations, run one at a time by {@link #step}: its warm-ups, then measured
+     * iterations until the iteration plan says stop (config {@code iterations}). Each iteration is one
+     * Spark action, marked disturbed when something other than the case changed its time.
      */
-    private CaseResult runCase(BenchCase c, String input, TokenBatches.Shape shape, String runId, TaskMetricsListener listener)
-            throws InterruptedException {
-        IterationPlan plan = config.iterations();
-        List<IterationResult> iterations = new ArrayList<>();
-        boolean firstCase = !anyCaseRan;
-        anyCaseRan = true;
-        long caseStarted = System.nanoTime(), measuringSince = 0;
-        int warmups = 0;
-        for (int it = 0; ; it++) {
-            boolean warm = iterations.isEmpty() && plan.warmsUp(firstCase, warmups, (System.nanoTime() - caseStarted) / 1e9);
-            if (!warm && iterations.isEmpty()) measuringSince = System.nanoTime();
+    private final class CaseRun {
+        final BenchCase c;
+        final String input;
+        final TokenBatches.Shape shape;
+        private final String runId;
+        private final TaskMetricsListener listener;
+        private final IterationPlan plan = config.iterations();
+        /** In the run's first group of cases, which also warms up for {@code first_warmup_seconds}. */
+        private final boolean firstGroup;
+        private final long groupStarted;
+        /** Whether its lines name the case (cases of its group take turns). */
+        boolean interleaved;
+        private final List<IterationResult> iterations = new ArrayList<>();
+        private int warmups, it;
+        /** The case's own measured iterations' time: the budget {@code max_case_seconds} is spent on it alone. */
+        private long measuredNs;
+
+        CaseRun(BenchCase c, String input, TokenBatches.Shape shape, String runId, TaskMetricsListener listener,
+                boolean firstGroup, long groupStarted) {
+            this.c = c;
+            this.input = input;
+            this.shape = shape;
+            this.runId = runId;
+            this.listener = listener;
+            this.firstGroup = firstGroup;
+            this.groupStarted = groupStarted;
+        }
+
+        /** Runs the case's next iteration: its result once the plan says stop, else null. */
+        CaseResult step() throws InterruptedException {
+            String name = interleaved ? c.id() + " " : "";
+            boolean warm = iterations.isEmpty() && plan.warmsUp(firstGroup, warmups, (System.nanoTime() - groupStarted) / 1e9);
             String group = runId + "/" + c.id() + "/" + it;
             spark.sparkContext().setJobGroup(group, "ffnbench " + c.id() + (warm ? " warm-up " : " iteration ") + it, false);
+            it++;
             // A fresh Dataset per iteration: re-running one Dataset's plan can reuse its shuffle output
             // (Spark skips map stages it already ran), which would time only the final aggregation.
             BlockFunction f = SparkBackends.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c))
@@ -354,7 +403,7 @@ public final class BenchJob {
             // Timed from here: building the query can already run its shuffles (adaptive execution
             // materialises a plan's stages when it becomes an RDD, as the CPU path's input does).
             long t0 = System.nanoTime();
-            Dataset<Row> query = caseQuery(spark, f, c, input, shape);
+            Dataset<Row> query = caseQuery(spark, f, c, TokenBatches.read(spark, input, inputSchemas.get(input)), shape);
             Row r;
             try {
                 r = query.first();
@@ -375,10 +424,10 @@ public final class BenchJob {
                 throw new IllegalArgumentException("case " + c.id() + " processed no tokens: every sequence was skipped ("
                         + skipped + " contained NaN/Inf)");
             }
-            if (skipped > 0 && it == 0) {   // the same sequences every iteration: said and checked once
+            if (skipped > 0 && it == 1) {   // the same sequences every iteration: said and checked once
                 double share = (double) skipped / shape.sequences();
-                progress.printf("    warning: %,d of %,d sequences (%.2f%%) skipped: NaN/Inf in hidden (on_nonfinite: skip)%n",
-                        skipped, shape.sequences(), 100 * share);
+                progress.printf("    warning: %s%,d of %,d sequences (%.2f%%) skipped: NaN/Inf in hidden (on_nonfinite: skip)%n",
+                        name.isEmpty() ? "" : c.id() + ": ", skipped, shape.sequences(), 100 * share);
                 if (share > config.maxSkippedFraction()) {
                     throw new IllegalArgumentException("case " + c.id() + " skipped " + skipped + " of " + shape.sequences()
                             + " sequences (" + String.format("%.2f%%", 100 * share) + ") for NaN/Inf in hidden, more than"
@@ -388,21 +437,21 @@ public final class BenchJob {
             }
             if (warm) {
                 warmups++;
-                progress.printf("    warm-up %d: %.2f s%n", warmups, wall / 1e9);
-                continue;
+                progress.printf("    %swarm-up %d: %.2f s%n", name, warmups, wall / 1e9);
+                return null;
             }
+            measuredNs += System.nanoTime() - t0;
             IterationResult res = new IterationResult(c, iterations.size(), wall, tokensDone, skipped, sums.flops(), sums.stageNs(),
                     sums.totalNs(), m.tasks, m.failedAttempts, m.retriedSuccesses, m.executorRunTimeMs, m.executorCpuTimeNs,
                     m.gcTimeMs, m.executors.size(), disturbed, m.shuffle());
             iterations.add(res);
-            progress.printf("    iteration %d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", res.iteration() + 1,
+            progress.printf("    %siteration %d: %.2f s, %,.0f tokens/s, %.1f GFLOP/s%s%n", name, res.iteration() + 1,
                     wall / 1e9, res.tokensPerSecond(), res.gflops(), res.clean() ? "" : " — disturbed: " + disturbed + " (excluded)");
             double[] clean = iterations.stream().filter(IterationResult::clean).mapToDouble(IterationResult::tokensPerSecond).toArray();
-            IterationPlan.Stop stop = plan.next(iterations.size(), clean, (System.nanoTime() - measuringSince) / 1e9);
-            if (stop != null) {
-                progress.printf("    stopped: %s%n", stop.text());
-                return new CaseResult(iterations, stop, CaseStats.fromBytes(sums.partials(), c.statistics().config()));
-            }
+            IterationPlan.Stop stop = plan.next(iterations.size(), clean, measuredNs / 1e9);
+            if (stop == null) return null;
+            progress.printf("    %sstopped: %s%n", name, stop.text());
+            return new CaseResult(iterations, stop, CaseStats.fromBytes(sums.partials(), c.statistics().config()));
         }
     }
 
@@ -431,7 +480,7 @@ public final class BenchJob {
         BlockFunction f = SparkBackends.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c))
                 .withExecutorReport(executorReport).withSparsityThresholds(thresholds);
         long t0 = System.nanoTime();
-        BlockResult sums = BlockResult.fromMerged(caseQuery(spark, f, c, input, shape).first());
+        BlockResult sums = BlockResult.fromMerged(caseQuery(spark, f, c, TokenBatches.read(spark, input, inputSchemas.get(input)), shape).first());
         long wall = System.nanoTime() - t0;
         spark.sparkContext().clearJobGroup();
         listener.await(group, 30_000);
@@ -486,8 +535,12 @@ public final class BenchJob {
      * boxing of a UDF's input conversion.
      */
     public static Dataset<Row> caseQuery(SparkSession spark, BlockFunction f, BenchCase c, String input, TokenBatches.Shape shape) {
+        return caseQuery(spark, f, c, TokenBatches.read(spark, input), shape);
+    }
+
+    /** {@link #caseQuery(SparkSession, BlockFunction, BenchCase, String, TokenBatches.Shape)} on tokens already read. */
+    static Dataset<Row> caseQuery(SparkSession spark, BlockFunction f, BenchCase c, Dataset<Row> tokens, TokenBatches.Shape shape) {
         configureTokenReader(spark, 4L * shape.maxSeqLen() * shape.dModel());
-        Dataset<Row> tokens = TokenBatches.read(spark, input);
         if (tokens.rdd().getNumPartitions() != c.data().shards()) tokens = tokens.repartition(c.data().shards());
         // The function's result as one column first, so it is evaluated once per row.
         Dataset<Row> results = c.expertParallel() ? ExpertParallelQuery.results(spark, f, tokens)

@@ -99,11 +99,7 @@ final class RunSummary {
         for (BenchCase serial : cases) {
             if (serial.formulation() != Formulation.SERIAL) continue;
             for (BenchCase other : cases) {
-                if (other.formulation() == Formulation.SERIAL || !other.weights().model().equals(serial.weights().model())
-                        || !other.variant().equals(serial.variant()) || other.placement() != serial.placement()
-                        || !other.sweep().equals(serial.sweep())) {
-                    continue;
-                }
+                if (other.formulation() == Formulation.SERIAL || !other.comparisonGroup().equals(serial.comparisonGroup())) continue;
                 Ci.Interval r = Ci.ratio(tokensPerSecond(iterations, other.id()), tokensPerSecond(iterations, serial.id()));
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("model", serial.weights().model());

@@ -77,6 +77,14 @@ public final class TokenBatches {
     }
 
     /**
+     * Token batches whose schema {@link #read(SparkSession, String)} has checked, read with that schema:
+     * inferring it again would be a Spark job of its own (a footer read) before every query.
+     */
+    public static Dataset<Row> read(SparkSession spark, String path, StructType checkedSchema) {
+        return spark.read().schema(checkedSchema).parquet(path);
+    }
+
+    /**
      * The first line of each message along the cause chain, joined: Spark wraps the reason (the file,
      * "not a Parquet file") in exceptions such as "Exception thrown in awaitResult" that say nothing.
      */

@@ -352,6 +352,29 @@ class BenchJobTest {
         assertTrue(Files.readString(faulty.dir().resolve("summary.json")).contains("\"retried_tasks\" : true"));
     }
 
+    /**
+     * Cases that differ only in formulation are measured interleaved, an iteration of each in turn
+     * (warm-ups too), and the next group starts when both have stopped.
+     */
+    @Test
+    void comparedCasesAreMeasuredInterleaved() throws Exception {
+        String m = MODEL + ", \"layers\": [0], \"variants\": [\"swiglu\", \"gelu\"], \"formulations\": [\"serial\", \"parallel\"]}";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BenchJob.Run r = new BenchJob(spark, config(m, Map.of("iterations.warmup", "1")), new PrintStream(out, true, "UTF-8")).run();
+        List<String> steps = out.toString("UTF-8").lines().map(String::trim)
+                .filter(l -> l.matches("tiny\\.\\S+ (warm-up|iteration) \\d+: .*")).map(l -> l.substring(0, l.indexOf(':'))).toList();
+        List<String> expected = new java.util.ArrayList<>();
+        for (String variant : List.of("swiglu", "gelu")) {
+            for (String step : List.of("warm-up 1", "iteration 1", "iteration 2")) {
+                for (String f : List.of("serial", "parallel")) expected.add("tiny." + variant + "." + f + " " + step);
+            }
+        }
+        assertEquals(expected, steps);
+        assertEquals(8, r.iterations().size(), "2 measured iterations of each of the 4 cases");
+        String summary = Files.readString(r.dir().resolve("summary.md"));
+        assertTrue(summary.indexOf("| tiny.swiglu.serial |") < summary.indexOf("| tiny.gelu.parallel |"), "tables keep the config's case order");
+    }
+
     /** Windows of the sparsity analysis in the partitioning and retry tests (the sequences have 16 tokens). */
     static final String SPARSITY_WINDOWS = "[1, 3, 8, \"sequence\"]";
 
