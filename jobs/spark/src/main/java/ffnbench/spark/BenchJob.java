@@ -144,6 +144,7 @@ public final class BenchJob {
             // drift then fall on all of them alike instead of favouring whichever runs last.
             Map<BenchCase.ComparisonGroup, List<BenchCase>> groups = new LinkedHashMap<>();
             for (BenchCase c : cases) groups.computeIfAbsent(c.comparisonGroup(), g -> new ArrayList<>()).add(c);
+            boolean firstGroup = true;   // the first group that runs (a resumed study may skip some)
             for (List<BenchCase> group : groups.values()) {
                 List<CaseRun> running = new ArrayList<>();
                 long groupStarted = System.nanoTime();
@@ -163,9 +164,9 @@ public final class BenchJob {
                                 + "~%s per iteration%n", c.config().moe().experts(), ep.partitions(), ep.expertsPerPartition(),
                                 MemoryPlan.bytes(ep.shuffleBytes()));
                     }
-                    running.add(new CaseRun(c, input, shapes.get(input), runId, listener, !anyCaseRan, groupStarted));
+                    running.add(new CaseRun(c, input, shapes.get(input), runId, listener, firstGroup, groupStarted));
                 }
-                if (!running.isEmpty()) anyCaseRan = true;
+                if (!running.isEmpty()) firstGroup = false;
                 for (CaseRun r : running) r.interleaved = running.size() > 1;
                 while (!running.isEmpty()) {
                     for (java.util.Iterator<CaseRun> it = running.iterator(); it.hasNext(); ) {
@@ -351,9 +352,13 @@ public final class BenchJob {
 
     /** Executors that have run tasks in this run, and the listener's executor counts after the last iteration. */
     private final java.util.Set<String> executorsSeen = new java.util.HashSet<>();
-    /** Each input's schema, checked once ({@link TokenBatches#read(SparkSession, String, org.apache.spark.sql.types.StructType)}). */
+    /** Each input's schema, checked once when its shape is read. */
     private final Map<String, org.apache.spark.sql.types.StructType> inputSchemas = new java.util.HashMap<>();
-    private boolean anyCaseRan;
+
+    /** An input's token batches, read with its checked schema (inferring it again would be a Spark job before every query). */
+    private Dataset<Row> tokens(String input) {
+        return TokenBatches.read(spark, input, inputSchemas.get(input));
+    }
     private long executorsAddedBefore = -1, executorsLostBefore;
 
     /**
@@ -403,7 +408,7 @@ public final class BenchJob {
             // Timed from here: building the query can already run its shuffles (adaptive execution
             // materialises a plan's stages when it becomes an RDD, as the CPU path's input does).
             long t0 = System.nanoTime();
-            Dataset<Row> query = caseQuery(spark, f, c, TokenBatches.read(spark, input, inputSchemas.get(input)), shape);
+            Dataset<Row> query = caseQuery(spark, f, c, tokens(input), shape);
             Row r;
             try {
                 r = query.first();
@@ -427,7 +432,7 @@ public final class BenchJob {
             if (skipped > 0 && it == 1) {   // the same sequences every iteration: said and checked once
                 double share = (double) skipped / shape.sequences();
                 progress.printf("    warning: %s%,d of %,d sequences (%.2f%%) skipped: NaN/Inf in hidden (on_nonfinite: skip)%n",
-                        name.isEmpty() ? "" : c.id() + ": ", skipped, shape.sequences(), 100 * share);
+                        interleaved ? c.id() + ": " : "", skipped, shape.sequences(), 100 * share);
                 if (share > config.maxSkippedFraction()) {
                     throw new IllegalArgumentException("case " + c.id() + " skipped " + skipped + " of " + shape.sequences()
                             + " sequences (" + String.format("%.2f%%", 100 * share) + ") for NaN/Inf in hidden, more than"
@@ -480,7 +485,7 @@ public final class BenchJob {
         BlockFunction f = SparkBackends.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c))
                 .withExecutorReport(executorReport).withSparsityThresholds(thresholds);
         long t0 = System.nanoTime();
-        BlockResult sums = BlockResult.fromMerged(caseQuery(spark, f, c, TokenBatches.read(spark, input, inputSchemas.get(input)), shape).first());
+        BlockResult sums = BlockResult.fromMerged(caseQuery(spark, f, c, tokens(input), shape).first());
         long wall = System.nanoTime() - t0;
         spark.sparkContext().clearJobGroup();
         listener.await(group, 30_000);
