@@ -24,7 +24,7 @@ final class BlockPass {
         float eps = t.nearZeroEps(), threshold = t.outlier();
         if (end > 0) {
             ChannelKernels.pass(data, offset, rows, stride, end, Float.floatToRawIntBits(eps),
-                    Float.floatToRawIntBits(threshold), perTokenRatio, t.range(), t.binsPerUnit(), t.bins(), a, s1, s2, s3, s4);
+                    Float.floatToRawIntBits(threshold), perTokenRatio, t.binOffset(), t.binsPerUnit(), t.bins(), a, s1, s2, s3, s4);
         }
         Arrays.fill(a.tokenMax, 0, rows, 0f);
         for (int r = 0; r < rows && end < width; r++) {

@@ -19,7 +19,8 @@ final class BlockScratch {
     // without cancellation: the previous block's channel mean, or in the first block the first row.
     final float[] shift;
     boolean shiftSet;
-    final int[] bin;
+    final int[] bin;                         // the bins of a strip's rows (SIMD path), or of a row
+    final float[] stripSums = new float[4 * 64];   // a strip's float power sums on their way into double
     float[] tokenMax = new float[0];
     // per SIMD lane across a block's rows: min and max as order keys, negative and near-zero counts;
     // per row and lane: max |x| as bits
@@ -33,13 +34,12 @@ final class BlockScratch {
     // the per-token median: which channels it reads, their |x| bits padded for the SIMD selection
     final int[] medianChannels;
     final int[] medianBits, medianKept;
-    final int[] selectScratch = new int[256];
 
     BlockScratch(int width, int binStride) {
         fire = new int[width]; over = new int[width]; maxAbs = new int[width];
         s1 = new float[width]; s2 = new float[width]; s3 = new float[width]; s4 = new float[width];
         shift = new float[width];
-        bin = new int[width];
+        bin = new int[Math.max(width, FLUSH_TOKENS * 64)];
         this.binStride = binStride;
         int lanes = VECTORIZED ? ChannelKernels.lanes() : 1;
         for (int l = 0; l < lanes; l++) laneBase[l] = l * binStride;

@@ -22,7 +22,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class ChannelKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;   // same lanes as S
-    private static final IntVector ZERO_I = IntVector.zero(I);
     private static final IntVector MINUS_ONE = IntVector.broadcast(I, -1);
 
     private ChannelKernels() {}
@@ -51,83 +50,130 @@ final class ChannelKernels {
     }
 
     /**
-     * The one pass over the block's rows, channels [0, end). Per channel: the firing and outlier counts,
-     * max |x| (as bits), and Σd, Σd², Σd³, Σd⁴ of d = x − shift[c] (float, moved into s1..s4 every
-     * {@link BlockScratch#FLUSH_TOKENS} tokens). Per lane: the min and max (as order keys), the negative and
-     * near-zero counts and, in lane l's own copy of the histogram ({@code laneHistogram[l·binStride + b]}),
-     * the bin counts; with {@code tokenMax}, each row's max |x| per lane (as bits) into {@code tokenMaxLanes}.
+     * The one pass over the block's rows, channels [0, end), one strip of a SIMD width's channels and
+     * {@link BlockScratch#FLUSH_TOKENS} rows at a time, its accumulators held in registers. Per channel:
+     * the firing and outlier counts, max |x| (as bits), and Σd, Σd², Σd³, Σd⁴ of d = x − shift[c] (float
+     * over the strip's rows, then added into s1..s4). Per lane: the min and max (as order keys), the
+     * negative and near-zero counts and, in lane l's own copy of the histogram
+     * ({@code laneHistogram[l·binStride + b]}), the bin counts; with {@code tokenMax}, each row's max |x|
+     * per lane (as bits) into {@code tokenMaxLanes}. Each channel sums its rows in row order and moves
+     * the float sums into double after the same rows as {@link BlockPass}'s scalar loop: the results are
+     * the same bits either way.
+     *
+     * <p>Two loops per strip (counts, then sums and bins), each reading the strip's rows while they are
+     * in L1: one loop carrying all eleven accumulators grows past C2's inlining limits and leaves the
+     * Vector API calls boxed. Accumulators start from {@code IntVector.zero(I)} or a broadcast made in the
+     * method: a loop variable that starts as a static final vector is boxed on JDK 17 (a heap object per
+     * step).
+     */
+    static void pass(float[] x, int offset, int rows, int stride, int end, int epsBits, int thresholdBits,
+                     boolean tokenMax, float binOffset, float binsPerUnit, int bins, BlockScratch a,
+                     double[] s1, double[] s2, double[] s3, double[] s4) {
+        int l = S.length();
+        if (tokenMax) java.util.Arrays.fill(a.tokenMaxLanes, 0, rows * l, 0);
+        for (int first = 0; first < rows; first += BlockScratch.FLUSH_TOKENS) {
+            int last = Math.min(rows, first + BlockScratch.FLUSH_TOKENS);
+            for (int c = 0; c < end; c += l) {
+                countStrip(x, offset + c, first, last, stride, c, epsBits, thresholdBits, tokenMax, a);
+                sumAndBinStrip(x, offset + c, first, last, stride, c, binOffset, binsPerUnit, bins, a, s1, s2, s3, s4);
+            }
+        }
+    }
+
+    /**
+     * Counts, extremes and max |x| of channels [c, c + lanes) over rows [first, last); {@code column}
+     * is the strip's first value in row 0.
      *
      * <p>Counts from the bits: with {@code a = |x|}'s bits, x &gt; 0 ⇔ sign clear and a &gt; 0; x &lt; 0 ⇔
      * sign set and a &gt; 0; |x| ≥ t ⇔ bits(t) − 1 − a &lt; 0; |x| &lt; eps ⇔ a − bits(eps) &lt; 0 (no
      * overflow: all are below 2^31); the sign bit of each is the 0/1 count.
-     *
-     * <p>The histogram bin is {@code 1 + floor((x + range)·binsPerUnit)} clamped to {@code [0, bins + 1]}
-     * (0 and bins + 1: under- and overflow). Floor and float→int without masks or conversions (not
-     * intrinsified on JDK 17): round with the 1.5·2^23 trick, read the integer from the bits, step down
-     * one where rounding went up; then an integer clamp, which also keeps a NaN's bin in range (such a
-     * block is counted again apart). Each lane counts into its own copy of the histogram: activations
-     * crowd into a few bins, and one shared counter would make neighbouring increments wait on each
-     * other's store.
      */
-    static void pass(float[] x, int offset, int rows, int stride, int end, int epsBits, int thresholdBits,
-                     boolean tokenMax, float range, float binsPerUnit, int bins, BlockScratch a,
-                     double[] s1, double[] s2, double[] s3, double[] s4) {
+    private static void countStrip(float[] x, int column, int first, int last, int stride, int c, int epsBits,
+                                   int thresholdBits, boolean tokenMax, BlockScratch a) {
         int l = S.length();
-        for (int r = 0; r < rows; r++) {
-            int row = offset + r * stride;
-            // two loops over the row while it is in L1: one loop body doing all of it grows past C2's
-            // inlining limits, which leaves Vector API calls boxed
-            countRow(x, row, end, epsBits, thresholdBits, tokenMax ? r * l : -1, a);
-            sumAndBinRow(x, row, end, range, binsPerUnit, bins, a);
-            if (BlockScratch.flushAfter(r, rows)) a.flushSums(0, end, s1, s2, s3, s4);
-        }
-    }
-
-    /** Counts, extremes and max |x| of one row; {@code top ≥ 0}: also the row's max |x| per lane at tokenMaxLanes[top]. */
-    private static void countRow(float[] x, int row, int end, int epsBits, int thresholdBits, int top, BlockScratch a) {
         IntVector belowThreshold = IntVector.broadcast(I, thresholdBits - 1);
-        if (top >= 0) ZERO_I.intoArray(a.tokenMaxLanes, top);
-        for (int c = 0; c < end; c += S.length()) {
-            IntVector bits = bitsOf(FloatVector.fromArray(S, x, row + c));
+        IntVector zero = IntVector.zero(I);
+        IntVector fire = zero, over = zero, maxAbs = zero, negative = zero, near = zero;
+        IntVector lo = IntVector.broadcast(I, Integer.MAX_VALUE), hi = IntVector.broadcast(I, Integer.MIN_VALUE);
+        for (int r = first; r < last; r++) {
+            IntVector bits = bitsOf(FloatVector.fromArray(S, x, column + r * stride));
             IntVector abs = bits.and(0x7fffffff);
-            IntVector minusAbs = ZERO_I.sub(abs);
-            IntVector.fromArray(I, a.fire, c).add(lshr31(MINUS_ONE.sub(bits).and(minusAbs))).intoArray(a.fire, c);   // ~bits & −a
-            IntVector.fromArray(I, a.over, c).add(lshr31(belowThreshold.sub(abs))).intoArray(a.over, c);
-            IntVector.fromArray(I, a.maxAbs, c).max(abs).intoArray(a.maxAbs, c);
-            IntVector.fromArray(I, a.neg, 0).add(lshr31(bits.and(minusAbs))).intoArray(a.neg, 0);
-            IntVector.fromArray(I, a.near, 0).add(lshr31(abs.sub(epsBits))).intoArray(a.near, 0);
+            IntVector minusAbs = zero.sub(abs);
+            fire = fire.add(lshr31(MINUS_ONE.sub(bits).and(minusAbs)));   // ~bits & −a
+            over = over.add(lshr31(belowThreshold.sub(abs)));
+            maxAbs = maxAbs.max(abs);
+            negative = negative.add(lshr31(bits.and(minusAbs)));
+            near = near.add(lshr31(abs.sub(epsBits)));
             IntVector flip = bits.lanewise(VectorOperators.ASHR, 31).and(0x7fffffff);   // orderKey: bits ^ flip
             IntVector key = bits.or(flip).sub(bits.and(flip));   // a ^ b = (a | b) − (a & b)
-            IntVector.fromArray(I, a.lo, 0).min(key).intoArray(a.lo, 0);
-            IntVector.fromArray(I, a.hi, 0).max(key).intoArray(a.hi, 0);
-            if (top >= 0) IntVector.fromArray(I, a.tokenMaxLanes, top).max(abs).intoArray(a.tokenMaxLanes, top);
+            lo = lo.min(key);
+            hi = hi.max(key);
+            if (tokenMax) IntVector.fromArray(I, a.tokenMaxLanes, r * l).max(abs).intoArray(a.tokenMaxLanes, r * l);
         }
+        IntVector.fromArray(I, a.fire, c).add(fire).intoArray(a.fire, c);
+        IntVector.fromArray(I, a.over, c).add(over).intoArray(a.over, c);
+        IntVector.fromArray(I, a.maxAbs, c).max(maxAbs).intoArray(a.maxAbs, c);
+        IntVector.fromArray(I, a.neg, 0).add(negative).intoArray(a.neg, 0);
+        IntVector.fromArray(I, a.near, 0).add(near).intoArray(a.near, 0);
+        IntVector.fromArray(I, a.lo, 0).min(lo).intoArray(a.lo, 0);
+        IntVector.fromArray(I, a.hi, 0).max(hi).intoArray(a.hi, 0);
     }
 
-    /** Power sums about the channels' shifts, and the histogram bins, of one row. */
-    private static void sumAndBinRow(float[] x, int row, int end, float range, float binsPerUnit, int bins, BlockScratch a) {
+    /**
+     * Power sums about the channels' shifts, and the histogram bins, of channels [c, c + lanes) over
+     * rows [first, last).
+     *
+     * <p>The bin is {@link Thresholds#bin}: {@code floor(x·binsPerUnit + binOffset)}, at least 0 and at
+     * most bins + 1 (0 and bins + 1: under- and overflow). A negative position becomes +0 by an integer
+     * max on its bits (a negative float's bits are a negative int); the floor is the 1.5·2^23 rounding
+     * trick with one step down where it rounded up (a float→int conversion is not intrinsified on JDK
+     * 17); positions past the top, +∞ and NaN round to ints above bins + 1 and are clamped (a block with
+     * NaN/±∞ is counted again apart). The bins are stored, then counted by scalar increments into each
+     * lane's own copy of the histogram: activations crowd into a few bins, and one shared counter would
+     * make neighbouring increments wait on each other's store.
+     */
+    private static void sumAndBinStrip(float[] x, int column, int first, int last, int stride, int c, float binOffset,
+                                       float binsPerUnit, int bins, BlockScratch a, double[] t1, double[] t2, double[] t3, double[] t4) {
+        int l = S.length();
+        IntVector zero = IntVector.zero(I);
         FloatVector magic = FloatVector.broadcast(S, ffnbench.math.FastMath.ROUND_MAGIC);
-        int magicBits = ffnbench.math.FastMath.ROUND_MAGIC_BITS - 1;   // − 1: bin 0 is the underflow
-        FloatVector rangeV = FloatVector.broadcast(S, range), scale = FloatVector.broadcast(S, binsPerUnit);
-        FloatVector lowest = FloatVector.broadcast(S, -1f), highest = FloatVector.broadcast(S, (float) bins);
+        FloatVector scale = FloatVector.broadcast(S, binsPerUnit), firstEdge = FloatVector.broadcast(S, binOffset);
         IntVector topBin = IntVector.broadcast(I, bins + 1);
         IntVector laneBase = IntVector.fromArray(I, a.laneBase, 0);
-        int[] bin = a.bin, hist = a.laneHistogram;
-        for (int c = 0; c < end; c += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, row + c);
-            FloatVector d = v.sub(FloatVector.fromArray(S, a.shift, c));
+        FloatVector shift = FloatVector.fromArray(S, a.shift, c);
+        FloatVector s1 = FloatVector.zero(S), s2 = s1, s3 = s1, s4 = s1;
+        int[] bin = a.bin;
+        for (int r = first; r < last; r++) {
+            FloatVector v = FloatVector.fromArray(S, x, column + r * stride);
+            FloatVector d = v.sub(shift);
             FloatVector d2 = d.mul(d);
-            FloatVector.fromArray(S, a.s1, c).add(d).intoArray(a.s1, c);
-            FloatVector.fromArray(S, a.s2, c).add(d2).intoArray(a.s2, c);
-            FloatVector.fromArray(S, a.s3, c).add(d2.mul(d)).intoArray(a.s3, c);
-            FloatVector.fromArray(S, a.s4, c).add(d2.mul(d2)).intoArray(a.s4, c);
-            FloatVector pos = v.add(rangeV).mul(scale).max(lowest).min(highest);
-            FloatVector shifted = pos.add(magic);
-            IntVector up = bitsOf(shifted.sub(magic).sub(pos));   // rounded − pos: > 0 where it rounded up
-            IntVector roundedUp = lshr31(MINUS_ONE.sub(up).and(ZERO_I.sub(up)));   // ~up & −up: up > 0
-            bitsOf(shifted).sub(magicBits).sub(roundedUp).max(ZERO_I).min(topBin).add(laneBase).intoArray(bin, c);
+            s1 = s1.add(d);
+            s2 = s2.add(d2);
+            s3 = s3.add(d2.mul(d));
+            s4 = s4.add(d2.mul(d2));
+            FloatVector position = floatsOf(bitsOf(v.mul(scale).add(firstEdge)).max(zero));   // negative → +0
+            FloatVector shifted = position.add(magic);
+            IntVector up = bitsOf(shifted.sub(magic).sub(position));   // rounded − position: > 0 where it rounded up, never −0
+            bitsOf(shifted).sub(ffnbench.math.FastMath.ROUND_MAGIC_BITS).sub(lshr31(zero.sub(up)))
+                    .min(topBin).add(laneBase).intoArray(bin, (r - first) * l);
         }
-        for (int c = 0; c < end; c++) hist[bin[c]]++;
+        float[] sums = a.stripSums;
+        s1.intoArray(sums, 0);
+        s2.intoArray(sums, l);
+        s3.intoArray(sums, 2 * l);
+        s4.intoArray(sums, 3 * l);
+        for (int i = 0; i < l; i++) {
+            t1[c + i] += sums[i];
+            t2[c + i] += sums[l + i];
+            t3[c + i] += sums[2 * l + i];
+            t4[c + i] += sums[3 * l + i];
+        }
+        int[] histogram = a.laneHistogram;
+        for (int i = 0, n = (last - first) * l; i < n; i++) histogram[bin[i]]++;
+    }
+
+    private static FloatVector floatsOf(IntVector v) {
+        return (FloatVector) v.reinterpretShape(S, 0);
     }
 
     /** An int that orders finite floats as the floats order (−0 before +0, as Math.min): flip a negative's magnitude bits. */
@@ -155,20 +201,20 @@ final class ChannelKernels {
     /**
      * {@link Select#kthOfNonNegative} with the counting passes in SIMD lanes. {@code bits} holds the n
      * values followed by {@code Integer.MAX_VALUE} up to {@link #selectionLength} (never below a
-     * candidate); {@code acc} is scratch of four SIMD widths; {@code kept} scratch of
+     * candidate); {@code kept} is scratch of
      * {@code selectionLength(n)} ints. Bits 30..18 (the exponent and 5 mantissa bits) are decided over
      * all values; then only the values sharing them (typically 1–3 of 255) are kept, found a SIMD vector
      * at a time (most vectors hold none and are skipped), and ranked directly, or when many remain, the
      * other 18 bits are decided over those (no sort: docs/PERFORMANCE.md, "Statistics").
      */
-    static float kthOfNonNegative(int[] bits, int length, int k, int[] acc, int[] kept) {
-        int r = decideBits(bits, length, k, 30, SPLIT_BIT, 0, acc);
+    static float kthOfNonNegative(int[] bits, int length, int k, int[] kept) {
+        int r = decideBits(bits, length, k, 30, SPLIT_BIT, 0);
         int prefix = r >>> SPLIT_BIT, n = 0, l = I.length();
         IntVector prefixV = IntVector.broadcast(I, prefix);
-        ZERO_I.intoArray(acc, 0);
+        IntVector belowPrefix = IntVector.zero(I);
         for (int i = 0; i < length; i += l) {   // count the values below the prefix; keep the equal ones
             IntVector high = IntVector.fromArray(I, bits, i).lanewise(VectorOperators.LSHR, SPLIT_BIT);
-            IntVector.fromArray(I, acc, 0).add(lshr31(high.sub(prefixV))).intoArray(acc, 0);
+            belowPrefix = belowPrefix.add(lshr31(high.sub(prefixV)));
             if (high.compare(VectorOperators.EQ, prefixV).anyTrue()) {   // most vectors hold none
                 for (int j = i; j < i + l; j++) {
                     int b = bits[j];
@@ -177,11 +223,11 @@ final class ChannelKernels {
                 }
             }
         }
-        int below = IntVector.fromArray(I, acc, 0).reduceLanes(VectorOperators.ADD);
+        int below = belowPrefix.reduceLanes(VectorOperators.ADD);
         if (n <= RANK_KEPT) return Float.intBitsToFloat(kthByRank(kept, n, k - below));
         int keptLength = selectionLength(n);
         java.util.Arrays.fill(kept, n, keptLength, Integer.MAX_VALUE);
-        return Float.intBitsToFloat(decideBits(kept, keptLength, k - below, SPLIT_BIT - 1, 0, r, acc));
+        return Float.intBitsToFloat(decideBits(kept, keptLength, k - below, SPLIT_BIT - 1, 0, r));
     }
 
     /**
@@ -205,22 +251,21 @@ final class ChannelKernels {
     /**
      * Bits {@code from} down to {@code to} of the k-th smallest value, given those above already in
      * {@code r}: each bit is kept when at most k values lie below the candidate. Four partial counts,
-     * so consecutive SIMD steps do not wait on each other's store.
+     * so consecutive SIMD steps do not wait on each other.
      */
-    private static int decideBits(int[] bits, int length, int k, int from, int to, int r, int[] acc) {
+    private static int decideBits(int[] bits, int length, int k, int from, int to, int r) {
         int l = I.length(), step = 4 * l;
         for (int bit = from; bit >= to; bit--) {
             IntVector candidate = IntVector.broadcast(I, r | (1 << bit));
-            for (int j = 0; j < step; j += l) ZERO_I.intoArray(acc, j);
+            IntVector below0 = IntVector.zero(I), below1 = below0, below2 = below0, below3 = below0;
             for (int i = 0; i < length; i += step) {
-                for (int j = 0; j < step; j += l) {
-                    IntVector below = lshr31(IntVector.fromArray(I, bits, i + j).sub(candidate));
-                    IntVector.fromArray(I, acc, j).add(below).intoArray(acc, j);
-                }
+                below0 = below0.add(lshr31(IntVector.fromArray(I, bits, i).sub(candidate)));
+                below1 = below1.add(lshr31(IntVector.fromArray(I, bits, i + l).sub(candidate)));
+                below2 = below2.add(lshr31(IntVector.fromArray(I, bits, i + 2 * l).sub(candidate)));
+                below3 = below3.add(lshr31(IntVector.fromArray(I, bits, i + 3 * l).sub(candidate)));
             }
-            IntVector count = IntVector.fromArray(I, acc, 0).add(IntVector.fromArray(I, acc, l))
-                    .add(IntVector.fromArray(I, acc, 2 * l)).add(IntVector.fromArray(I, acc, 3 * l));
-            r |= ((count.reduceLanes(VectorOperators.ADD) - k - 1) >>> 31) << bit;   // count ≤ k, without a branch
+            int count = below0.add(below1).add(below2.add(below3)).reduceLanes(VectorOperators.ADD);
+            r |= ((count - k - 1) >>> 31) << bit;   // count ≤ k, without a branch
         }
         return r;
     }

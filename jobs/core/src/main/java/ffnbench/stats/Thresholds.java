@@ -12,9 +12,14 @@ record Thresholds(float nearZeroEps, float outlier, float range, int bins, float
         return new Thresholds((float) config.nearZeroEps(), (float) config.outlierThreshold(), range, bins, bins / (2 * range));
     }
 
-    /** A value's bin: {@code 1 + floor((v + range)·binsPerUnit)}, 0 below the range, bins + 1 above it. */
+    /** Added to v·binsPerUnit, it gives the bin position: 1 at −range, where bin 1 (the first in range) starts. */
+    float binOffset() {
+        return range * binsPerUnit + 1f;
+    }
+
+    /** A value's bin: {@code floor(v·binsPerUnit + binOffset)}, 0 below the range (underflow), bins + 1 above it (overflow). */
     int bin(float v) {
-        float pos = (v + range) * binsPerUnit;
-        return pos < 0 ? 0 : pos >= bins ? bins + 1 : 1 + (int) pos;
+        float position = v * binsPerUnit + binOffset();
+        return position < 1f ? 0 : position >= bins + 1 ? bins + 1 : (int) position;
     }
 }

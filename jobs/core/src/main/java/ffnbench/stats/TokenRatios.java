@@ -22,7 +22,7 @@ final class TokenRatios {
                 for (int c = 0; c < width; c++) top = Math.max(top, Math.abs(data[row + c]));
             }
             for (int i = 0; i < m; i++) bits[i] = Float.floatToRawIntBits(data[row + channels[i]]) & 0x7fffffff;
-            float median = BlockScratch.VECTORIZED ? ChannelKernels.kthOfNonNegative(bits, bits.length, k, a.selectScratch, a.medianKept)
+            float median = BlockScratch.VECTORIZED ? ChannelKernels.kthOfNonNegative(bits, bits.length, k, a.medianKept)
                     : Select.kthOfNonNegative(bits, m, k);
             double ratio = median > 0 ? top / median : (top > 0 ? Double.POSITIVE_INFINITY : 1.0);
             if (!Double.isFinite(ratio)) ratio = Double.MAX_VALUE;

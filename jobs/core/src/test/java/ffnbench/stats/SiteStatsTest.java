@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ffnbench.Reference;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SiteStatsTest {
@@ -144,6 +146,38 @@ class SiteStatsTest {
         assertEquals(max, s.max());
         assertEquals(Float.MAX_VALUE, s.maxAbs());
         assertArrayEquals(channelMax, s.channelMaxAbs());
+    }
+
+    /** The SIMD bins are {@link Thresholds#bin}'s, at the edges of the range, of bins and of the floats. */
+    @Test
+    void histogramBinsAgreeWithTheScalarBin() {
+        Thresholds t = Thresholds.of(StatsConfig.DEFAULT);   // 80 bins over [−10, 10): 0.25 wide
+        assertEquals(0, t.bin(Math.nextDown(-10f)));
+        assertEquals(1, t.bin(-10f));
+        assertEquals(41, t.bin(0f));
+        assertEquals(41, t.bin(-0f));
+        assertEquals(40, t.bin(-1e-3f));
+        assertEquals(80, t.bin(9.999f));
+        assertEquals(81, t.bin(10f));
+        assertEquals(0, t.bin(-Float.MAX_VALUE));
+        assertEquals(81, t.bin(Float.MAX_VALUE));
+        List<Float> edges = new ArrayList<>(List.of(0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE,
+                4e6f, -4e6f, 1e30f, -1e30f));
+        for (int b = -42; b <= 42; b++) {
+            float edge = b * 0.25f;
+            edges.addAll(List.of(edge, Math.nextDown(edge), Math.nextUp(edge)));
+        }
+        int width = 64;   // 4 SIMD widths of 16 lanes (or more, narrower): the vector path runs
+        int rows = (edges.size() + width - 1) / width;
+        float[] x = new float[rows * width];
+        long[] expected = new long[StatsConfig.DEFAULT.histogramBins() + 2];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = edges.get(i % edges.size());
+            expected[t.bin(x[i])]++;
+        }
+        SiteStats s = new SiteStats(StatsConfig.DEFAULT, width, false);
+        s.add(x, 0, rows, width);
+        assertArrayEquals(expected, s.histogram());
     }
 
     /** Order keys: every pair of finite floats (±0, subnormals, extremes) compares as the floats do. */
@@ -306,7 +340,7 @@ class SiteStatsTest {
                 for (int k : new int[] {0, (n - 1) / 2, n - 1}) {
                     float expected = Select.kth(v.clone(), k);
                     assertEquals(expected, Select.kthOfNonNegative(bits, n, k), n + "/" + trial + "/" + k);
-                    assertEquals(expected, ChannelKernels.kthOfNonNegative(bits, bits.length, k, new int[256], new int[bits.length]), n + "/" + trial + "/" + k);
+                    assertEquals(expected, ChannelKernels.kthOfNonNegative(bits, bits.length, k, new int[bits.length]), n + "/" + trial + "/" + k);
                 }
             }
         }
