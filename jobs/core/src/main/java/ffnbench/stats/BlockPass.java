@@ -13,7 +13,9 @@ final class BlockPass {
     /**
      * The pass into the scratch (see {@link ChannelKernels#pass}, which runs channels [0, end)): per
      * channel the firing and outlier counts, max |x| (as bits) and Σd..Σd⁴ (into s1..s4); the block's
-     * min, max, negative and near-zero counts and histogram; per token max |x| when the site keeps ratios.
+     * min, max, negative and near-zero counts and histogram; per token max |x| and, after each
+     * {@link BlockScratch#FLUSH_TOKENS} rows while they are still in cache, the median |x|, when the site
+     * keeps ratios.
      */
     static void pass(SiteStats site, float[] data, int offset, int rows, int stride, int end, BlockScratch a,
                      double[] s1, double[] s2, double[] s3, double[] s4) {
@@ -22,9 +24,15 @@ final class BlockPass {
         boolean perTokenRatio = site.perTokenRatio;
         Thresholds t = Thresholds.of(config);
         float eps = t.nearZeroEps(), threshold = t.outlier();
-        if (end > 0) {
-            ChannelKernels.pass(data, offset, rows, stride, end, Float.floatToRawIntBits(eps),
-                    Float.floatToRawIntBits(threshold), perTokenRatio, t.binOffset(), t.binsPerUnit(), t.bins(), a, s1, s2, s3, s4);
+        int lanes = end > 0 ? ChannelKernels.lanes() : 0;
+        if (perTokenRatio) Arrays.fill(a.tokenMaxLanes, 0, rows * lanes, 0);
+        for (int first = 0; first < rows; first += BlockScratch.FLUSH_TOKENS) {
+            int last = Math.min(rows, first + BlockScratch.FLUSH_TOKENS);
+            if (end > 0) {
+                ChannelKernels.pass(data, offset, first, last, stride, end, Float.floatToRawIntBits(eps),
+                        Float.floatToRawIntBits(threshold), perTokenRatio, t.binOffset(), t.binsPerUnit(), t.bins(), a, s1, s2, s3, s4);
+            }
+            if (perTokenRatio) TokenRatios.medians(data, offset, first, last, stride, a);
         }
         Arrays.fill(a.tokenMax, 0, rows, 0f);
         for (int r = 0; r < rows && end < width; r++) {
@@ -48,7 +56,6 @@ final class BlockPass {
             }
             if (BlockScratch.flushAfter(r, rows)) a.flushSums(end, width, s1, s2, s3, s4);
         }
-        int lanes = end > 0 ? ChannelKernels.lanes() : 0;
         for (int l = 0; l < lanes; l++) {
             a.min = Math.min(a.min, ChannelKernels.fromOrderKey(a.lo[l]));
             a.max = Math.max(a.max, ChannelKernels.fromOrderKey(a.hi[l]));

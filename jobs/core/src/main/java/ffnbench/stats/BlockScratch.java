@@ -20,8 +20,7 @@ final class BlockScratch {
     final float[] shift;
     boolean shiftSet;
     final int[] bin;                         // the bins of a strip's rows (SIMD path), or of a row
-    final float[] stripSums = new float[4 * 64];   // a strip's float power sums on their way into double
-    float[] tokenMax = new float[0];
+    float[] tokenMax = new float[0], tokenMedian = new float[0];   // per row of the block (sites with ratios)
     // per SIMD lane across a block's rows: min and max as order keys, negative and near-zero counts;
     // per row and lane: max |x| as bits
     final int[] lo = new int[64], hi = new int[64], neg = new int[64], near = new int[64];
@@ -34,6 +33,7 @@ final class BlockScratch {
     // the per-token median: which channels it reads, their |x| bits padded for the SIMD selection
     final int[] medianChannels;
     final int[] medianBits, medianKept;
+    final float[] medians = new float[4];   // four rows' medians, as the SIMD selection returns them
 
     BlockScratch(int width, int binStride) {
         fire = new int[width]; over = new int[width]; maxAbs = new int[width];
@@ -47,9 +47,9 @@ final class BlockScratch {
         int m = Math.min(width, SiteStats.MEDIAN_CHANNELS);
         medianChannels = new int[m];
         for (int i = 0; i < m; i++) medianChannels[i] = (int) ((long) i * width / m);
-        medianBits = new int[VECTORIZED ? ChannelKernels.selectionLength(m) : m];
+        medianBits = new int[VECTORIZED ? 4 * ChannelKernels.selectionLength(m) : m];   // SIMD: four rows at a time
         Arrays.fill(medianBits, Integer.MAX_VALUE);   // padding: never below a candidate
-        medianKept = new int[medianBits.length];
+        medianKept = new int[medianBits.length / (VECTORIZED ? 4 : 1)];
     }
 
     /** Moves the float power sums of channels [from, to) into the block's double totals, and clears them. */
@@ -70,7 +70,10 @@ final class BlockScratch {
     void reset(int rows) {
         for (int[] f : new int[][] {fire, over, maxAbs, laneHistogram}) Arrays.fill(f, 0);
         for (float[] f : new float[][] {s1, s2, s3, s4}) Arrays.fill(f, 0f);
-        if (tokenMax.length < rows) tokenMax = new float[rows];
+        if (tokenMax.length < rows) {
+            tokenMax = new float[rows];
+            tokenMedian = new float[rows];
+        }
         if (tokenMaxLanes.length < rows * 64) tokenMaxLanes = new int[rows * 64];
         Arrays.fill(lo, Integer.MAX_VALUE);
         Arrays.fill(hi, Integer.MIN_VALUE);

@@ -1,8 +1,10 @@
 package ffnbench.stats;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,6 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class ChannelKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;   // same lanes as S
+    /** Doubles, and the floats that widen into as many of them. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     private static final IntVector MINUS_ONE = IntVector.broadcast(I, -1);
 
     private ChannelKernels() {}
@@ -50,15 +55,15 @@ final class ChannelKernels {
     }
 
     /**
-     * The one pass over the block's rows, channels [0, end), one strip of a SIMD width's channels and
-     * {@link BlockScratch#FLUSH_TOKENS} rows at a time, its accumulators held in registers. Per channel:
-     * the firing and outlier counts, max |x| (as bits), and Σd, Σd², Σd³, Σd⁴ of d = x − shift[c] (float
-     * over the strip's rows, then added into s1..s4). Per lane: the min and max (as order keys), the
+     * The pass over rows [first, last) of a block (at most {@link BlockScratch#FLUSH_TOKENS}), channels
+     * [0, end), one strip of a SIMD width's channels at a time, its accumulators held in registers. Per
+     * channel: the firing and outlier counts, max |x| (as bits), and Σd, Σd², Σd³, Σd⁴ of d = x − shift[c]
+     * (float over the rows, stored in the scratch's float sums, then added into s1..s4). Per lane: the min and max (as order keys), the
      * negative and near-zero counts and, in lane l's own copy of the histogram
      * ({@code laneHistogram[l·binStride + b]}), the bin counts; with {@code tokenMax}, each row's max |x|
-     * per lane (as bits) into {@code tokenMaxLanes}. Each channel sums its rows in row order and moves
-     * the float sums into double after the same rows as {@link BlockPass}'s scalar loop: the results are
-     * the same bits either way.
+     * per lane (as bits) into {@code tokenMaxLanes}, which the caller cleared. Each channel sums its rows
+     * in row order and moves the float sums into double after the same rows as {@link BlockPass}'s
+     * scalar loop: the results are the same bits either way.
      *
      * <p>Two loops per strip (counts, then sums and bins), each reading the strip's rows while they are
      * in L1: one loop carrying all eleven accumulators grows past C2's inlining limits and leaves the
@@ -66,17 +71,24 @@ final class ChannelKernels {
      * method: a loop variable that starts as a static final vector is boxed on JDK 17 (a heap object per
      * step).
      */
-    static void pass(float[] x, int offset, int rows, int stride, int end, int epsBits, int thresholdBits,
+    static void pass(float[] x, int offset, int first, int last, int stride, int end, int epsBits, int thresholdBits,
                      boolean tokenMax, float binOffset, float binsPerUnit, int bins, BlockScratch a,
                      double[] s1, double[] s2, double[] s3, double[] s4) {
-        int l = S.length();
-        if (tokenMax) java.util.Arrays.fill(a.tokenMaxLanes, 0, rows * l, 0);
-        for (int first = 0; first < rows; first += BlockScratch.FLUSH_TOKENS) {
-            int last = Math.min(rows, first + BlockScratch.FLUSH_TOKENS);
-            for (int c = 0; c < end; c += l) {
-                countStrip(x, offset + c, first, last, stride, c, epsBits, thresholdBits, tokenMax, a);
-                sumAndBinStrip(x, offset + c, first, last, stride, c, binOffset, binsPerUnit, bins, a, s1, s2, s3, s4);
-            }
+        for (int c = 0; c < end; c += S.length()) {
+            countStrip(x, offset + c, first, last, stride, c, epsBits, thresholdBits, tokenMax, a);
+            sumAndBinStrip(x, offset + c, first, last, stride, c, binOffset, binsPerUnit, bins, a);
+        }
+        addIntoDoubles(a.s1, s1, end);
+        addIntoDoubles(a.s2, s2, end);
+        addIntoDoubles(a.s3, s3, end);
+        addIntoDoubles(a.s4, s4, end);
+    }
+
+    /** {@code into[c] += sums[c]} for c &lt; end, a multiple of the SIMD width: float to double a vector at a time (C2 leaves the loop scalar). */
+    private static void addIntoDoubles(float[] sums, double[] into, int end) {
+        for (int c = 0; c < end; c += D.length()) {
+            DoubleVector widened = (DoubleVector) FloatVector.fromArray(HALF, sums, c).convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector.fromArray(D, into, c).add(widened).intoArray(into, c);
         }
     }
 
@@ -133,7 +145,7 @@ final class ChannelKernels {
      * make neighbouring increments wait on each other's store.
      */
     private static void sumAndBinStrip(float[] x, int column, int first, int last, int stride, int c, float binOffset,
-                                       float binsPerUnit, int bins, BlockScratch a, double[] t1, double[] t2, double[] t3, double[] t4) {
+                                       float binsPerUnit, int bins, BlockScratch a) {
         int l = S.length();
         IntVector zero = IntVector.zero(I);
         FloatVector magic = FloatVector.broadcast(S, ffnbench.math.FastMath.ROUND_MAGIC);
@@ -157,17 +169,10 @@ final class ChannelKernels {
             bitsOf(shifted).sub(ffnbench.math.FastMath.ROUND_MAGIC_BITS).sub(lshr31(zero.sub(up)))
                     .min(topBin).add(laneBase).intoArray(bin, (r - first) * l);
         }
-        float[] sums = a.stripSums;
-        s1.intoArray(sums, 0);
-        s2.intoArray(sums, l);
-        s3.intoArray(sums, 2 * l);
-        s4.intoArray(sums, 3 * l);
-        for (int i = 0; i < l; i++) {
-            t1[c + i] += sums[i];
-            t2[c + i] += sums[l + i];
-            t3[c + i] += sums[2 * l + i];
-            t4[c + i] += sums[3 * l + i];
-        }
+        s1.intoArray(a.s1, c);
+        s2.intoArray(a.s2, c);
+        s3.intoArray(a.s3, c);
+        s4.intoArray(a.s4, c);
         int[] histogram = a.laneHistogram;
         for (int i = 0, n = (last - first) * l; i < n; i++) histogram[bin[i]]++;
     }
@@ -201,21 +206,61 @@ final class ChannelKernels {
     /**
      * {@link Select#kthOfNonNegative} with the counting passes in SIMD lanes. {@code bits} holds the n
      * values followed by {@code Integer.MAX_VALUE} up to {@link #selectionLength} (never below a
-     * candidate); {@code kept} is scratch of
-     * {@code selectionLength(n)} ints. Bits 30..18 (the exponent and 5 mantissa bits) are decided over
-     * all values; then only the values sharing them (typically 1–3 of 255) are kept, found a SIMD vector
-     * at a time (most vectors hold none and are skipped), and ranked directly, or when many remain, the
-     * other 18 bits are decided over those (no sort: docs/PERFORMANCE.md, "Statistics").
+     * candidate); {@code kept} is scratch of {@code selectionLength(n)} ints. Bits 30..18 (the exponent
+     * and 5 mantissa bits) are decided over all values; then only the values sharing them (typically
+     * 1–3 of 255) are kept and ranked (no sort: docs/PERFORMANCE.md, "Statistics").
      */
     static float kthOfNonNegative(int[] bits, int length, int k, int[] kept) {
-        int r = decideBits(bits, length, k, 30, SPLIT_BIT, 0);
+        return kthSharingTopBits(bits, 0, length, k, decideBits(bits, 0, length, k, 30, SPLIT_BIT, 0), kept);
+    }
+
+    /**
+     * {@link #kthOfNonNegative} of four rows of values at once, row t at {@code bits[t·length ..]}, into
+     * {@code kth[0..3]}: the four rows' bit decisions run side by side, so that one row's count (a sum
+     * across lanes, a long chain of dependent steps) does not wait for the previous one's.
+     */
+    static void kthOfNonNegative4(int[] bits, int length, int k, int[] kept, float[] kth) {
+        int l = I.length();
+        int r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+        for (int bit = 30; bit >= SPLIT_BIT; bit--) {
+            IntVector c0 = IntVector.broadcast(I, r0 | (1 << bit)), c1 = IntVector.broadcast(I, r1 | (1 << bit));
+            IntVector c2 = IntVector.broadcast(I, r2 | (1 << bit)), c3 = IntVector.broadcast(I, r3 | (1 << bit));
+            IntVector below0 = IntVector.zero(I), below1 = below0, below2 = below0, below3 = below0;
+            for (int i = 0; i < length; i += l) {
+                below0 = below0.add(lshr31(IntVector.fromArray(I, bits, i).sub(c0)));
+                below1 = below1.add(lshr31(IntVector.fromArray(I, bits, length + i).sub(c1)));
+                below2 = below2.add(lshr31(IntVector.fromArray(I, bits, 2 * length + i).sub(c2)));
+                below3 = below3.add(lshr31(IntVector.fromArray(I, bits, 3 * length + i).sub(c3)));
+            }
+            r0 |= keepBit(below0, k, bit);
+            r1 |= keepBit(below1, k, bit);
+            r2 |= keepBit(below2, k, bit);
+            r3 |= keepBit(below3, k, bit);
+        }
+        kth[0] = kthSharingTopBits(bits, 0, length, k, r0, kept);
+        kth[1] = kthSharingTopBits(bits, length, length, k, r1, kept);
+        kth[2] = kthSharingTopBits(bits, 2 * length, length, k, r2, kept);
+        kth[3] = kthSharingTopBits(bits, 3 * length, length, k, r3, kept);
+    }
+
+    /** The candidate's bit when at most k values lie below it (the lanes' counts summed), without a branch. */
+    private static int keepBit(IntVector below, int k, int bit) {
+        return ((below.reduceLanes(VectorOperators.ADD) - k - 1) >>> 31) << bit;
+    }
+
+    /**
+     * The k-th smallest of {@code bits[from, from + length)} given its bits 30..SPLIT_BIT in {@code r}:
+     * the values sharing them are kept, found a SIMD vector at a time (most vectors hold none and are
+     * skipped), and ranked directly, or when many remain, the other bits are decided over those.
+     */
+    private static float kthSharingTopBits(int[] bits, int from, int length, int k, int r, int[] kept) {
         int prefix = r >>> SPLIT_BIT, n = 0, l = I.length();
         IntVector prefixV = IntVector.broadcast(I, prefix);
         IntVector belowPrefix = IntVector.zero(I);
-        for (int i = 0; i < length; i += l) {   // count the values below the prefix; keep the equal ones
+        for (int i = from; i < from + length; i += l) {   // count the values below the prefix; keep the equal ones
             IntVector high = IntVector.fromArray(I, bits, i).lanewise(VectorOperators.LSHR, SPLIT_BIT);
             belowPrefix = belowPrefix.add(lshr31(high.sub(prefixV)));
-            if (high.compare(VectorOperators.EQ, prefixV).anyTrue()) {   // most vectors hold none
+            if (high.compare(VectorOperators.EQ, prefixV).anyTrue()) {
                 for (int j = i; j < i + l; j++) {
                     int b = bits[j];
                     kept[n] = b;
@@ -227,7 +272,7 @@ final class ChannelKernels {
         if (n <= RANK_KEPT) return Float.intBitsToFloat(kthByRank(kept, n, k - below));
         int keptLength = selectionLength(n);
         java.util.Arrays.fill(kept, n, keptLength, Integer.MAX_VALUE);
-        return Float.intBitsToFloat(decideBits(kept, keptLength, k - below, SPLIT_BIT - 1, 0, r));
+        return Float.intBitsToFloat(decideBits(kept, 0, keptLength, k - below, SPLIT_BIT - 1, 0, r));
     }
 
     /**
@@ -249,23 +294,22 @@ final class ChannelKernels {
     }
 
     /**
-     * Bits {@code from} down to {@code to} of the k-th smallest value, given those above already in
-     * {@code r}: each bit is kept when at most k values lie below the candidate. Four partial counts,
-     * so consecutive SIMD steps do not wait on each other.
+     * Bits {@code high} down to {@code low} of the k-th smallest of {@code bits[from, from + length)},
+     * given those above already in {@code r}: each bit is kept when at most k values lie below the
+     * candidate. Four partial counts, so consecutive SIMD steps do not wait on each other.
      */
-    private static int decideBits(int[] bits, int length, int k, int from, int to, int r) {
+    private static int decideBits(int[] bits, int from, int length, int k, int high, int low, int r) {
         int l = I.length(), step = 4 * l;
-        for (int bit = from; bit >= to; bit--) {
+        for (int bit = high; bit >= low; bit--) {
             IntVector candidate = IntVector.broadcast(I, r | (1 << bit));
             IntVector below0 = IntVector.zero(I), below1 = below0, below2 = below0, below3 = below0;
-            for (int i = 0; i < length; i += step) {
+            for (int i = from; i < from + length; i += step) {
                 below0 = below0.add(lshr31(IntVector.fromArray(I, bits, i).sub(candidate)));
                 below1 = below1.add(lshr31(IntVector.fromArray(I, bits, i + l).sub(candidate)));
                 below2 = below2.add(lshr31(IntVector.fromArray(I, bits, i + 2 * l).sub(candidate)));
                 below3 = below3.add(lshr31(IntVector.fromArray(I, bits, i + 3 * l).sub(candidate)));
             }
-            int count = below0.add(below1).add(below2.add(below3)).reduceLanes(VectorOperators.ADD);
-            r |= ((count - k - 1) >>> 31) << bit;   // count ≤ k, without a branch
+            r |= keepBit(below0.add(below1).add(below2.add(below3)), k, bit);
         }
         return r;
     }

@@ -55,6 +55,6 @@ final class NonFiniteBlock {
             s.moments.merge(finite, sum, s2, s3, s4);
         }
         s.sample(data, offset, rows, stride);
-        if (s.perTokenRatio) TokenRatios.add(s, data, offset, rows, stride, null, a);
+        if (s.perTokenRatio) TokenRatios.add(s, rows, a);   // the pass's per-token max and median (NaN and ±∞ included)
     }
 }

@@ -137,7 +137,7 @@ public final class SiteStats {
         max = Math.max(max, a.max);
         tokens += rows;
         sample(data, offset, rows, stride);
-        if (perTokenRatio) TokenRatios.add(this, data, offset, rows, stride, a.tokenMax, a);
+        if (perTokenRatio) TokenRatios.add(this, rows, a);
     }
 
     /**

@@ -5,30 +5,48 @@ final class TokenRatios {
     private TokenRatios() {}
 
     /**
-     * Per token: max|x| over all channels / median|x|. The median is taken over at most
-     * {@link SiteStats#MEDIAN_CHANNELS} evenly spaced channels (all of them when the site is narrower): an exact
-     * median per token costs more than everything else in the statistics together.
+     * Per token: max|x| over all channels ({@code a.tokenMax}, from the pass) / median|x|
+     * ({@code a.tokenMedian}, from {@link #medians}), into the site's totals.
      */
-    static void add(SiteStats s, float[] data, int offset, int rows, int stride, float[] tokenMax, BlockScratch a) {
-        int width = s.width;
-        int[] channels = a.medianChannels, bits = a.medianBits;
-        int m = channels.length, k = (m - 1) / 2;   // the lower median
+    static void add(SiteStats s, int rows, BlockScratch a) {
         for (int r = 0; r < rows; r++) {
-            int row = offset + r * stride;
-            float top = 0;
-            if (tokenMax != null) {
-                top = tokenMax[r];
-            } else {
-                for (int c = 0; c < width; c++) top = Math.max(top, Math.abs(data[row + c]));
-            }
-            for (int i = 0; i < m; i++) bits[i] = Float.floatToRawIntBits(data[row + channels[i]]) & 0x7fffffff;
-            float median = BlockScratch.VECTORIZED ? ChannelKernels.kthOfNonNegative(bits, bits.length, k, a.medianKept)
-                    : Select.kthOfNonNegative(bits, m, k);
+            float top = a.tokenMax[r], median = a.tokenMedian[r];
             double ratio = median > 0 ? top / median : (top > 0 ? Double.POSITIVE_INFINITY : 1.0);
             if (!Double.isFinite(ratio)) ratio = Double.MAX_VALUE;
             if (ratio > s.maxTokenRatio) s.maxTokenRatio = ratio;
             s.sumTokenRatio += Math.min(ratio, 1e30);
             if (ratio >= SiteStats.MASSIVE_RATIO) s.massiveTokens++;
         }
+    }
+
+    /**
+     * The median |x| of rows [first, last) into {@code a.tokenMedian}. It is taken over at most
+     * {@link SiteStats#MEDIAN_CHANNELS} evenly spaced channels (all of them when the site is narrower): an
+     * exact median per token over every channel costs more than everything else in the statistics
+     * together. With SIMD, four rows at a time (a last group of fewer repeats its last row), their
+     * selections side by side.
+     */
+    static void medians(float[] data, int offset, int first, int last, int stride, BlockScratch a) {
+        int[] channels = a.medianChannels;
+        int m = channels.length, k = (m - 1) / 2;   // the lower median
+        if (!BlockScratch.VECTORIZED) {
+            for (int r = first; r < last; r++) {
+                gather(data, offset + r * stride, channels, a.medianBits, 0);
+                a.tokenMedian[r] = Select.kthOfNonNegative(a.medianBits, m, k);
+            }
+            return;
+        }
+        int length = a.medianBits.length / 4;
+        float[] four = a.medians;
+        for (int r = first; r < last; r += 4) {
+            for (int t = 0; t < 4; t++) gather(data, offset + Math.min(r + t, last - 1) * stride, channels, a.medianBits, t * length);
+            ChannelKernels.kthOfNonNegative4(a.medianBits, length, k, a.medianKept, four);
+            for (int t = 0; t < 4 && r + t < last; t++) a.tokenMedian[r + t] = four[t];
+        }
+    }
+
+    /** The sampled channels' |x| bits of the row starting at {@code row}, into {@code bits[at ..]}. */
+    private static void gather(float[] data, int row, int[] channels, int[] bits, int at) {
+        for (int i = 0; i < channels.length; i++) bits[at + i] = Float.floatToRawIntBits(data[row + channels[i]]) & 0x7fffffff;
     }
 }
