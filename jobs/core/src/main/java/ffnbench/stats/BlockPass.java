@@ -13,9 +13,9 @@ final class BlockPass {
     /**
      * The pass into the scratch (see {@link ChannelKernels#pass}, which runs channels [0, end)): per
      * channel the firing and outlier counts, max |x| (as bits) and Σd..Σd⁴ (into s1..s4); the block's
-     * min, max, negative and near-zero counts and histogram; per token max |x| and, after each
-     * {@link BlockScratch#FLUSH_TOKENS} rows while they are still in cache, the median |x|, when the site
-     * keeps ratios.
+     * min, max, negative and near-zero counts and histogram; per token max |x| when the site keeps
+     * ratios. After each {@link BlockScratch#FLUSH_TOKENS} rows, while they are still in cache: their
+     * share of the quantile sample and, when the site keeps ratios, their median |x|.
      */
     static void pass(SiteStats site, float[] data, int offset, int rows, int stride, int end, BlockScratch a,
                      double[] s1, double[] s2, double[] s3, double[] s4) {
@@ -26,12 +26,15 @@ final class BlockPass {
         float eps = t.nearZeroEps(), threshold = t.outlier();
         int lanes = end > 0 ? ChannelKernels.lanes() : 0;
         if (perTokenRatio) Arrays.fill(a.tokenMaxLanes, 0, rows * lanes, 0);
+        a.quantileSample.start(rows, width, config.quantileSample());
+        site.quantiles.prefetchCounts();
         for (int first = 0; first < rows; first += BlockScratch.FLUSH_TOKENS) {
             int last = Math.min(rows, first + BlockScratch.FLUSH_TOKENS);
             if (end > 0) {
                 ChannelKernels.pass(data, offset, first, last, stride, end, Float.floatToRawIntBits(eps),
                         Float.floatToRawIntBits(threshold), perTokenRatio, t.binOffset(), t.binsPerUnit(), t.bins(), a, s1, s2, s3, s4);
             }
+            a.quantileSample.addUntil(data, offset, stride, last, site.quantiles);
             if (perTokenRatio) TokenRatios.medians(data, offset, first, last, stride, a);
         }
         Arrays.fill(a.tokenMax, 0, rows, 0f);
@@ -50,15 +53,15 @@ final class BlockPass {
                 float d = v - a.shift[c], d2 = d * d;
                 a.s1[c] += d;
                 a.s2[c] += d2;
-                a.s3[c] += d2 * d;
-                a.s4[c] += d2 * d2;
+                a.s3[c] = Math.fma(d2, d, a.s3[c]);
+                a.s4[c] = Math.fma(d2, d2, a.s4[c]);
                 a.laneHistogram[t.bin(v)]++;   // lane 0's copy
             }
             if (BlockScratch.flushAfter(r, rows)) a.flushSums(end, width, s1, s2, s3, s4);
         }
         for (int l = 0; l < lanes; l++) {
-            a.min = Math.min(a.min, ChannelKernels.fromOrderKey(a.lo[l]));
-            a.max = Math.max(a.max, ChannelKernels.fromOrderKey(a.hi[l]));
+            a.min = Math.min(a.min, ChannelKernels.minOf(a.lowestBits[l], a.negatedBits[l]));
+            a.max = Math.max(a.max, ChannelKernels.maxOf(a.highestBits[l], a.lowestBits[l]));
             a.negatives += a.neg[l];
             a.nearZero += a.near[l];
         }

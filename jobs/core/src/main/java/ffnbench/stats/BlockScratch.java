@@ -15,15 +15,17 @@ final class BlockScratch {
 
     final int[] fire, over, maxAbs;          // counts; max |x| as bits (non-negative floats order as ints)
     final float[] s1, s2, s3, s4;            // Σd..Σd⁴, d = x − shift: float, moved into double every FLUSH_TOKENS tokens
+    final double[] blockSum1, blockSum2, blockSum3, blockSum4;   // ... the block's totals, in double
     // Each channel's moments are summed about a value near its mean, so that one pass gives them
     // without cancellation: the previous block's channel mean, or in the first block the first row.
     final float[] shift;
     boolean shiftSet;
     final int[] bin;                         // the bins of a strip's rows (SIMD path), or of a row
     float[] tokenMax = new float[0], tokenMedian = new float[0];   // per row of the block (sites with ratios)
-    // per SIMD lane across a block's rows: min and max as order keys, negative and near-zero counts;
+    // per SIMD lane across a block's rows: the largest and smallest bits, the largest sign-flipped bits
+    // (ChannelKernels.maxOf, minOf), negative and near-zero counts;
     // per row and lane: max |x| as bits
-    final int[] lo = new int[64], hi = new int[64], neg = new int[64], near = new int[64];
+    final int[] highestBits = new int[64], lowestBits = new int[64], negatedBits = new int[64], neg = new int[64], near = new int[64];
     int[] tokenMaxLanes = new int[0];
     // the block's histogram, one copy per SIMD lane: lane l counts bin b at laneHistogram[laneBase[l] + b]
     final int binStride;
@@ -32,24 +34,25 @@ final class BlockScratch {
     long negatives, nearZero;
     // the per-token median: which channels it reads, their |x| bits padded for the SIMD selection
     final int[] medianChannels;
-    final int[] medianBits, medianKept;
-    final float[] medians = new float[4];   // four rows' medians, as the SIMD selection returns them
+    final int[] medianBits, medianPacked;
+    final QuantileSample quantileSample = new QuantileSample();
+    final int[] medianBins = new int[4];   // four rows' median bins, as the SIMD selection returns them
 
     BlockScratch(int width, int binStride) {
         fire = new int[width]; over = new int[width]; maxAbs = new int[width];
         s1 = new float[width]; s2 = new float[width]; s3 = new float[width]; s4 = new float[width];
+        blockSum1 = new double[width]; blockSum2 = new double[width]; blockSum3 = new double[width]; blockSum4 = new double[width];
         shift = new float[width];
         bin = new int[Math.max(width, FLUSH_TOKENS * 64)];
         this.binStride = binStride;
         int lanes = VECTORIZED ? ChannelKernels.lanes() : 1;
         for (int l = 0; l < lanes; l++) laneBase[l] = l * binStride;
         laneHistogram = new int[lanes * binStride];
-        int m = Math.min(width, SiteStats.MEDIAN_CHANNELS);
-        medianChannels = new int[m];
-        for (int i = 0; i < m; i++) medianChannels[i] = (int) ((long) i * width / m);
+        medianChannels = TokenRatios.medianChannels(width);
+        int m = medianChannels.length;
         medianBits = new int[VECTORIZED ? 4 * ChannelKernels.selectionLength(m) : m];   // SIMD: four rows at a time
         Arrays.fill(medianBits, Integer.MAX_VALUE);   // padding: never below a candidate
-        medianKept = new int[medianBits.length / (VECTORIZED ? 4 : 1)];
+        medianPacked = new int[medianBits.length / 2];
     }
 
     /** Moves the float power sums of channels [from, to) into the block's double totals, and clears them. */
@@ -70,13 +73,15 @@ final class BlockScratch {
     void reset(int rows) {
         for (int[] f : new int[][] {fire, over, maxAbs, laneHistogram}) Arrays.fill(f, 0);
         for (float[] f : new float[][] {s1, s2, s3, s4}) Arrays.fill(f, 0f);
+        for (double[] f : new double[][] {blockSum1, blockSum2, blockSum3, blockSum4}) Arrays.fill(f, 0.0);
         if (tokenMax.length < rows) {
             tokenMax = new float[rows];
             tokenMedian = new float[rows];
         }
         if (tokenMaxLanes.length < rows * 64) tokenMaxLanes = new int[rows * 64];
-        Arrays.fill(lo, Integer.MAX_VALUE);
-        Arrays.fill(hi, Integer.MIN_VALUE);
+        Arrays.fill(highestBits, Integer.MIN_VALUE);
+        Arrays.fill(lowestBits, Integer.MAX_VALUE);
+        Arrays.fill(negatedBits, Integer.MIN_VALUE);
         Arrays.fill(neg, 0);
         Arrays.fill(near, 0);
         min = Float.POSITIVE_INFINITY;

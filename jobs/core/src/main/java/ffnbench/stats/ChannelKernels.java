@@ -3,6 +3,7 @@ package ffnbench.stats;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -13,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * channel and results are bit-identical either way. Only loaded when the Vector API is present.
  *
  * <p>Comparisons, counts and extremes work on the float's bits as integers (for x ≥ 0 the int bits
- * order like the floats; {@link #orderKey} orders all finite floats): one
+ * order like the floats; {@link #maxOf} and {@link #minOf} recover the extremes of any sign): one
  * integer instruction each, where JDK 17 compiles a Java-semantics float {@code min}/{@code max} to
  * a several-instruction sequence and a mask blend costs more still. No {@code not()} and no
  * {@code lanewise(XOR, …)}: JDK 17 builds {@code not()} from an XOR with a broadcast vector that C2
@@ -24,6 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ChannelKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;   // same lanes as S
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, I.vectorShape());   // twice the lanes
     /** Doubles, and the floats that widen into as many of them. */
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
@@ -58,7 +60,7 @@ final class ChannelKernels {
      * The pass over rows [first, last) of a block (at most {@link BlockScratch#FLUSH_TOKENS}), channels
      * [0, end), one strip of a SIMD width's channels at a time, its accumulators held in registers. Per
      * channel: the firing and outlier counts, max |x| (as bits), and Σd, Σd², Σd³, Σd⁴ of d = x − shift[c]
-     * (float over the rows, stored in the scratch's float sums, then added into s1..s4). Per lane: the min and max (as order keys), the
+     * (float over the rows, stored in the scratch's float sums, then added into s1..s4). Per lane: what gives the min and max ({@link #minOf}, {@link #maxOf}), the
      * negative and near-zero counts and, in lane l's own copy of the histogram
      * ({@code laneHistogram[l·binStride + b]}), the bin counts; with {@code tokenMax}, each row's max |x|
      * per lane (as bits) into {@code tokenMaxLanes}, which the caller cleared. Each channel sums its rows
@@ -98,7 +100,8 @@ final class ChannelKernels {
      *
      * <p>Counts from the bits: with {@code a = |x|}'s bits, x &gt; 0 ⇔ sign clear and a &gt; 0; x &lt; 0 ⇔
      * sign set and a &gt; 0; |x| ≥ t ⇔ bits(t) − 1 − a &lt; 0; |x| &lt; eps ⇔ a − bits(eps) &lt; 0 (no
-     * overflow: all are below 2^31); the sign bit of each is the 0/1 count.
+     * overflow: all are below 2^31); the sign bit of each is the 0/1 count. The extremes are three
+     * integer maxima and minima of the bits ({@link #maxOf}, {@link #minOf}).
      */
     private static void countStrip(float[] x, int column, int first, int last, int stride, int c, int epsBits,
                                    int thresholdBits, boolean tokenMax, BlockScratch a) {
@@ -106,7 +109,8 @@ final class ChannelKernels {
         IntVector belowThreshold = IntVector.broadcast(I, thresholdBits - 1);
         IntVector zero = IntVector.zero(I);
         IntVector fire = zero, over = zero, maxAbs = zero, negative = zero, near = zero;
-        IntVector lo = IntVector.broadcast(I, Integer.MAX_VALUE), hi = IntVector.broadcast(I, Integer.MIN_VALUE);
+        IntVector highest = IntVector.broadcast(I, Integer.MIN_VALUE), lowest = IntVector.broadcast(I, Integer.MAX_VALUE);
+        IntVector mostNegative = highest;
         for (int r = first; r < last; r++) {
             IntVector bits = bitsOf(FloatVector.fromArray(S, x, column + r * stride));
             IntVector abs = bits.and(0x7fffffff);
@@ -116,10 +120,9 @@ final class ChannelKernels {
             maxAbs = maxAbs.max(abs);
             negative = negative.add(lshr31(bits.and(minusAbs)));
             near = near.add(lshr31(abs.sub(epsBits)));
-            IntVector flip = bits.lanewise(VectorOperators.ASHR, 31).and(0x7fffffff);   // orderKey: bits ^ flip
-            IntVector key = bits.or(flip).sub(bits.and(flip));   // a ^ b = (a | b) − (a & b)
-            lo = lo.min(key);
-            hi = hi.max(key);
+            highest = highest.max(bits);
+            lowest = lowest.min(bits);
+            mostNegative = mostNegative.max(bits.add(Integer.MIN_VALUE));   // sign flipped: −x's bits
             if (tokenMax) IntVector.fromArray(I, a.tokenMaxLanes, r * l).max(abs).intoArray(a.tokenMaxLanes, r * l);
         }
         IntVector.fromArray(I, a.fire, c).add(fire).intoArray(a.fire, c);
@@ -127,15 +130,17 @@ final class ChannelKernels {
         IntVector.fromArray(I, a.maxAbs, c).max(maxAbs).intoArray(a.maxAbs, c);
         IntVector.fromArray(I, a.neg, 0).add(negative).intoArray(a.neg, 0);
         IntVector.fromArray(I, a.near, 0).add(near).intoArray(a.near, 0);
-        IntVector.fromArray(I, a.lo, 0).min(lo).intoArray(a.lo, 0);
-        IntVector.fromArray(I, a.hi, 0).max(hi).intoArray(a.hi, 0);
+        IntVector.fromArray(I, a.highestBits, 0).max(highest).intoArray(a.highestBits, 0);
+        IntVector.fromArray(I, a.lowestBits, 0).min(lowest).intoArray(a.lowestBits, 0);
+        IntVector.fromArray(I, a.negatedBits, 0).max(mostNegative).intoArray(a.negatedBits, 0);
     }
 
     /**
      * Power sums about the channels' shifts, and the histogram bins, of channels [c, c + lanes) over
      * rows [first, last).
      *
-     * <p>The bin is {@link Thresholds#bin}: {@code floor(x·binsPerUnit + binOffset)}, at least 0 and at
+     * <p>Σd³ and Σd⁴ add d²·d and d²·d² with one rounding each (fused multiply-add), as the scalar loop
+     * does. The bin is {@link Thresholds#bin}: {@code floor(x·binsPerUnit + binOffset)} (fused), at least 0 and at
      * most bins + 1 (0 and bins + 1: under- and overflow). A negative position becomes +0 by an integer
      * max on its bits (a negative float's bits are a negative int); the floor is the 1.5·2^23 rounding
      * trick with one step down where it rounded up (a float→int conversion is not intrinsified on JDK
@@ -150,8 +155,9 @@ final class ChannelKernels {
         IntVector zero = IntVector.zero(I);
         FloatVector magic = FloatVector.broadcast(S, ffnbench.math.FastMath.ROUND_MAGIC);
         FloatVector scale = FloatVector.broadcast(S, binsPerUnit), firstEdge = FloatVector.broadcast(S, binOffset);
-        IntVector topBin = IntVector.broadcast(I, bins + 1);
         IntVector laneBase = IntVector.fromArray(I, a.laneBase, 0);
+        // a lane's bins start at laneBase; its top bin (overflow) is bins + 1 after that
+        IntVector laneTop = laneBase.add(bins + 1), roundedBase = laneBase.sub(ffnbench.math.FastMath.ROUND_MAGIC_BITS);
         FloatVector shift = FloatVector.fromArray(S, a.shift, c);
         FloatVector s1 = FloatVector.zero(S), s2 = s1, s3 = s1, s4 = s1;
         int[] bin = a.bin;
@@ -161,13 +167,12 @@ final class ChannelKernels {
             FloatVector d2 = d.mul(d);
             s1 = s1.add(d);
             s2 = s2.add(d2);
-            s3 = s3.add(d2.mul(d));
-            s4 = s4.add(d2.mul(d2));
-            FloatVector position = floatsOf(bitsOf(v.mul(scale).add(firstEdge)).max(zero));   // negative → +0
-            FloatVector shifted = position.add(magic);
-            IntVector up = bitsOf(shifted.sub(magic).sub(position));   // rounded − position: > 0 where it rounded up, never −0
-            bitsOf(shifted).sub(ffnbench.math.FastMath.ROUND_MAGIC_BITS).sub(lshr31(zero.sub(up)))
-                    .min(topBin).add(laneBase).intoArray(bin, (r - first) * l);
+            s3 = d2.fma(d, s3);
+            s4 = d2.fma(d2, s4);
+            FloatVector position = floatsOf(bitsOf(v.fma(scale, firstEdge)).max(zero));   // negative → +0
+            FloatVector shifted = position.add(magic);   // the nearest integer, in the low mantissa bits
+            IntVector roundedUp = lshr31(bitsOf(position).sub(bitsOf(shifted.sub(magic))));   // non-negative floats order as their bits
+            bitsOf(shifted).add(roundedBase).sub(roundedUp).min(laneTop).intoArray(bin, (r - first) * l);
         }
         s1.intoArray(a.s1, c);
         s2.intoArray(a.s2, c);
@@ -181,136 +186,89 @@ final class ChannelKernels {
         return (FloatVector) v.reinterpretShape(S, 0);
     }
 
-    /** An int that orders finite floats as the floats order (−0 before +0, as Math.min): flip a negative's magnitude bits. */
-    static int orderKey(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        return bits ^ ((bits >> 31) & 0x7fffffff);
+    /**
+     * A lane's max, from the largest and smallest of its values' bits as signed ints: non-negative
+     * floats (+0 included) order as their bits; when every value has its sign set, the largest float is
+     * the one of smallest magnitude, whose bits are the smallest int.
+     */
+    static float maxOf(int highestBits, int lowestBits) {
+        return Float.intBitsToFloat(highestBits >= 0 ? highestBits : lowestBits);
     }
 
-    /** The float of an {@link #orderKey} (the flip is its own inverse). */
-    static float fromOrderKey(int key) {
-        return Float.intBitsToFloat(key ^ ((key >> 31) & 0x7fffffff));
+    /**
+     * A lane's min: when some value has its sign set, the one of largest magnitude, whose sign-flipped
+     * bits ({@code bits + MIN_VALUE}) are the largest int among them (−0 included, as Math.min); when
+     * none has, the smallest non-negative float, whose bits are the smallest int.
+     */
+    static float minOf(int lowestBits, int negatedBits) {
+        return Float.intBitsToFloat(lowestBits < 0 ? negatedBits + Integer.MIN_VALUE : lowestBits);
     }
 
-    /** The selection decides bits 30..SPLIT_BIT over all values, then the rest over those left. */
-    private static final int SPLIT_BIT = 18;
-    /** At most this many values left after the split are ranked directly rather than counted through. */
-    private static final int RANK_KEPT = 48;
+    /** |x|'s bits of {@code x[from, from + n)} into {@code bits[at ..]}; n is a multiple of the SIMD width. */
+    static void copyMagnitudeBits(float[] x, int from, int[] bits, int at, int n) {
+        for (int i = 0; i < n; i += S.length()) bitsOf(FloatVector.fromArray(S, x, from + i)).and(0x7fffffff).intoArray(bits, at + i);
+    }
 
-    /** Ints the selection below needs per value array: a multiple of four SIMD widths. */
+    /** Ints the selection below needs per row of values: a multiple of four SIMD widths. */
     static int selectionLength(int n) {
         int step = 4 * I.length();
         return (n + step - 1) / step * step;
     }
 
     /**
-     * {@link Select#kthOfNonNegative} with the counting passes in SIMD lanes. {@code bits} holds the n
-     * values followed by {@code Integer.MAX_VALUE} up to {@link #selectionLength} (never below a
-     * candidate); {@code kept} is scratch of {@code selectionLength(n)} ints. Bits 30..18 (the exponent
-     * and 5 mantissa bits) are decided over all values; then only the values sharing them (typically
-     * 1–3 of 255) are kept and ranked (no sort: docs/PERFORMANCE.md, "Statistics").
+     * The bin, on the grid of {@link TokenRatios#MEDIAN_BIN_SHIFT}, of the k-th smallest of each of four
+     * rows of non-negative float bits, decided in SIMD lanes: row t's n values at
+     * {@code bits[t·length ..]}, followed by {@code Integer.MAX_VALUE} up to
+     * {@code length = }{@link #selectionLength}(n) (never below a candidate), into {@code key[0..3]}.
+     * {@code packed} is scratch of {@code 2·length} ints. The same bins as
+     * {@code Select.kthOfNonNegative(...) >>> MEDIAN_BIN_SHIFT} (no sort: docs/PERFORMANCE.md, "Statistics").
+     *
+     * <p>A value's bin is its top 16 bits (sign clear: 15 bits, so a bin minus a candidate cannot
+     * overflow a short), packed two to an int lane: twice the values per SIMD step. Each bit of the bin
+     * is kept when at most k values lie below the candidate. The four rows' decisions run side by
+     * side, so that one row's count (a sum across lanes, a long chain of dependent steps) does not wait
+     * for the previous one's.
      */
-    static float kthOfNonNegative(int[] bits, int length, int k, int[] kept) {
-        return kthSharingTopBits(bits, 0, length, k, decideBits(bits, 0, length, k, 30, SPLIT_BIT, 0), kept);
-    }
-
-    /**
-     * {@link #kthOfNonNegative} of four rows of values at once, row t at {@code bits[t·length ..]}, into
-     * {@code kth[0..3]}: the four rows' bit decisions run side by side, so that one row's count (a sum
-     * across lanes, a long chain of dependent steps) does not wait for the previous one's.
-     */
-    static void kthOfNonNegative4(int[] bits, int length, int k, int[] kept, float[] kth) {
-        int l = I.length();
-        int r0 = 0, r1 = 0, r2 = 0, r3 = 0;
-        for (int bit = 30; bit >= SPLIT_BIT; bit--) {
-            IntVector c0 = IntVector.broadcast(I, r0 | (1 << bit)), c1 = IntVector.broadcast(I, r1 | (1 << bit));
-            IntVector c2 = IntVector.broadcast(I, r2 | (1 << bit)), c3 = IntVector.broadcast(I, r3 | (1 << bit));
-            IntVector below0 = IntVector.zero(I), below1 = below0, below2 = below0, below3 = below0;
-            for (int i = 0; i < length; i += l) {
-                below0 = below0.add(lshr31(IntVector.fromArray(I, bits, i).sub(c0)));
-                below1 = below1.add(lshr31(IntVector.fromArray(I, bits, length + i).sub(c1)));
-                below2 = below2.add(lshr31(IntVector.fromArray(I, bits, 2 * length + i).sub(c2)));
-                below3 = below3.add(lshr31(IntVector.fromArray(I, bits, 3 * length + i).sub(c3)));
-            }
-            r0 |= keepBit(below0, k, bit);
-            r1 |= keepBit(below1, k, bit);
-            r2 |= keepBit(below2, k, bit);
-            r3 |= keepBit(below3, k, bit);
-        }
-        kth[0] = kthSharingTopBits(bits, 0, length, k, r0, kept);
-        kth[1] = kthSharingTopBits(bits, length, length, k, r1, kept);
-        kth[2] = kthSharingTopBits(bits, 2 * length, length, k, r2, kept);
-        kth[3] = kthSharingTopBits(bits, 3 * length, length, k, r3, kept);
-    }
-
-    /** The candidate's bit when at most k values lie below it (the lanes' counts summed), without a branch. */
-    private static int keepBit(IntVector below, int k, int bit) {
-        return ((below.reduceLanes(VectorOperators.ADD) - k - 1) >>> 31) << bit;
-    }
-
-    /**
-     * The k-th smallest of {@code bits[from, from + length)} given its bits 30..SPLIT_BIT in {@code r}:
-     * the values sharing them are kept, found a SIMD vector at a time (most vectors hold none and are
-     * skipped), and ranked directly, or when many remain, the other bits are decided over those.
-     */
-    private static float kthSharingTopBits(int[] bits, int from, int length, int k, int r, int[] kept) {
-        int prefix = r >>> SPLIT_BIT, n = 0, l = I.length();
-        IntVector prefixV = IntVector.broadcast(I, prefix);
-        IntVector belowPrefix = IntVector.zero(I);
-        for (int i = from; i < from + length; i += l) {   // count the values below the prefix; keep the equal ones
-            IntVector high = IntVector.fromArray(I, bits, i).lanewise(VectorOperators.LSHR, SPLIT_BIT);
-            belowPrefix = belowPrefix.add(lshr31(high.sub(prefixV)));
-            if (high.compare(VectorOperators.EQ, prefixV).anyTrue()) {
-                for (int j = i; j < i + l; j++) {
-                    int b = bits[j];
-                    kept[n] = b;
-                    n += (((b >>> SPLIT_BIT) ^ prefix) - 1) >>> 31;
-                }
+    static void kthBinOfNonNegative4(int[] bits, int length, int k, int[] packed, int[] key) {
+        int l = I.length(), half = length / 2;
+        for (int t = 0; t < 4; t++) {
+            for (int i = 0; i < length; i += 2 * l) {   // value i + j's bin in the low half of lane j, value i + l + j's in the high half
+                IntVector low = IntVector.fromArray(I, bits, t * length + i), high = IntVector.fromArray(I, bits, t * length + i + l);
+                low.lanewise(VectorOperators.LSHR, 16).or(high.and(0xffff0000)).intoArray(packed, t * half + i / 2);
             }
         }
-        int below = belowPrefix.reduceLanes(VectorOperators.ADD);
-        if (n <= RANK_KEPT) return Float.intBitsToFloat(kthByRank(kept, n, k - below));
-        int keptLength = selectionLength(n);
-        java.util.Arrays.fill(kept, n, keptLength, Integer.MAX_VALUE);
-        return Float.intBitsToFloat(decideBits(kept, 0, keptLength, k - below, SPLIT_BIT - 1, 0, r));
+        int r0 = 0, r1 = 0, r2 = 0, r3 = 0;   // the bins' bits decided so far
+        for (int bit = 14; bit >= 0; bit--) {
+            ShortVector c0 = candidate(r0, bit), c1 = candidate(r1, bit), c2 = candidate(r2, bit), c3 = candidate(r3, bit);
+            ShortVector below0 = ShortVector.zero(H), below1 = below0, below2 = below0, below3 = below0;
+            for (int i = 0; i < half; i += l) {
+                below0 = below0.add(binsOf(packed, i).sub(c0).lanewise(VectorOperators.LSHR, 15));
+                below1 = below1.add(binsOf(packed, half + i).sub(c1).lanewise(VectorOperators.LSHR, 15));
+                below2 = below2.add(binsOf(packed, 2 * half + i).sub(c2).lanewise(VectorOperators.LSHR, 15));
+                below3 = below3.add(binsOf(packed, 3 * half + i).sub(c3).lanewise(VectorOperators.LSHR, 15));
+            }
+            r0 |= keepBit(below0.reduceLanes(VectorOperators.ADD), k, bit);
+            r1 |= keepBit(below1.reduceLanes(VectorOperators.ADD), k, bit);
+            r2 |= keepBit(below2.reduceLanes(VectorOperators.ADD), k, bit);
+            r3 |= keepBit(below3.reduceLanes(VectorOperators.ADD), k, bit);
+        }
+        key[0] = r0;
+        key[1] = r1;
+        key[2] = r2;
+        key[3] = r3;
     }
 
-    /**
-     * The k-th smallest of a few non-negative ints by counting, for each, how many lie below it and
-     * how many are not above it (the answer is the one whose range holds k): n² branch-free steps,
-     * cheaper than a sort's mispredicted branches for the few values left here.
-     */
-    private static int kthByRank(int[] values, int n, int k) {
-        for (int i = 0; i < n; i++) {
-            int v = values[i], below = 0, notAbove = 0;
-            for (int j = 0; j < n; j++) {
-                int w = values[j];
-                below += (w - v) >>> 31;          // w < v (both ≥ 0: no overflow)
-                notAbove += (w - v - 1) >>> 31;   // w ≤ v
-            }
-            if (below <= k && k < notAbove) return v;
-        }
-        throw new IllegalStateException("no " + k + "-th of " + n + " values");   // unreachable for 0 ≤ k < n
+    private static ShortVector candidate(int decided, int bit) {
+        return ShortVector.broadcast(H, (short) (decided | (1 << bit)));
     }
 
-    /**
-     * Bits {@code high} down to {@code low} of the k-th smallest of {@code bits[from, from + length)},
-     * given those above already in {@code r}: each bit is kept when at most k values lie below the
-     * candidate. Four partial counts, so consecutive SIMD steps do not wait on each other.
-     */
-    private static int decideBits(int[] bits, int from, int length, int k, int high, int low, int r) {
-        int l = I.length(), step = 4 * l;
-        for (int bit = high; bit >= low; bit--) {
-            IntVector candidate = IntVector.broadcast(I, r | (1 << bit));
-            IntVector below0 = IntVector.zero(I), below1 = below0, below2 = below0, below3 = below0;
-            for (int i = from; i < from + length; i += step) {
-                below0 = below0.add(lshr31(IntVector.fromArray(I, bits, i).sub(candidate)));
-                below1 = below1.add(lshr31(IntVector.fromArray(I, bits, i + l).sub(candidate)));
-                below2 = below2.add(lshr31(IntVector.fromArray(I, bits, i + 2 * l).sub(candidate)));
-                below3 = below3.add(lshr31(IntVector.fromArray(I, bits, i + 3 * l).sub(candidate)));
-            }
-            r |= keepBit(below0.add(below1).add(below2.add(below3)), k, bit);
-        }
-        return r;
+    /** Two int lanes' worth of packed 16-bit bins. Each short lane counts at most length / (2·lanes) values: no overflow. */
+    private static ShortVector binsOf(int[] packed, int i) {
+        return (ShortVector) IntVector.fromArray(I, packed, i).reinterpretShape(H, 0);
+    }
+
+    /** The candidate's bit when at most k values lie below it, without a branch. */
+    private static int keepBit(int below, int k, int bit) {
+        return ((below - k - 1) >>> 31) << bit;
     }
 }

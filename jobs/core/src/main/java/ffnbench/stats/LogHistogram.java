@@ -21,6 +21,7 @@ public final class LogHistogram {
     private final int shift;
     private final Store positive = new Store();
     private final Store negative = new Store();
+    private final Store[] bySign = {positive, negative};   // indexed by the sign bit: no branch on a value's sign
     private long zeros;
 
     /** @param bits mantissa bits per bin, 2^bits bins per octave */
@@ -48,7 +49,19 @@ public final class LogHistogram {
             zeros++;
             return;
         }
-        (bits < 0 ? negative : positive).increment(magnitude >>> shift);
+        bySign[bits >>> 31].increment(magnitude >>> shift);
+    }
+
+    /**
+     * Reads every count in order and checks that they add up to the totals. A block's quantile sample
+     * then adds into counts that are in cache: between two blocks of a site the layer's GEMMs evict
+     * them, and the sample's scattered increments would each wait for memory, where one sequential
+     * read is prefetched (about half of the sample's cost in a block, docs/PERFORMANCE.md).
+     */
+    void prefetchCounts() {
+        if (positive.sum() != positive.total || negative.sum() != negative.total) {
+            throw new IllegalStateException("log histogram counts do not add up to their totals");
+        }
     }
 
     public long count() {
@@ -136,6 +149,12 @@ public final class LogHistogram {
         int first;
         long[] counts = new long[0];
         long total;
+
+        long sum() {
+            long s = 0;
+            for (long c : counts) s += c;
+            return s;
+        }
 
         void increment(int key) {
             if (key < first || key >= first + counts.length) cover(key, key);

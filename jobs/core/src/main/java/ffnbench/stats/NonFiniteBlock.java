@@ -54,7 +54,7 @@ final class NonFiniteBlock {
             }
             s.moments.merge(finite, sum, s2, s3, s4);
         }
-        s.sample(data, offset, rows, stride);
+        // the quantile sample was taken by the pass (NaN and ±∞ are not counted there)
         if (s.perTokenRatio) TokenRatios.add(s, rows, a);   // the pass's per-token max and median (NaN and ±∞ included)
     }
 }

@@ -15,8 +15,13 @@ import java.util.Arrays;
 public final class SiteStats {
     /** Tokens whose max|x| / median|x| reaches this count as massive-activation tokens. */
     public static final double MASSIVE_RATIO = 100.0;
-    /** Channels sampled per token for the median |x| of the massive-activation ratio. */
-    public static final int MEDIAN_CHANNELS = 255;
+    /**
+     * Channels sampled per token for the median |x| of the massive-activation ratio: {@link #MEDIAN_RUNS}
+     * runs of adjacent channels spread evenly across the width (all channels of a narrower site).
+     */
+    public static final int MEDIAN_CHANNELS = 256;
+    /** Runs of the median's channels: run j starts at channel (MEDIAN_CHANNELS/MEDIAN_RUNS)·⌊j·width/MEDIAN_CHANNELS⌋. */
+    public static final int MEDIAN_RUNS = 16;
 
     final StatsConfig config;
     final int width;
@@ -97,8 +102,9 @@ public final class SiteStats {
 
     /**
      * Adds the matrix {@code data[offset + r·stride + c]}, {@code r < rows}, {@code c < width}: one pass
-     * over it (counts, extremes, the histogram and each channel's power sums about its shift), the
-     * block's central moments from those sums, then the quantile sample and the per-token ratios.
+     * over it (counts, extremes, the histogram, each channel's power sums about its shift, and a few
+     * rows at a time the quantile sample and per-token medians), the block's central moments from those
+     * sums, then the per-token ratios.
      */
     public void add(float[] data, int offset, int rows, int stride) {
         if (rows == 0) return;
@@ -107,7 +113,7 @@ public final class SiteStats {
         a.reset(rows);
         if (!a.shiftSet) System.arraycopy(data, offset, a.shift, 0, width);
         int end = BlockScratch.VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;   // SIMD for channels [0, end), scalar after
-        double[] s1 = new double[width], s2 = new double[width], s3 = new double[width], s4 = new double[width];
+        double[] s1 = a.blockSum1, s2 = a.blockSum2, s3 = a.blockSum3, s4 = a.blockSum4;
         BlockPass.pass(this, data, offset, rows, stride, end, a, s1, s2, s3, s4);
         if (!a.allFinite()) {   // NaN/±∞ showed up as a max |x| bit pattern ≥ +∞'s: start over, apart
             NonFiniteBlock.add(this, data, offset, rows, stride, a);
@@ -136,7 +142,6 @@ public final class SiteStats {
         min = Math.min(min, a.min);
         max = Math.max(max, a.max);
         tokens += rows;
-        sample(data, offset, rows, stride);
         if (perTokenRatio) TokenRatios.add(this, rows, a);
     }
 
@@ -165,36 +170,6 @@ public final class SiteStats {
             shift[c] = (float) (k + d1 / rows);
         }
         moments.merge(n, blockSum, Math.max(m2, 0), m3, Math.max(m4, 0));
-    }
-
-    void sample(float[] data, int offset, int rows, int stride) {
-        long n = (long) rows * width;
-        long step = Math.max(1, (n + config.quantileSample() - 1) / config.quantileSample());
-        // A step sharing a factor with the width would visit only some channels (e.g. step 384 on a
-        // 1536-wide site sees 4 channels): take the next step coprime with the width, so the systematic
-        // sample cycles through every channel.
-        while (gcd(step, width) != 1) step++;
-        // walk (row, channel) incrementally: a 64-bit division per sampled value would cost more than the count
-        int stepRows = (int) (step / width), stepChannels = (int) (step % width);
-        for (int r = 0, c = 0; r < rows; ) {
-            float v = data[offset + r * stride + c];
-            quantiles.add(v);
-            r += stepRows;
-            c += stepChannels;
-            if (c >= width) {
-                c -= width;
-                r++;
-            }
-        }
-    }
-
-    private static long gcd(long a, long b) {
-        while (b != 0) {
-            long t = a % b;
-            a = b;
-            b = t;
-        }
-        return a;
     }
 
     /** Merges another partial of the same site into this one. */

@@ -17,9 +17,12 @@ record Thresholds(float nearZeroEps, float outlier, float range, int bins, float
         return range * binsPerUnit + 1f;
     }
 
-    /** A value's bin: {@code floor(v·binsPerUnit + binOffset)}, 0 below the range (underflow), bins + 1 above it (overflow). */
+    /**
+     * A value's bin: {@code floor(v·binsPerUnit + binOffset)} (one rounding: a fused multiply-add), 0
+     * below the range (underflow), bins + 1 above it (overflow).
+     */
     int bin(float v) {
-        float position = v * binsPerUnit + binOffset();
+        float position = Math.fma(v, binsPerUnit, binOffset());
         return position < 1f ? 0 : position >= bins + 1 ? bins + 1 : (int) position;
     }
 }

@@ -134,7 +134,7 @@ class SiteStatsTest {
         assertEquals(near, s.nearZero());
         assertEquals(over, java.util.Arrays.stream(s.overThreshold()).sum());
         assertEquals(x.length - positive - negative, s.zeros());
-        // extremes kept as integer keys of the bits: the same floats as Math.min/max/abs
+        // extremes kept as integers of the bits: the same floats as Math.min/max/abs
         float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
         float[] channelMax = new float[width];
         for (int i = 0; i < x.length; i++) {
@@ -180,35 +180,57 @@ class SiteStatsTest {
         assertArrayEquals(expected, s.histogram());
     }
 
-    /** Order keys: every pair of finite floats (±0, subnormals, extremes) compares as the floats do. */
+    /** Min and max from the bits as ints, for blocks all positive, all negative, mixed, and of zeros of either sign. */
     @Test
-    void orderKeysOrderFloats() {
-        float[] v = {-Float.MAX_VALUE, -1e30f, -2f, -1f, -Float.MIN_NORMAL, -Float.MIN_VALUE, -0f, 0f, Float.MIN_VALUE,
-            Float.MIN_NORMAL, 1f, 2f, 1e30f, Float.MAX_VALUE};
-        for (int i = 0; i < v.length; i++) {
-            assertEquals(Float.floatToRawIntBits(v[i]), Float.floatToRawIntBits(ChannelKernels.fromOrderKey(ChannelKernels.orderKey(v[i]))));
-            for (int j = i + 1; j < v.length; j++) assertTrue(ChannelKernels.orderKey(v[i]) < ChannelKernels.orderKey(v[j]), v[i] + " < " + v[j]);
+    void extremesAgreeWithMathMinMax() {
+        float[][] cases = {
+            {0.5f, 2f, 1e-30f, Float.MIN_VALUE, 3e38f},
+            {-0.5f, -2f, -1e-30f, -Float.MIN_VALUE, -3e38f},
+            {-0.5f, 2f, -1e-30f, Float.MIN_VALUE, -3e38f, 0f, -0f},
+            {-0f, -0f},
+            {0f, -0f},
+            {0f, 0f},
+            {-0f, -1f},
+            {0f, 1f}};
+        for (float[] values : cases) {
+            int width = 64;   // the SIMD path
+            float[] x = new float[values.length * width];
+            for (int r = 0; r < values.length; r++) Arrays.fill(x, r * width, (r + 1) * width, values[r]);
+            x[width + 3] = values[0];   // one lane differs from the others
+            float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+            for (float v : x) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+            SiteStats s = new SiteStats(StatsConfig.DEFAULT, width, false);
+            s.add(x, 0, values.length, width);
+            assertEquals(Float.floatToRawIntBits(min), Float.floatToRawIntBits(s.min()), Arrays.toString(values));
+            assertEquals(Float.floatToRawIntBits(max), Float.floatToRawIntBits(s.max()), Arrays.toString(values));
         }
     }
 
     /** Per-token ratios on a site wide enough for the SIMD path, against sorting the sampled channels. */
     @Test
     void tokenRatiosAgreeWithSorting() {
-        int rows = 40, width = 1000;
+        int rows = 37, width = 1000;   // 16-row chunks and groups of four, each with a remainder
         float[] x = Reference.gaussian(rows * width, 1, 21);
         for (int r = 0; r < rows; r += 3) x[r * width + (r * 37) % width] = 400f + r;   // some massive tokens
         SiteStats s = new SiteStats(StatsConfig.DEFAULT, width, true);
         s.add(x, 0, rows, width);
-        int m = SiteStats.MEDIAN_CHANNELS;
+        int m = 256;   // 16 runs of 16 adjacent channels, run j from channel 16·⌊j·width/256⌋
         double maxRatio = 0, sumRatio = 0;
         long massive = 0;
         for (int r = 0; r < rows; r++) {
             float top = 0;
             for (int c = 0; c < width; c++) top = Math.max(top, Math.abs(x[r * width + c]));
             float[] sample = new float[m];
-            for (int i = 0; i < m; i++) sample[i] = Math.abs(x[r * width + (int) ((long) i * width / m)]);
+            for (int i = 0; i < m; i++) sample[i] = Math.abs(x[r * width + 16 * (i / 16 * width / 256) + i % 16]);
             Arrays.sort(sample);
-            double ratio = top / sample[(m - 1) / 2];
+            float exact = sample[(m - 1) / 2];
+            // reported with its mantissa cut to 7 bits: at most 2^-7 below the exact median
+            float median = Float.intBitsToFloat(Float.floatToRawIntBits(exact) & 0xffff0000);
+            assertTrue(median <= exact && median >= exact * (1 - Math.scalb(1.0, -7)), median + " vs " + exact);
+            double ratio = top / median;
             maxRatio = Math.max(maxRatio, ratio);
             sumRatio += ratio;
             if (ratio >= SiteStats.MASSIVE_RATIO) massive++;
@@ -321,26 +343,35 @@ class SiteStatsTest {
         Arrays.sort(sorted);
         assertEquals(sorted[500], Select.median(r));
         assertTrue(Select.kth(new float[] {2, 2, 2, 1}, 0) == 1f);
-        // the bitwise selection used per token (scalar, and in SIMD lanes over padded bits) agrees with
-        // quickselect on magnitudes, ties, zeros, subnormals and huge values included, at every rank
+        // the bitwise selection used per token (scalar; in SIMD lanes over padded bits, four rows at once,
+        // the bin of its top 16 bits) agrees with quickselect on magnitudes, ties, zeros, subnormals and
+        // huge values included, at every rank
         java.util.Random rnd = new java.util.Random(3);
         for (int n : new int[] {1, 2, 3, 8, 63, 255, 256}) {
+            int length = ChannelKernels.selectionLength(n);
             for (int trial = 0; trial < 50; trial++) {
-                float[] v = new float[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = switch (trial % 5) {
-                        case 0 -> rnd.nextInt(3);
-                        case 1 -> rnd.nextBoolean() ? Float.MIN_VALUE * rnd.nextInt(4) : Float.MAX_VALUE;
-                        default -> Math.abs((float) rnd.nextGaussian() * (float) Math.pow(10, rnd.nextInt(7) - 3));
-                    };
-                }
-                int[] bits = new int[ChannelKernels.selectionLength(n)];
+                float[][] rows = new float[4][n];
+                int[] bits = new int[4 * length];
                 Arrays.fill(bits, Integer.MAX_VALUE);
-                for (int i = 0; i < n; i++) bits[i] = Float.floatToRawIntBits(v[i]);
+                for (int t = 0; t < 4; t++) {
+                    for (int i = 0; i < n; i++) {
+                        rows[t][i] = switch ((trial + t) % 5) {
+                            case 0 -> rnd.nextInt(3);
+                            case 1 -> rnd.nextBoolean() ? Float.MIN_VALUE * rnd.nextInt(4) : Float.MAX_VALUE;
+                            default -> Math.abs((float) rnd.nextGaussian() * (float) Math.pow(10, rnd.nextInt(7) - 3));
+                        };
+                        bits[t * length + i] = Float.floatToRawIntBits(rows[t][i]);
+                    }
+                }
                 for (int k : new int[] {0, (n - 1) / 2, n - 1}) {
-                    float expected = Select.kth(v.clone(), k);
-                    assertEquals(expected, Select.kthOfNonNegative(bits, n, k), n + "/" + trial + "/" + k);
-                    assertEquals(expected, ChannelKernels.kthOfNonNegative(bits, bits.length, k, new int[bits.length]), n + "/" + trial + "/" + k);
+                    int[] bins = new int[4];
+                    ChannelKernels.kthBinOfNonNegative4(bits, length, k, new int[2 * length], bins);
+                    for (int t = 0; t < 4; t++) {
+                        float expected = Select.kth(rows[t].clone(), k);
+                        assertEquals(expected, Select.kthOfNonNegative(Arrays.copyOfRange(bits, t * length, t * length + n), n, k),
+                                n + "/" + trial + "/" + t + "/" + k);
+                        assertEquals(Float.floatToRawIntBits(expected) >>> 16, bins[t], n + "/" + trial + "/" + t + "/" + k);
+                    }
                 }
             }
         }
