@@ -70,10 +70,16 @@ final class BlockScratch {
         return top < 0x7f800000;
     }
 
-    void reset(int rows) {
-        for (int[] f : new int[][] {fire, over, maxAbs, laneHistogram}) Arrays.fill(f, 0);
-        for (float[] f : new float[][] {s1, s2, s3, s4}) Arrays.fill(f, 0f);
-        for (double[] f : new double[][] {blockSum1, blockSum2, blockSum3, blockSum4}) Arrays.fill(f, 0.0);
+    /**
+     * Readies the scratch for a block of {@code rows}. The SIMD pass writes channels [0, end) of the
+     * per-channel totals from its first rows on ({@link ChannelKernels#pass}), so only the scalar
+     * channels [end, width) start from zero here.
+     */
+    void reset(int rows, int end) {
+        for (int[] f : new int[][] {fire, over, maxAbs}) Arrays.fill(f, end, f.length, 0);
+        for (float[] f : new float[][] {s1, s2, s3, s4}) Arrays.fill(f, end, f.length, 0f);
+        for (double[] f : new double[][] {blockSum1, blockSum2, blockSum3, blockSum4}) Arrays.fill(f, end, f.length, 0.0);
+        Arrays.fill(laneHistogram, 0);
         if (tokenMax.length < rows) {
             tokenMax = new float[rows];
             tokenMedian = new float[rows];

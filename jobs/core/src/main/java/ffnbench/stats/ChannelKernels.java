@@ -80,18 +80,28 @@ final class ChannelKernels {
             countStrip(x, offset + c, first, last, stride, c, epsBits, thresholdBits, tokenMax, a);
             sumAndBinStrip(x, offset + c, first, last, stride, c, binOffset, binsPerUnit, bins, a);
         }
-        addIntoDoubles(a.s1, s1, end);
-        addIntoDoubles(a.s2, s2, end);
-        addIntoDoubles(a.s3, s3, end);
-        addIntoDoubles(a.s4, s4, end);
+        boolean firstRows = first == 0;
+        addIntoDoubles(a.s1, s1, end, firstRows);
+        addIntoDoubles(a.s2, s2, end, firstRows);
+        addIntoDoubles(a.s3, s3, end, firstRows);
+        addIntoDoubles(a.s4, s4, end, firstRows);
     }
 
-    /** {@code into[c] += sums[c]} for c &lt; end, a multiple of the SIMD width: float to double a vector at a time (C2 leaves the loop scalar). */
-    private static void addIntoDoubles(float[] sums, double[] into, int end) {
-        for (int c = 0; c < end; c += D.length()) {
-            DoubleVector widened = (DoubleVector) FloatVector.fromArray(HALF, sums, c).convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector.fromArray(D, into, c).add(widened).intoArray(into, c);
+    /**
+     * {@code into[c] += sums[c]} for c &lt; end, a multiple of the SIMD width (with {@code store}, the
+     * block's first rows: {@code into[c] = sums[c]}): float to double a vector at a time (C2 leaves the
+     * loop scalar).
+     */
+    private static void addIntoDoubles(float[] sums, double[] into, int end, boolean store) {
+        if (store) {   // two loops: a vector chosen by a condition inside one would be boxed on JDK 17
+            for (int c = 0; c < end; c += D.length()) widened(sums, c).intoArray(into, c);
+        } else {
+            for (int c = 0; c < end; c += D.length()) DoubleVector.fromArray(D, into, c).add(widened(sums, c)).intoArray(into, c);
         }
+    }
+
+    private static DoubleVector widened(float[] sums, int c) {
+        return (DoubleVector) FloatVector.fromArray(HALF, sums, c).convertShape(VectorOperators.F2D, D, 0);
     }
 
     /**
@@ -125,9 +135,15 @@ final class ChannelKernels {
             mostNegative = mostNegative.max(bits.add(Integer.MIN_VALUE));   // sign flipped: −x's bits
             if (tokenMax) IntVector.fromArray(I, a.tokenMaxLanes, r * l).max(abs).intoArray(a.tokenMaxLanes, r * l);
         }
-        IntVector.fromArray(I, a.fire, c).add(fire).intoArray(a.fire, c);
-        IntVector.fromArray(I, a.over, c).add(over).intoArray(a.over, c);
-        IntVector.fromArray(I, a.maxAbs, c).max(maxAbs).intoArray(a.maxAbs, c);
+        if (first == 0) {   // the block's first rows: the per-channel totals start here (the scratch is not cleared)
+            fire.intoArray(a.fire, c);
+            over.intoArray(a.over, c);
+            maxAbs.intoArray(a.maxAbs, c);
+        } else {
+            IntVector.fromArray(I, a.fire, c).add(fire).intoArray(a.fire, c);
+            IntVector.fromArray(I, a.over, c).add(over).intoArray(a.over, c);
+            IntVector.fromArray(I, a.maxAbs, c).max(maxAbs).intoArray(a.maxAbs, c);
+        }
         IntVector.fromArray(I, a.neg, 0).add(negative).intoArray(a.neg, 0);
         IntVector.fromArray(I, a.near, 0).add(near).intoArray(a.near, 0);
         IntVector.fromArray(I, a.highestBits, 0).max(highest).intoArray(a.highestBits, 0);

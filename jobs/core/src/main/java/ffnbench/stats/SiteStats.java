@@ -110,9 +110,9 @@ public final class SiteStats {
         if (rows == 0) return;
         if (scratch == null) scratch = new BlockScratch(width, histogram.length);
         BlockScratch a = scratch;
-        a.reset(rows);
-        if (!a.shiftSet) System.arraycopy(data, offset, a.shift, 0, width);
         int end = BlockScratch.VECTORIZED ? ChannelKernels.vectorEnd(width) : 0;   // SIMD for channels [0, end), scalar after
+        a.reset(rows, end);
+        if (!a.shiftSet) System.arraycopy(data, offset, a.shift, 0, width);
         double[] s1 = a.blockSum1, s2 = a.blockSum2, s3 = a.blockSum3, s4 = a.blockSum4;
         BlockPass.pass(this, data, offset, rows, stride, end, a, s1, s2, s3, s4);
         if (!a.allFinite()) {   // NaN/±∞ showed up as a max |x| bit pattern ≥ +∞'s: start over, apart
