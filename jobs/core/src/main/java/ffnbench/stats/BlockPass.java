@@ -65,10 +65,6 @@ final class BlockPass {
             a.negatives += a.neg[l];
             a.nearZero += a.near[l];
         }
-        for (int r = 0; r < rows && lanes > 0 && perTokenRatio; r++) {
-            int m = Float.floatToRawIntBits(a.tokenMax[r]);
-            for (int l = 0; l < lanes; l++) m = Math.max(m, a.tokenMaxLanes[r * lanes + l]);
-            a.tokenMax[r] = Float.intBitsToFloat(m);
-        }
+        if (perTokenRatio && lanes > 0) ChannelKernels.foldTokenMaxima(a.tokenMaxLanes, a.tokenMax, rows);
     }
 }

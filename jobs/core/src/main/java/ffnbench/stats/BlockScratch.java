@@ -84,7 +84,8 @@ final class BlockScratch {
             tokenMax = new float[rows];
             tokenMedian = new float[rows];
         }
-        if (tokenMaxLanes.length < rows * 64) tokenMaxLanes = new int[rows * 64];
+        int lanes = VECTORIZED ? ChannelKernels.lanes() : 1;
+        if (tokenMaxLanes.length < rows * lanes) tokenMaxLanes = new int[rows * lanes];
         Arrays.fill(highestBits, Integer.MIN_VALUE);
         Arrays.fill(lowestBits, Integer.MAX_VALUE);
         Arrays.fill(negatedBits, Integer.MIN_VALUE);

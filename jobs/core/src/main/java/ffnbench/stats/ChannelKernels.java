@@ -220,6 +220,15 @@ final class ChannelKernels {
         return Float.intBitsToFloat(lowestBits < 0 ? negatedBits + Integer.MIN_VALUE : lowestBits);
     }
 
+    /** Each row's max |x| over its lanes ({@code lanes[r·lanes ..]}, as bits) and the scalar channels' ({@code tokenMax[r]}), into {@code tokenMax[r]}. */
+    static void foldTokenMaxima(int[] lanes, float[] tokenMax, int rows) {
+        int l = I.length();
+        for (int r = 0; r < rows; r++) {
+            int top = IntVector.fromArray(I, lanes, r * l).reduceLanes(VectorOperators.MAX);
+            tokenMax[r] = Float.intBitsToFloat(Math.max(top, Float.floatToRawIntBits(tokenMax[r])));
+        }
+    }
+
     /** |x|'s bits of {@code x[from, from + n)} into {@code bits[at ..]}; n is a multiple of the SIMD width. */
     static void copyMagnitudeBits(float[] x, int from, int[] bits, int at, int n) {
         for (int i = 0; i < n; i += S.length()) bitsOf(FloatVector.fromArray(S, x, from + i)).and(0x7fffffff).intoArray(bits, at + i);

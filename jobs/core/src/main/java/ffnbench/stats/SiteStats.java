@@ -123,15 +123,16 @@ public final class SiteStats {
         a.shiftSet = true;
 
         long blockFiring = 0;
-        for (int c = 0; c < width; c++) {
+        int blockMaxAbs = 0;
+        for (int c = 0; c < width; c++) {   // maxima of non-negative finite floats: as their bits, integer maxima
             long f = a.fire[c];
             firing[c] += f;
             blockFiring += f;
             overThreshold[c] += a.over[c];
-            float channelMax = Float.intBitsToFloat(a.maxAbs[c]);
-            channelMaxAbs[c] = Math.max(channelMaxAbs[c], channelMax);
-            maxAbs = Math.max(maxAbs, channelMax);
+            blockMaxAbs = Math.max(blockMaxAbs, a.maxAbs[c]);
+            channelMaxAbs[c] = Float.intBitsToFloat(Math.max(Float.floatToRawIntBits(channelMaxAbs[c]), a.maxAbs[c]));
         }
+        maxAbs = Math.max(maxAbs, Float.intBitsToFloat(blockMaxAbs));
         for (int lane = 0; lane < a.laneHistogram.length; lane += a.binStride) {
             for (int b = 0; b < a.binStride; b++) histogram[b] += a.laneHistogram[lane + b];
         }
@@ -152,11 +153,14 @@ public final class SiteStats {
      * moves to its mean, for the next block.
      */
     private void addMoments(int rows, float[] shift, double[] s1, double[] s2, double[] s3, double[] s4) {
+        // four compensated sums over every fourth channel, then added together: four chains of dependent additions
         CompensatedSum blockSum = new CompensatedSum();
+        CompensatedSum[] partial = {blockSum, new CompensatedSum(), new CompensatedSum(), new CompensatedSum()};
         for (int c = 0; c < width; c++) {
-            blockSum.add((double) rows * shift[c]);
-            blockSum.add(s1[c]);
+            partial[c & 3].add((double) rows * shift[c]);
+            partial[c & 3].add(s1[c]);
         }
+        for (int p = 1; p < 4; p++) blockSum.add(partial[p]);
         long n = (long) rows * width;
         double mean = blockSum.value() / n;
         double m2 = 0, m3 = 0, m4 = 0;
