@@ -2,6 +2,22 @@ package ffnbench.math;
 
 /** Layout helpers for row-major matrices. */
 public final class Matrices {
+    /**
+     * Whether every value of {@code x} is finite (no NaN, no ±∞): the largest |x|'s bits are below +∞'s,
+     * an integer maximum, a SIMD width at a time when available (a float sum chain would wait on each
+     * addition).
+     */
+    public static boolean allFinite(float[] x) {
+        int largest = 0, from = 0;
+        if (Activation.VECTORIZED) {
+            int[] done = new int[1];
+            largest = VectorActivations.largestMagnitudeBits(x, x.length, done);
+            from = done[0];
+        }
+        for (int i = from; i < x.length; i++) largest = Math.max(largest, Float.floatToRawIntBits(x[i]) & 0x7fffffff);
+        return largest < 0x7f800000;
+    }
+
     private Matrices() {}
 
     /**

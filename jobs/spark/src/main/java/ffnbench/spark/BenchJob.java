@@ -408,10 +408,9 @@ public final class BenchJob {
             // Timed from here: building the query can already run its shuffles (adaptive execution
             // materialises a plan's stages when it becomes an RDD, as the CPU path's input does).
             long t0 = System.nanoTime();
-            Dataset<Row> query = caseQuery(spark, f, c, tokens(input), shape);
-            Row r;
+            BlockResult sums;
             try {
-                r = query.first();
+                sums = caseResult(spark, f, c, tokens(input), shape);
             } catch (Exception e) {   // Spark throws its SparkException undeclared
                 CaseOutOfMemory oom = CaseOutOfMemory.in(e);
                 if (oom == null) throw e;
@@ -423,7 +422,6 @@ public final class BenchJob {
             spark.sparkContext().clearJobGroup();
             TaskMetricsListener.GroupMetrics m = listener.await(group, 30_000);
             String disturbed = disturbance(m, listener);
-            BlockResult sums = BlockResult.fromMerged(r);
             long tokensDone = sums.tokens(), skipped = sums.skipped();
             if (tokensDone == 0) {
                 throw new IllegalArgumentException("case " + c.id() + " processed no tokens: every sequence was skipped ("
@@ -485,7 +483,7 @@ public final class BenchJob {
         BlockFunction f = SparkBackends.blockFunction(c, spark.sparkContext().getConf()).withShippedWeights(shippedWeights(c))
                 .withExecutorReport(executorReport).withSparsityThresholds(thresholds);
         long t0 = System.nanoTime();
-        BlockResult sums = BlockResult.fromMerged(caseQuery(spark, f, c, tokens(input), shape).first());
+        BlockResult sums = caseResult(spark, f, c, tokens(input), shape);
         long wall = System.nanoTime() - t0;
         spark.sparkContext().clearJobGroup();
         listener.await(group, 30_000);
@@ -543,10 +541,27 @@ public final class BenchJob {
         return caseQuery(spark, f, c, TokenBatches.read(spark, input), shape);
     }
 
+    /**
+     * Runs the case once over {@code tokens}: the summed timings and merged statistics. The CPU path
+     * with at most {@link #TREE_MERGE_ABOVE} partitions sums in its tasks and on the driver, in one
+     * Spark job ({@link SparkFunctions#applyAndSum}); otherwise {@link #caseQuery}'s aggregation.
+     */
+    static BlockResult caseResult(SparkSession spark, BlockFunction f, BenchCase c, Dataset<Row> tokens, TokenBatches.Shape shape) {
+        if (f.columnar() || c.expertParallel() || c.data().shards() > TREE_MERGE_ABOVE) {
+            return BlockResult.fromMerged(caseQuery(spark, f, c, tokens, shape).first());
+        }
+        return SparkFunctions.applyAndSum(f, readAs(spark, c, tokens, shape));
+    }
+
+    /** The tokens with the case's reader settings, in the case's partitions. */
+    private static Dataset<Row> readAs(SparkSession spark, BenchCase c, Dataset<Row> tokens, TokenBatches.Shape shape) {
+        configureTokenReader(spark, 4L * shape.maxSeqLen() * shape.dModel());
+        return tokens.rdd().getNumPartitions() == c.data().shards() ? tokens : tokens.repartition(c.data().shards());
+    }
+
     /** {@link #caseQuery(SparkSession, BlockFunction, BenchCase, String, TokenBatches.Shape)} on tokens already read. */
     static Dataset<Row> caseQuery(SparkSession spark, BlockFunction f, BenchCase c, Dataset<Row> tokens, TokenBatches.Shape shape) {
-        configureTokenReader(spark, 4L * shape.maxSeqLen() * shape.dModel());
-        if (tokens.rdd().getNumPartitions() != c.data().shards()) tokens = tokens.repartition(c.data().shards());
+        tokens = readAs(spark, c, tokens, shape);
         // The function's result as one column first, so it is evaluated once per row.
         Dataset<Row> results = c.expertParallel() ? ExpertParallelQuery.results(spark, f, tokens)
                 : f.columnar()

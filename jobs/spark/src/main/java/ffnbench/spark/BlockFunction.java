@@ -170,7 +170,7 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
             throw new IllegalArgumentException("sequence " + seqId + " is ragged: hidden holds " + (hidden == null ? 0 : hidden.length)
                     + " values but seq_len × d_model = " + seqLen + " × " + dModel + " = " + (long) seqLen * dModel);
         }
-        if (allFinite(hidden)) return true;
+        if (ffnbench.math.Matrices.allFinite(hidden)) return true;
         if (c.statistics().failOnNonFinite()) {
             throw new IllegalArgumentException("sequence " + seqId + " contains NaN or Inf values (on_nonfinite: fail)");
         }
@@ -193,16 +193,10 @@ public class BlockFunction extends AbstractFunction4<Object, Object, Object, flo
                         + " (the first site where they appear): the weights or the input's scale overflow float32");
             }
         }
-        if (!allFinite(out)) {
+        if (!ffnbench.math.Matrices.allFinite(out)) {
             throw new IllegalStateException("case " + c.id() + ": sequence " + seqId + " is finite, but the last layer's output holds"
                     + " NaN or Inf values: the weights or the input's scale overflow float32");
         }
-    }
-
-    private static boolean allFinite(float[] x) {
-        float acc = 0f;
-        for (float v : x) acc += v * 0f;   // NaN or ±Inf make the product NaN
-        return acc == 0f;
     }
 
     /** Test hook (config fault.fail_first_attempt_of_partition): the first attempt of one task throws. */

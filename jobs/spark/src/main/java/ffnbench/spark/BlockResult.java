@@ -13,7 +13,8 @@ import org.apache.spark.sql.types.StructType;
  * one description of that row: its schema ({@link #SCHEMA}), the values, the aggregation and the
  * reading back all follow it by name.
  */
-public record BlockResult(long tokens, long skipped, long flops, long[] stageNs, long totalNs, byte[] partials) {
+public record BlockResult(long tokens, long skipped, long flops, long[] stageNs, long totalNs, byte[] partials)
+        implements java.io.Serializable {
 
     /** The partial statistics' column: merged by {@link StatsMerge}, every other column summed. */
     public static final String PARTIALS = "partials";
@@ -47,6 +48,33 @@ public record BlockResult(long tokens, long skipped, long flops, long[] stageNs,
         int p = r.fieldIndex(PARTIALS);
         return new BlockResult(longOrZero(r, "tokens"), longOrZero(r, "skipped"), longOrZero(r, "flops"), stages,
                 longOrZero(r, "total_ns"), r.isNullAt(p) ? null : (byte[]) r.get(p));
+    }
+
+    /**
+     * The results added up: counters summed, partial statistics merged in order (an empty set of
+     * statistics when none has any), as the aggregation of {@link #mergeColumns} gives them.
+     */
+    static BlockResult sum(Iterable<BlockResult> results, ffnbench.stats.StatsConfig stats) {
+        long tokens = 0, skipped = 0, flops = 0, totalNs = 0;
+        long[] stageNs = new long[StageTimes.Stage.values().length];
+        byte[] only = null;
+        ffnbench.stats.CaseStats merged = null;
+        for (BlockResult r : results) {
+            tokens += r.tokens;
+            skipped += r.skipped;
+            flops += r.flops;
+            totalNs += r.totalNs;
+            for (int s = 0; s < stageNs.length; s++) stageNs[s] += r.stageNs[s];
+            if (r.partials == null) continue;
+            if (only == null && merged == null) {
+                only = r.partials;   // one partial needs no merge
+            } else {
+                if (merged == null) merged = ffnbench.stats.CaseStats.fromBytes(only, stats);
+                merged.merge(ffnbench.stats.CaseStats.fromBytes(r.partials, stats));
+            }
+        }
+        byte[] partials = merged != null ? merged.toBytes() : only != null ? only : new ffnbench.stats.CaseStats(stats).toBytes();
+        return new BlockResult(tokens, skipped, flops, stageNs, totalNs, partials);
     }
 
     private static long longOrZero(Row r, String name) {

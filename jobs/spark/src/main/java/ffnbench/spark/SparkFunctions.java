@@ -9,7 +9,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.catalyst.encoders.AgnosticEncoder;
 import org.apache.spark.sql.catalyst.encoders.AgnosticEncoders;
@@ -24,7 +26,7 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
  * builds it element by element: the deserializer is {@code mapobjects(…).toFloatArray}, one boxed
  * {@code Float} per value. That is the {@code ScalaUDF} the RAPIDS Accelerator runs on the GPU path
  * (columnar, no boxing there); the CPU bench path reads Spark's internal rows instead
- * ({@link #applyToRows}: {@code UnsafeArrayData.toFloatArray}, one memory copy).
+ * ({@link #applyToRows}: one memory copy of each row's array, into an array the task reuses).
  */
 public final class SparkFunctions {
     private SparkFunctions() {}
@@ -64,11 +66,31 @@ public final class SparkFunctions {
         return spark.createDataFrame(results, new StructType().add("r", BlockFunction.RESULT, false));
     }
 
+    /**
+     * {@link #applyToRows} added up ({@link BlockResult#sum}): each task sums its rows' results and
+     * returns one, carrying its statistics, and the driver sums the tasks' results in partition order.
+     * One Spark job, where an SQL aggregation adds a second (a shuffle, then a one-task stage), planned
+     * anew every iteration: the bench job's CPU path, when the driver can take every task's statistics.
+     */
+    public static BlockResult applyAndSum(BlockFunction f, Dataset<Row> tokens) {
+        ffnbench.stats.StatsConfig config = f.benchCase().statistics().config();
+        List<BlockResult> perTask = tokens.select("seq_id", "seq_len", "d_model", "hidden").queryExecution().toRdd().toJavaRDD()
+                .mapPartitions(rows -> {
+                    TaskRows results = new TaskRows(f, rows);
+                    List<BlockResult> all = new java.util.ArrayList<>();
+                    while (results.hasNext()) all.add(results.nextResult());
+                    return List.of(BlockResult.sum(all, config)).iterator();
+                })
+                .collect();
+        return BlockResult.sum(perTask, config);
+    }
+
     /** A task's result rows: one per token row, then one carrying the task's statistics. */
     private static final class TaskRows implements java.util.Iterator<Row> {
         private final BlockFunction f;
         private final java.util.Iterator<InternalRow> rows;
         private final ffnbench.stats.CaseStats stats;
+        private final HiddenReader hidden = new HiddenReader();
         private boolean statsEmitted;
 
         TaskRows(BlockFunction f, java.util.Iterator<InternalRow> rows) {
@@ -84,22 +106,23 @@ public final class SparkFunctions {
 
         @Override
         public Row next() {
+            return RowFactory.create(nextResult().toRow());
+        }
+
+        BlockResult nextResult() {
             if (rows.hasNext()) {
                 stats.startSequence();
-                return RowFactory.create(applyToRow(f, stats, rows.next()).toRow());
+                InternalRow row = rows.next();
+                float[] x = hidden.read(row);
+                return f.applyInto(stats, row.getLong(0), row.getInt(1), row.getInt(2), x);
             }
             if (statsEmitted) throw new java.util.NoSuchElementException();
             statsEmitted = true;
             long start = System.nanoTime();
             byte[] partials = f.benchCase().statistics().enabled() ? stats.toBytes() : null;
             long[] noStages = new long[ffnbench.model.StageTimes.Stage.values().length];
-            return RowFactory.create(new BlockResult(0, 0, 0, noStages, System.nanoTime() - start, partials).toRow());
+            return new BlockResult(0, 0, 0, noStages, System.nanoTime() - start, partials);
         }
-    }
-
-    private static BlockResult applyToRow(BlockFunction f, ffnbench.stats.CaseStats stats, InternalRow row) {
-        float[] hidden = hidden(row);
-        return f.applyInto(stats, row.getLong(0), row.getInt(1), row.getInt(2), hidden);
     }
 
     /**
@@ -107,25 +130,51 @@ public final class SparkFunctions {
      * null when hidden is null. A null seq_id, seq_len or d_model, or a null value, is an error.
      */
     static float[] hidden(InternalRow row) {
-        for (int i = 0; i < 3; i++) {
-            if (row.isNullAt(i)) {
-                throw new IllegalArgumentException("a token row has a null " + new String[] {"seq_id", "seq_len", "d_model"}[i]
-                        + " (token batches need every column set; see data/README.md)");
-            }
-        }
-        long seqId = row.getLong(0);
-        return row.isNullAt(3) ? null : floats(seqId, row.getArray(3));
+        return new HiddenReader().read(row);
     }
 
-    /** The array's values in one copy; a null element is an error (as the typed UDF's assertnotnull makes it). */
-    private static float[] floats(long seqId, ArrayData a) {
-        int n = a.numElements();
-        for (int i = 0; i < n; i++) {
-            if (a.isNullAt(i)) {
-                throw new IllegalArgumentException("sequence " + seqId + " has a null value in hidden at index " + i
+    /**
+     * Reads each row's {@code hidden} into one array that the next row of the same length reuses: the
+     * function is done with a row's values before the next row is read, and a new array per row would
+     * be zeroed, filled and collected again (a sequence is megabytes).
+     */
+    static final class HiddenReader {
+        private float[] values = new float[0];
+
+        float[] read(InternalRow row) {
+            for (int i = 0; i < 3; i++) {
+                if (row.isNullAt(i)) {
+                    throw new IllegalArgumentException("a token row has a null " + new String[] {"seq_id", "seq_len", "d_model"}[i]
+                            + " (token batches need every column set; see data/README.md)");
+                }
+            }
+            if (row.isNullAt(3)) return null;
+            ArrayData a = row.getArray(3);
+            int n = a.numElements();
+            if (hasNull(a)) {
+                int at = 0;
+                while (!a.isNullAt(at)) at++;
+                throw new IllegalArgumentException("sequence " + row.getLong(0) + " has a null value in hidden at index " + at
                         + " (token batches hold finite floats; see data/README.md)");
             }
+            if (!(a instanceof UnsafeArrayData u)) return a.toFloatArray();
+            if (values.length != n) values = new float[n];
+            Platform.copyMemory(u.getBaseObject(), u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n),
+                    values, Platform.FLOAT_ARRAY_OFFSET, 4L * n);
+            return values;
         }
-        return a.toFloatArray();
+
+        /** Whether an element is null: for Spark's row arrays, a look at the null bits 64 at a time. */
+        private static boolean hasNull(ArrayData a) {
+            int n = a.numElements();
+            if (a instanceof UnsafeArrayData u) {
+                for (int word = 0; word < (n + 63) / 64; word++) {   // the bits follow the 8-byte element count
+                    if (Platform.getLong(u.getBaseObject(), u.getBaseOffset() + 8 + 8L * word) != 0) return true;
+                }
+                return false;
+            }
+            for (int i = 0; i < n; i++) if (a.isNullAt(i)) return true;
+            return false;
+        }
     }
 }
