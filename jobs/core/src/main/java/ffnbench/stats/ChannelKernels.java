@@ -16,11 +16,14 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Comparisons, counts and extremes work on the float's bits as integers (for x ≥ 0 the int bits
  * order like the floats; {@link #maxOf} and {@link #minOf} recover the extremes of any sign): one
  * integer instruction each, where JDK 17 compiles a Java-semantics float {@code min}/{@code max} to
- * a several-instruction sequence and a mask blend costs more still. No {@code not()} and no
- * {@code lanewise(XOR, …)}: JDK 17 builds {@code not()} from an XOR with a broadcast vector that C2
- * does not always inline, leaving the loop on boxed vectors: ~b is −1 − b, a ^ b is
- * (a | b) − (a &amp; b). Every accumulator lives in an array, loaded and stored in each step: JDK 17's
- * C2 boxes a vector carried from one loop iteration to the next (a heap object per step).
+ * a several-instruction sequence and a mask blend costs more still. No {@code not()}: JDK 17 builds
+ * it from an XOR with a broadcast vector that C2 does not always inline, leaving the loop on boxed
+ * vectors; ~b is −1 − b.
+ *
+ * <p>The accumulators of a strip of channels are vectors carried through its row loop, held in
+ * registers. JDK 17's C2 boxes such a vector (a heap object per step) when it starts as a static final
+ * vector, when a condition inside the loop chooses between two vectors, or when one loop carries too
+ * many: so they start from vectors made in the method, and the work is split into small loops.
  */
 final class ChannelKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -60,18 +63,16 @@ final class ChannelKernels {
      * The pass over rows [first, last) of a block (at most {@link BlockScratch#FLUSH_TOKENS}), channels
      * [0, end), one strip of a SIMD width's channels at a time, its accumulators held in registers. Per
      * channel: the firing and outlier counts, max |x| (as bits), and Σd, Σd², Σd³, Σd⁴ of d = x − shift[c]
-     * (float over the rows, stored in the scratch's float sums, then added into s1..s4). Per lane: what gives the min and max ({@link #minOf}, {@link #maxOf}), the
-     * negative and near-zero counts and, in lane l's own copy of the histogram
-     * ({@code laneHistogram[l·binStride + b]}), the bin counts; with {@code tokenMax}, each row's max |x|
-     * per lane (as bits) into {@code tokenMaxLanes}, which the caller cleared. Each channel sums its rows
-     * in row order and moves the float sums into double after the same rows as {@link BlockPass}'s
-     * scalar loop: the results are the same bits either way.
+     * (float over the rows, stored in the scratch's float sums, then added into s1..s4). Per lane: what
+     * gives the min and max ({@link #minOf}, {@link #maxOf}), the negative and near-zero counts and, in
+     * lane l's own copy of the histogram ({@code laneHistogram[l·binStride + b]}), the bin counts; with
+     * {@code tokenMax}, each row's max |x| per lane (as bits) into {@code tokenMaxLanes}, which the caller
+     * cleared. Each channel sums its rows in row order and moves the float sums into double after the
+     * same rows as {@link BlockPass}'s scalar loop: the results are the same bits either way.
      *
-     * <p>Two loops per strip (counts, then sums and bins), each reading the strip's rows while they are
-     * in L1: one loop carrying all eleven accumulators grows past C2's inlining limits and leaves the
-     * Vector API calls boxed. Accumulators start from {@code IntVector.zero(I)} or a broadcast made in the
-     * method: a loop variable that starts as a static final vector is boxed on JDK 17 (a heap object per
-     * step).
+     * <p>Two loops per strip (counts, then sums and bins), the second reading the strip's rows from L1:
+     * one loop carrying all eleven accumulators grows past C2's inlining limits and leaves the Vector
+     * API calls boxed.
      */
     static void pass(float[] x, int offset, int first, int last, int stride, int end, int epsBits, int thresholdBits,
                      boolean tokenMax, float binOffset, float binsPerUnit, int bins, BlockScratch a,
