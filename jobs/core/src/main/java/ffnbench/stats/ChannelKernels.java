@@ -36,9 +36,9 @@ final class ChannelKernels {
 
     private ChannelKernels() {}
 
-    /** Where the scalar tail of a width-long row starts. */
+    /** Where the scalar tail of a width-long row starts: the SIMD pass takes two SIMD widths at a time. */
     static int vectorEnd(int width) {
-        return S.loopBound(width);
+        return width - width % (2 * S.length());
     }
 
     static int lanes() {
@@ -61,7 +61,7 @@ final class ChannelKernels {
 
     /**
      * The pass over rows [first, last) of a block (at most {@link BlockScratch#FLUSH_TOKENS}), channels
-     * [0, end), one strip of a SIMD width's channels at a time, its accumulators held in registers. Per
+     * [0, end), one strip of two SIMD widths' channels at a time, its accumulators held in registers. Per
      * channel: the firing and outlier counts, max |x| (as bits), and Σd, Σd², Σd³, Σd⁴ of d = x − shift[c]
      * (float over the rows, stored in the scratch's float sums, then added into s1..s4). Per lane: what
      * gives the min and max ({@link #minOf}, {@link #maxOf}), the negative and near-zero counts and, in
@@ -77,9 +77,11 @@ final class ChannelKernels {
     static void pass(float[] x, int offset, int first, int last, int stride, int end, int epsBits, int thresholdBits,
                      boolean tokenMax, float binOffset, float binsPerUnit, int bins, BlockScratch a,
                      double[] s1, double[] s2, double[] s3, double[] s4) {
-        for (int c = 0; c < end; c += S.length()) {
+        int l = S.length();
+        for (int c = 0; c < end; c += 2 * l) {   // end is a multiple of two SIMD widths
             countStrip(x, offset + c, first, last, stride, c, epsBits, thresholdBits, tokenMax, a);
             sumAndBinStrip(x, offset + c, first, last, stride, c, binOffset, binsPerUnit, bins, a);
+            sumAndBinStrip(x, offset + c + l, first, last, stride, c + l, binOffset, binsPerUnit, bins, a);
         }
         boolean firstRows = first == 0;
         addIntoDoubles(a.s1, s1, end, firstRows);
@@ -106,8 +108,10 @@ final class ChannelKernels {
     }
 
     /**
-     * Counts, extremes and max |x| of channels [c, c + lanes) over rows [first, last); {@code column}
-     * is the strip's first value in row 0.
+     * Counts, extremes and max |x| of channels [c, c + 2·lanes) over rows [first, last): two SIMD
+     * widths of each row per step, which gives the hardware prefetcher longer runs of each row to
+     * follow (this loop is the first to read the block's rows). {@code column} is the strip's first
+     * value in row 0.
      *
      * <p>Counts from the bits: with {@code a = |x|}'s bits, x &gt; 0 ⇔ sign clear and a &gt; 0; x &lt; 0 ⇔
      * sign set and a &gt; 0; |x| ≥ t ⇔ bits(t) − 1 − a &lt; 0; |x| &lt; eps ⇔ a − bits(eps) &lt; 0 (no
@@ -119,31 +123,43 @@ final class ChannelKernels {
         int l = S.length();
         IntVector belowThreshold = IntVector.broadcast(I, thresholdBits - 1);
         IntVector zero = IntVector.zero(I);
-        IntVector fire = zero, over = zero, maxAbs = zero, negative = zero, near = zero;
+        // per channel, for the strip's low and high SIMD width; per lane, for both
+        IntVector fireLow = zero, overLow = zero, maxAbsLow = zero, fireHigh = zero, overHigh = zero, maxAbsHigh = zero;
+        IntVector negative = zero, near = zero;
         IntVector highest = IntVector.broadcast(I, Integer.MIN_VALUE), lowest = IntVector.broadcast(I, Integer.MAX_VALUE);
         IntVector mostNegative = highest;
         for (int r = first; r < last; r++) {
-            IntVector bits = bitsOf(FloatVector.fromArray(S, x, column + r * stride));
-            IntVector abs = bits.and(0x7fffffff);
-            IntVector minusAbs = zero.sub(abs);
-            fire = fire.add(lshr31(MINUS_ONE.sub(bits).and(minusAbs)));   // ~bits & −a
-            over = over.add(lshr31(belowThreshold.sub(abs)));
-            maxAbs = maxAbs.max(abs);
-            negative = negative.add(lshr31(bits.and(minusAbs)));
-            near = near.add(lshr31(abs.sub(epsBits)));
-            highest = highest.max(bits);
-            lowest = lowest.min(bits);
-            mostNegative = mostNegative.max(bits.add(Integer.MIN_VALUE));   // sign flipped: −x's bits
-            if (tokenMax) IntVector.fromArray(I, a.tokenMaxLanes, r * l).max(abs).intoArray(a.tokenMaxLanes, r * l);
+            IntVector low = bitsOf(FloatVector.fromArray(S, x, column + r * stride));
+            IntVector high = bitsOf(FloatVector.fromArray(S, x, column + l + r * stride));
+            IntVector absLow = low.and(0x7fffffff), absHigh = high.and(0x7fffffff);
+            IntVector minusAbsLow = zero.sub(absLow), minusAbsHigh = zero.sub(absHigh);
+            fireLow = fireLow.add(lshr31(MINUS_ONE.sub(low).and(minusAbsLow)));   // ~bits & −a
+            fireHigh = fireHigh.add(lshr31(MINUS_ONE.sub(high).and(minusAbsHigh)));
+            overLow = overLow.add(lshr31(belowThreshold.sub(absLow)));
+            overHigh = overHigh.add(lshr31(belowThreshold.sub(absHigh)));
+            maxAbsLow = maxAbsLow.max(absLow);
+            maxAbsHigh = maxAbsHigh.max(absHigh);
+            negative = negative.add(lshr31(low.and(minusAbsLow))).add(lshr31(high.and(minusAbsHigh)));
+            near = near.add(lshr31(absLow.sub(epsBits))).add(lshr31(absHigh.sub(epsBits)));
+            highest = highest.max(low).max(high);
+            lowest = lowest.min(low).min(high);
+            mostNegative = mostNegative.max(low.add(Integer.MIN_VALUE)).max(high.add(Integer.MIN_VALUE));   // sign flipped: −x's bits
+            if (tokenMax) IntVector.fromArray(I, a.tokenMaxLanes, r * l).max(absLow).max(absHigh).intoArray(a.tokenMaxLanes, r * l);
         }
         if (first == 0) {   // the block's first rows: the per-channel totals start here (the scratch is not cleared)
-            fire.intoArray(a.fire, c);
-            over.intoArray(a.over, c);
-            maxAbs.intoArray(a.maxAbs, c);
+            fireLow.intoArray(a.fire, c);
+            fireHigh.intoArray(a.fire, c + l);
+            overLow.intoArray(a.over, c);
+            overHigh.intoArray(a.over, c + l);
+            maxAbsLow.intoArray(a.maxAbs, c);
+            maxAbsHigh.intoArray(a.maxAbs, c + l);
         } else {
-            IntVector.fromArray(I, a.fire, c).add(fire).intoArray(a.fire, c);
-            IntVector.fromArray(I, a.over, c).add(over).intoArray(a.over, c);
-            IntVector.fromArray(I, a.maxAbs, c).max(maxAbs).intoArray(a.maxAbs, c);
+            IntVector.fromArray(I, a.fire, c).add(fireLow).intoArray(a.fire, c);
+            IntVector.fromArray(I, a.fire, c + l).add(fireHigh).intoArray(a.fire, c + l);
+            IntVector.fromArray(I, a.over, c).add(overLow).intoArray(a.over, c);
+            IntVector.fromArray(I, a.over, c + l).add(overHigh).intoArray(a.over, c + l);
+            IntVector.fromArray(I, a.maxAbs, c).max(maxAbsLow).intoArray(a.maxAbs, c);
+            IntVector.fromArray(I, a.maxAbs, c + l).max(maxAbsHigh).intoArray(a.maxAbs, c + l);
         }
         IntVector.fromArray(I, a.neg, 0).add(negative).intoArray(a.neg, 0);
         IntVector.fromArray(I, a.near, 0).add(near).intoArray(a.near, 0);
