@@ -22,7 +22,7 @@ import java.util.Map;
 public record IterationPlan(int warmup, double firstWarmupSeconds, int fixed, int minMeasured, int maxMeasured, double targetHalfWidth,
                             double maxCaseSeconds) implements java.io.Serializable {
 
-    public static final IterationPlan DEFAULT = new IterationPlan(1, 10, 0, 5, 40, 0.05, 15);
+    public static final IterationPlan DEFAULT = new IterationPlan(1, 10, 0, 5, 80, 0.05, 15);
 
     public IterationPlan {
         if (fixed == 0 && minMeasured > maxMeasured) {
