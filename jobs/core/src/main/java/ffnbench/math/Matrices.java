@@ -8,14 +8,14 @@ public final class Matrices {
      * addition).
      */
     public static boolean allFinite(float[] x) {
-        int largest = 0, from = 0;
-        if (Activation.VECTORIZED) {
-            int[] done = new int[1];
-            largest = VectorActivations.largestMagnitudeBits(x, x.length, done);
-            from = done[0];
-        }
-        for (int i = from; i < x.length; i++) largest = Math.max(largest, Float.floatToRawIntBits(x[i]) & 0x7fffffff);
+        int largest = Activation.VECTORIZED ? VectorActivations.largestMagnitudeBits(x) : largestMagnitudeBits(x, 0, 0);
         return largest < 0x7f800000;
+    }
+
+    /** The largest of {@code largest} and the bits of |x[i]| for i ≥ {@code from}, as ints (the scalar form). */
+    static int largestMagnitudeBits(float[] x, int from, int largest) {
+        for (int i = from; i < x.length; i++) largest = Math.max(largest, Float.floatToRawIntBits(x[i]) & 0x7fffffff);
+        return largest;
     }
 
     private Matrices() {}

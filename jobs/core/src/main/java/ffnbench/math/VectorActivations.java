@@ -47,15 +47,14 @@ final class VectorActivations {
         return end;
     }
 
-    /** The largest |x|'s bits over whole SIMD widths of {@code x[0, length)} (as ints; NaN's and ±∞'s are ≥ +∞'s); returns how many were read into {@code done[0]}. */
-    static int largestMagnitudeBits(float[] x, int length, int[] done) {
-        int end = S.loopBound(length);
+    /** The largest |x|'s bits as ints (NaN's and ±∞'s are ≥ +∞'s): whole SIMD widths here, the tail scalar. */
+    static int largestMagnitudeBits(float[] x) {
+        int end = S.loopBound(x.length);
         IntVector largest = IntVector.zero(I);
         for (int i = 0; i < end; i += S.length()) {
             largest = largest.max(((IntVector) FloatVector.fromArray(S, x, i).reinterpretShape(I, 0)).and(0x7fffffff));
         }
-        done[0] = end;
-        return largest.reduceLanes(VectorOperators.MAX);
+        return Matrices.largestMagnitudeBits(x, end, largest.reduceLanes(VectorOperators.MAX));
     }
 
     /** {@code a[aFrom + i] *= b[bFrom + i]} over whole SIMD widths; returns how many were done. */

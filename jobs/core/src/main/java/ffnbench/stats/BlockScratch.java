@@ -20,7 +20,7 @@ final class BlockScratch {
     // without cancellation: the previous block's channel mean, or in the first block the first row.
     final float[] shift;
     boolean shiftSet;
-    final int[] bin;                         // the bins of a strip's rows (SIMD path), or of a row
+    final int[] bin;                         // the bins of a strip's rows (SIMD path)
     float[] tokenMax = new float[0], tokenMedian = new float[0];   // per row of the block (sites with ratios)
     // per SIMD lane across a block's rows: the largest and smallest bits, the largest sign-flipped bits
     // (ChannelKernels.maxOf, minOf), negative and near-zero counts;
@@ -43,7 +43,7 @@ final class BlockScratch {
         s1 = new float[width]; s2 = new float[width]; s3 = new float[width]; s4 = new float[width];
         blockSum1 = new double[width]; blockSum2 = new double[width]; blockSum3 = new double[width]; blockSum4 = new double[width];
         shift = new float[width];
-        bin = new int[Math.max(width, FLUSH_TOKENS * 64)];
+        bin = new int[FLUSH_TOKENS * 64];   // a strip: FLUSH_TOKENS rows of at most 64 lanes
         this.binStride = binStride;
         int lanes = VECTORIZED ? ChannelKernels.lanes() : 1;
         for (int l = 0; l < lanes; l++) laneBase[l] = l * binStride;

@@ -9,6 +9,8 @@ final class TokenRatios {
      * never below 1.
      */
     static final int MEDIAN_BIN_SHIFT = 16;
+    /** Adjacent channels in each of the median's runs. */
+    private static final int RUN = SiteStats.MEDIAN_CHANNELS / SiteStats.MEDIAN_RUNS;
 
     private TokenRatios() {}
 
@@ -35,11 +37,10 @@ final class TokenRatios {
      */
     static int[] medianChannels(int width) {
         if (width <= SiteStats.MEDIAN_CHANNELS) return java.util.stream.IntStream.range(0, width).toArray();
-        int run = SiteStats.MEDIAN_CHANNELS / SiteStats.MEDIAN_RUNS;
         int[] channels = new int[SiteStats.MEDIAN_CHANNELS];
         for (int j = 0; j < SiteStats.MEDIAN_RUNS; j++) {
-            int start = run * (int) ((long) j * width / SiteStats.MEDIAN_CHANNELS);
-            for (int i = 0; i < run; i++) channels[j * run + i] = start + i;
+            int start = RUN * (int) ((long) j * width / SiteStats.MEDIAN_CHANNELS);
+            for (int i = 0; i < RUN; i++) channels[j * RUN + i] = start + i;
         }
         return channels;
     }
@@ -72,9 +73,8 @@ final class TokenRatios {
 
     /** The sampled channels' |x| bits of the row starting at {@code row}, into {@code bits[at ..]}: a run at a time with SIMD. */
     private static void gather(float[] data, int row, int[] channels, int[] bits, int at) {
-        int run = SiteStats.MEDIAN_CHANNELS / SiteStats.MEDIAN_RUNS;
-        if (BlockScratch.VECTORIZED && channels.length == SiteStats.MEDIAN_CHANNELS && run % ChannelKernels.lanes() == 0) {
-            for (int i = 0; i < channels.length; i += run) ChannelKernels.copyMagnitudeBits(data, row + channels[i], bits, at + i, run);
+        if (BlockScratch.VECTORIZED && channels.length == SiteStats.MEDIAN_CHANNELS && RUN % ChannelKernels.lanes() == 0) {
+            for (int i = 0; i < channels.length; i += RUN) ChannelKernels.copyMagnitudeBits(data, row + channels[i], bits, at + i, RUN);
             return;
         }
         for (int i = 0; i < channels.length; i++) bits[at + i] = Float.floatToRawIntBits(data[row + channels[i]]) & 0x7fffffff;
